@@ -1,0 +1,15 @@
+# The govlake image: Airflow 3 with the project and its locked dependencies.
+FROM python:3.11-slim-bookworm
+ENV UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT=/opt/govlake/.venv PATH=/opt/govlake/.venv/bin:$PATH
+RUN pip install --no-cache-dir uv==0.13.9
+WORKDIR /opt/govlake
+COPY pyproject.toml uv.lock README.md ./
+COPY govlake ./govlake
+COPY ingest ./ingest
+COPY quality ./quality
+COPY catalog ./catalog
+RUN uv sync --frozen --no-dev --extra deploy
+COPY dags ./dags
+COPY dbt_project ./dbt_project
+RUN useradd --uid 50000 --create-home airflow && mkdir -p /lake && chown airflow /lake
+USER airflow

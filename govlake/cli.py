@@ -1,0 +1,234 @@
+"""`govlake` — the command line of the pipeline.
+
+Heavy packages (Airflow, dbt, Great Expectations) are imported inside the
+commands that need them, so `govlake --help` answers at once.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    name="govlake",
+    help=(
+        "Data lakehouse and resource-directory pipeline of the city's big-data bureau (大数据局).\n\n"
+        "Departments drop extracts in a landing zone; govlake ingests them into raw Parquet, "
+        "builds curated libraries, checks quality and publishes the resource directory. "
+        "The lake lives in ./lake unless --home or $GOVLAKE_HOME says otherwise."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+registry_app = typer.Typer(help="Inspect and validate the source registry (数源清单).", no_args_is_help=True)
+app.add_typer(registry_app, name="registry")
+console = Console()
+err = Console(stderr=True)
+
+HomeOpt = Annotated[
+    Optional[Path],
+    typer.Option("--home", help="Lake directory (default: $GOVLAKE_HOME, else ./lake).", show_default=False),
+]
+SourcesOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--source", "-s", help="Only this source id (e.g. gaj.household_register); repeatable."),
+]
+
+
+def _lake(home: Optional[Path]):
+    from govlake.settings import Lake
+
+    return Lake.from_env(home)
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Landing directory to write (created if missing).")],
+    persons: Annotated[int, typer.Option(help="Number of persons; enterprises and events scale with it.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives byte-identical files.")] = 42,
+    defect_rate: Annotated[
+        float, typer.Option(help="Share of eligible records given a defect; 0 writes a clean city.")
+    ] = 0.01,
+    end_date: Annotated[
+        str, typer.Option(help="Date of the last batch (YYYY-MM-DD); earlier batches precede it.")
+    ] = "2026-10-03",
+):
+    """Generate a synthetic city: a landing zone of all 16 sources, with defects and a truth file.
+
+    Writes OUT/<source>/<YYYY-MM-DD>/<files> with _READY markers, exactly as the
+    departments' interface describes, and OUT/_truth/defects.csv listing every
+    injected defect (source, batch, file, line, record key, column, kind).
+    """
+    from rich.progress import Progress
+
+    from govlake.synth import generate_city
+
+    with Progress(console=err, transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(source_id: str, rows: int) -> None:
+            if source_id not in tasks:
+                tasks[source_id] = bar.add_task(source_id, total=None)
+            bar.update(tasks[source_id], completed=rows, description=f"{source_id} {rows:,} rows")
+
+        summary = generate_city(
+            out, persons=persons, seed=seed, defect_rate=defect_rate,
+            end_date=date.fromisoformat(end_date), progress=progress,
+        )
+    from govlake.reporting import generate_table
+
+    console.print(generate_table(summary))
+    console.print(f"Landing zone: [bold]{out.resolve()}[/]")
+
+
+@app.command()
+def ingest(
+    landing: Annotated[
+        Optional[Path], typer.Option("--landing", "-l", help="Landing zone (default: <lake>/landing).")
+    ] = None,
+    source: SourcesOpt = None,
+    home: HomeOpt = None,
+):
+    """Ingest every complete batch (a directory holding _READY) into raw Parquet.
+
+    Idempotent: an unchanged batch is skipped, a changed one replaces its
+    partition atomically. Unreadable rows and files whose header does not match
+    the registry go to <lake>/quarantine with the reason.
+    """
+    results = _ingest(_lake(home), landing, source)
+    raise typer.Exit(1 if any(r.status == "failed" for r in results) else 0)
+
+
+def _ingest(lake, landing, sources):
+    from ingest import ingest_landing
+
+    from govlake.pipeline import landing_dir
+    from govlake.reporting import print_batch_messages, results_table
+
+    where = landing_dir(lake, landing)
+    if not where.is_dir():
+        err.print(f"[red]No landing zone at {where}[/] (give --landing DIR)")
+        raise typer.Exit(2)
+    with err.status("ingesting…") as status:
+        def progress(source_id: str, batch: str) -> None:
+            status.update(f"ingesting {source_id} {batch}")
+
+        results = ingest_landing(where, lake, sources=sources, progress=progress)
+    console.print(results_table(results))
+    print_batch_messages(console, results)
+    return results
+
+
+@app.command()
+def run(
+    landing: Annotated[
+        Optional[Path], typer.Option("--landing", "-l", help="Landing zone (default: <lake>/landing).")
+    ] = None,
+    source: SourcesOpt = None,
+    home: HomeOpt = None,
+):
+    """Run the pipeline in-process over a landing zone, without a scheduler.
+
+    Calls the same task code the Airflow DAGs call, for every complete batch.
+    """
+    lake = _lake(home)
+    results = _ingest(lake, landing, source)
+    console.print(f"Raw layer: [bold]{lake.raw}[/]   quarantine: [bold]{lake.quarantine}[/]")
+    raise typer.Exit(1 if any(r.status == "failed" for r in results) else 0)
+
+
+@app.command()
+def status(home: HomeOpt = None):
+    """Show what the raw layer holds: per source, batches, rows and what was quarantined."""
+    from govlake.reporting import lake_summary, summary_table
+
+    lake = _lake(home)
+    rows = lake_summary(lake)
+    if not rows:
+        err.print(f"Nothing ingested yet under {lake.raw}")
+        raise typer.Exit(1)
+    console.print(summary_table(rows))
+
+
+@app.command()
+def demo(
+    persons: Annotated[int, typer.Option(help="Persons in the synthetic city.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed of the synthetic city.")] = 42,
+    home: HomeOpt = None,
+):
+    """Generate the synthetic city and run the whole pipeline through Airflow.
+
+    The landing zone is generated under <lake>/landing (skipped when it already
+    holds the same city), Airflow's metadata DB is SQLite under <lake>/airflow,
+    and every generated DAG runs once with `dag.test()`. Prints a summary and
+    where the outputs are.
+    """
+    from govlake.demo import run_demo
+
+    raise typer.Exit(run_demo(_lake(home), persons=persons, seed=seed, console=console))
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def airflow(ctx: typer.Context, home: HomeOpt = None):
+    """Run an Airflow CLI command against the lake's Airflow home (e.g. `govlake airflow dags list`).
+
+    Sets AIRFLOW_HOME to <lake>/airflow, the DAG folder to this project's dags/
+    and a SQLite metadata DB there; migrate it first with `govlake airflow db migrate`.
+    """
+    import os
+    import sys
+
+    from govlake.airflow_env import airflow_environ
+
+    env = airflow_environ(_lake(home))
+    os.execvpe(sys.executable, [sys.executable, "-m", "airflow", *ctx.args], env)
+
+
+@registry_app.command("list")
+def registry_list():
+    """List every source: department, library, format, delivery."""
+    from govlake.reporting import registry_table
+
+    console.print(registry_table())
+
+
+@registry_app.command("show")
+def registry_show(source_id: Annotated[str, typer.Argument(help="Source id, e.g. gaj.household_register")]):
+    """Show one source's columns: header, name, type, required, codes, check, authority."""
+    from govlake.reporting import source_table
+
+    try:
+        console.print(source_table(source_id))
+    except KeyError as e:
+        err.print(f"[red]{e.args[0]}[/]")
+        raise typer.Exit(2)
+
+
+@registry_app.command("check")
+def registry_check(
+    directory: Annotated[Optional[Path], typer.Argument(help="Registry directory (default: the packaged one).")] = None,
+):
+    """Validate the registry files; exits non-zero naming the file and field at fault."""
+    from govlake.registry import RegistryError, load_registry
+
+    try:
+        reg = load_registry(directory)
+    except RegistryError as e:
+        err.print(f"[red]{e}[/]")
+        raise typer.Exit(1)
+    console.print(f"registry ok: {len(reg.departments)} departments, {len(reg.sources)} sources, "
+                  f"{sum(len(s.columns) for s in reg.sources.values())} columns")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

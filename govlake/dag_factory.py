@@ -1,0 +1,102 @@
+"""Builds the Airflow DAGs from the source registry (dags/ only calls this).
+
+One ingestion DAG per source: wait for a complete batch (_READY), ingest it,
+and publish the raw-layer Asset that downstream DAGs (dbt) are scheduled on.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import yaml
+
+from govlake.registry import Source, load_registry
+
+CONFIG_PATH = Path(__file__).with_name("orchestration.yaml")
+
+
+def load_config() -> dict:
+    return yaml.safe_load(CONFIG_PATH.read_text(encoding="utf-8"))
+
+
+def ingest_dag_id(source_id: str) -> str:
+    return "ingest__" + source_id.replace(".", "__")
+
+
+def raw_asset(source_id: str):
+    from airflow.sdk import Asset
+
+    return Asset(name=f"raw/{source_id}", uri=f"govlake://raw/{source_id}", group="raw")
+
+
+def build_ingest_dags() -> dict[str, object]:
+    registry = load_registry()
+    config = load_config()
+    return {ingest_dag_id(s.id): _ingest_dag(s, registry, config) for s in registry.sources.values()}
+
+
+def _ingest_dag(source: Source, registry, config: dict):
+    from airflow.sdk import DAG, Param, PokeReturnValue, task
+
+    dept = registry.departments[source.department]
+    args = config["default_args"]
+    sensor = config["ready_sensor"]
+    doc = (
+        f"### {source.title} ({source.id})\n\n"
+        f"Provider: {dept.name}. Delivery: {source.delivery.note}. Format: {source.format}"
+        f"{' / ' + source.encoding if source.encoding else ''}. Files: `{source.file}`.\n\n"
+        "Waits for a batch directory holding `_READY`, ingests every complete batch into "
+        f"raw Parquet (idempotent, atomic per batch), then updates the Asset `raw/{source.id}`."
+    )
+    with DAG(
+        dag_id=ingest_dag_id(source.id),
+        description=f"Ingest {source.title} ({source.id}) into raw Parquet",
+        schedule=config["schedules"][source.delivery.cadence],
+        start_date=datetime.fromisoformat(str(config["start_date"])),
+        catchup=False,
+        max_active_runs=config["max_active_runs"],
+        tags=["ingest", source.department, source.library],
+        doc_md=doc,
+        default_args={
+            "owner": source.department,
+            "retries": args["retries"],
+            "retry_delay": timedelta(minutes=args["retry_delay_minutes"]),
+            "execution_timeout": timedelta(minutes=args["execution_timeout_minutes"]),
+        },
+        params={
+            "only_new": Param(True, type="boolean",
+                              description="Wait for a new or changed batch; false ingests whatever is complete."),
+        },
+    ) as dag:
+
+        @task.sensor(
+            task_id="wait_for_ready",
+            poke_interval=sensor["poke_interval_seconds"],
+            timeout=sensor["timeout_seconds"],
+            mode=sensor["mode"],
+            soft_fail=True,
+        )
+        def wait_for_ready(params=None) -> PokeReturnValue:
+            from govlake.pipeline import pending_batches
+            from govlake.settings import Lake
+
+            pending = pending_batches(source.id, Lake.from_env())
+            ready = bool(pending) or not params["only_new"]
+            return PokeReturnValue(is_done=ready, xcom_value=pending)
+
+        @task(task_id="ingest", outlets=[raw_asset(source.id)])
+        def ingest(pending: list[str]) -> list[dict]:
+            from govlake.pipeline import ingest_source
+            from govlake.settings import Lake
+
+            results = ingest_source(source.id, Lake.from_env())
+            failed = [r for r in results if r["status"] == "failed"]
+            if failed:
+                raise RuntimeError(
+                    f"{source.id}: {len(failed)} batch(es) failed: "
+                    + "; ".join(f"{r['batch']}: {' '.join(r['messages'])}" for r in failed)
+                )
+            return results
+
+        ingest(wait_for_ready())
+    return dag

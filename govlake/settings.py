@@ -1,0 +1,61 @@
+"""Where the lake lives on disk. One place that knows the layout (ARCHITECTURE.md)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_HOME = Path("lake")
+
+
+@dataclass(frozen=True)
+class Lake:
+    home: Path
+
+    @classmethod
+    def from_env(cls, home: Path | str | None = None) -> "Lake":
+        """`home`, else $GOVLAKE_HOME, else ./lake — always made absolute."""
+        chosen = home or os.environ.get("GOVLAKE_HOME") or DEFAULT_HOME
+        return cls(Path(chosen).expanduser().resolve())
+
+    @property
+    def landing(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def raw(self) -> Path:
+        return self.home / "raw"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.home / "quarantine"
+
+    @property
+    def logs(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def curated(self) -> Path:
+        return self.home / "curated"
+
+    @property
+    def reports(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def catalog(self) -> Path:
+        return self.home / "catalog"
+
+    @property
+    def airflow_home(self) -> Path:
+        return self.home / "airflow"
+
+    def raw_partition(self, source_id: str, batch: str) -> Path:
+        return self.raw / source_id / f"batch={batch}"
+
+    def quarantine_partition(self, source_id: str, batch: str) -> Path:
+        return self.quarantine / source_id / f"batch={batch}"
