@@ -5,7 +5,7 @@ govlake.airflow_env (Airflow must see its configuration before import).
 Running every DAG from one process costs one Airflow start-up instead of one
 per `airflow dags test` call (~20 s each, STACK-NOTES.md).
 
-    python -m govlake.airflow_runner [--dag-prefix ingest__] [--result FILE]
+    python -m govlake.airflow_runner [--dag-prefix ingest__ ...] [--result FILE]
 """
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ def migrate() -> float:
     return time.perf_counter() - started
 
 
-def load_dags(prefix: str):
+def load_dags(prefixes: list[str]):
+    """The DAGs whose id starts with each prefix, in the order of the prefixes."""
     from airflow.dag_processing.dagbag import DagBag
 
     from govlake.airflow_env import DAGS_FOLDER
@@ -31,7 +32,7 @@ def load_dags(prefix: str):
     bag = DagBag(dag_folder=str(DAGS_FOLDER))
     if bag.import_errors:
         raise SystemExit(f"DAG import errors: {json.dumps(bag.import_errors, indent=2)}")
-    return [bag.dags[d] for d in sorted(bag.dag_ids) if d.startswith(prefix)]
+    return [bag.dags[d] for prefix in prefixes for d in sorted(bag.dag_ids) if d.startswith(prefix)]
 
 
 def run_dags(dags, run_conf: dict) -> list[dict]:
@@ -51,11 +52,12 @@ def run_dags(dags, run_conf: dict) -> list[dict]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dag-prefix", default="ingest__", help="Run the DAGs whose id starts with this.")
+    parser.add_argument("--dag-prefix", action="append",
+                        help="Run the DAGs whose id starts with this (repeatable; default: ingest__ then transform__).")
     parser.add_argument("--result", help="Write the outcome of every DAG run to this JSON file.")
     args = parser.parse_args(argv)
     migrate_s = migrate()
-    dags = load_dags(args.dag_prefix)
+    dags = load_dags(args.dag_prefix or ["ingest__", "transform__"])
     outcomes = run_dags(dags, run_conf={"only_new": False})
     result = {"migrate_seconds": round(migrate_s, 2), "runs": outcomes}
     if args.result:

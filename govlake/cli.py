@@ -91,6 +91,7 @@ def ingest(
         Optional[Path], typer.Option("--landing", "-l", help="Landing zone (default: <lake>/landing).")
     ] = None,
     source: SourcesOpt = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="One line per batch, not per source.")] = False,
     home: HomeOpt = None,
 ):
     """Ingest every complete batch (a directory holding _READY) into raw Parquet.
@@ -99,11 +100,11 @@ def ingest(
     partition atomically. Unreadable rows and files whose header does not match
     the registry go to <lake>/quarantine with the reason.
     """
-    results = _ingest(_lake(home), landing, source)
+    results = _ingest(_lake(home), landing, source, verbose)
     raise typer.Exit(1 if any(r.status == "failed" for r in results) else 0)
 
 
-def _ingest(lake, landing, sources):
+def _ingest(lake, landing, sources, verbose=False):
     from ingest import ingest_landing
 
     from govlake.pipeline import landing_dir
@@ -114,11 +115,11 @@ def _ingest(lake, landing, sources):
         err.print(f"[red]No landing zone at {where}[/] (give --landing DIR)")
         raise typer.Exit(2)
     with err.status("ingesting…") as status:
-        def progress(source_id: str, batch: str) -> None:
-            status.update(f"ingesting {source_id} {batch}")
+        def progress(result) -> None:
+            status.update(f"ingested {result.source_id} {result.batch} ({result.status}) …")
 
         results = ingest_landing(where, lake, sources=sources, progress=progress)
-    console.print(results_table(results))
+    console.print(results_table(results, per_batch=verbose))
     print_batch_messages(console, results)
     return results
 
@@ -129,16 +130,28 @@ def run(
         Optional[Path], typer.Option("--landing", "-l", help="Landing zone (default: <lake>/landing).")
     ] = None,
     source: SourcesOpt = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="One line per batch, and dbt's own log.")
+    ] = False,
     home: HomeOpt = None,
 ):
     """Run the pipeline in-process over a landing zone, without a scheduler.
 
-    Calls the same task code the Airflow DAGs call, for every complete batch.
+    Calls the same task code the Airflow DAGs call: ingest every complete batch,
+    then build the dbt project (staging and the libraries on it) into the warehouse.
     """
+    from govlake.pipeline import transform, transform_failure
+
     lake = _lake(home)
-    results = _ingest(lake, landing, source)
+    results = _ingest(lake, landing, source, verbose)
     console.print(f"Raw layer: [bold]{lake.raw}[/]   quarantine: [bold]{lake.quarantine}[/]")
-    raise typer.Exit(1 if any(r.status == "failed" for r in results) else 0)
+    with err.status("dbt build …"):
+        built = transform(lake, quiet=not verbose)
+    reason = transform_failure(built)
+    console.print(f"dbt build: {built['counts']} in {built['seconds']:.0f} s → [bold]{lake.warehouse}[/]")
+    if reason:
+        err.print(f"[red]{reason}[/]")
+    raise typer.Exit(1 if reason or any(r.status == "failed" for r in results) else 0)
 
 
 @app.command()
@@ -179,14 +192,24 @@ def airflow(ctx: typer.Context, home: HomeOpt = None):
     """Run an Airflow CLI command against the lake's Airflow home (e.g. `govlake airflow dags list`).
 
     Sets AIRFLOW_HOME to <lake>/airflow, the DAG folder to this project's dags/
-    and a SQLite metadata DB there; migrate it first with `govlake airflow db migrate`.
+    and a SQLite metadata DB there. On first use the DB is migrated and the
+    DAGs serialized, so `dags list` shows them straight away.
     """
     import os
+    import subprocess
     import sys
 
     from govlake.airflow_env import airflow_environ
 
-    env = airflow_environ(_lake(home))
+    lake = _lake(home)
+    env = airflow_environ(lake)
+    if not (lake.airflow_home / "airflow.db").exists() and ctx.args[:1] != ["db"]:
+        err.print(f"First use of {lake.airflow_home}: migrating the metadata DB and serializing the DAGs …")
+        for step in (["db", "migrate"], ["dags", "reserialize"]):
+            done = subprocess.run([sys.executable, "-m", "airflow", *step], env=env, capture_output=True, text=True)
+            if done.returncode != 0:
+                err.print(done.stdout + done.stderr)
+                raise typer.Exit(done.returncode)
     os.execvpe(sys.executable, [sys.executable, "-m", "airflow", *ctx.args], env)
 
 

@@ -29,6 +29,55 @@ def raw_asset(source_id: str):
     return Asset(name=f"raw/{source_id}", uri=f"govlake://raw/{source_id}", group="raw")
 
 
+TRANSFORM_DAG_ID = "transform__dbt_build"
+
+
+def build_transform_dag():
+    """The dbt build, scheduled whenever any raw-layer Asset is updated."""
+    from functools import reduce
+
+    from airflow.sdk import DAG, task
+
+    registry = load_registry()
+    config = load_config()
+    args = config["default_args"]
+    assets = [raw_asset(s) for s in sorted(registry.sources)]
+    with DAG(
+        dag_id=TRANSFORM_DAG_ID,
+        description="dbt build: staging, base resource libraries and themes from the raw layer",
+        schedule=reduce(lambda a, b: a | b, assets),
+        start_date=datetime.fromisoformat(str(config["start_date"])),
+        catchup=False,
+        max_active_runs=1,
+        tags=["transform", "dbt"],
+        doc_md=(
+            "### dbt build\n\nRuns `dbt build` (models and their tests) on the warehouse whenever a "
+            "raw-layer Asset changes. The manifest.json and run_results.json of the same invocation "
+            "are kept under `<lake>/dbt/`."
+        ),
+        default_args={
+            "owner": "dsj",
+            "retries": args["retries"],
+            "retry_delay": timedelta(minutes=args["retry_delay_minutes"]),
+            "execution_timeout": timedelta(minutes=args["execution_timeout_minutes"]),
+        },
+    ) as dag:
+
+        @task(task_id="dbt_build")
+        def dbt_build() -> dict:
+            from govlake.pipeline import transform, transform_failure
+            from govlake.settings import Lake
+
+            result = transform(Lake.from_env())
+            reason = transform_failure(result)
+            if reason:
+                raise RuntimeError(reason)
+            return result
+
+        dbt_build()
+    return dag
+
+
 def build_ingest_dags() -> dict[str, object]:
     registry = load_registry()
     config = load_config()

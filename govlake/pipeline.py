@@ -49,3 +49,21 @@ def ingest_source(source_id: str, lake: Lake, landing: Path | str | None = None,
 def _as_dict(result) -> dict:
     d = asdict(result)
     return {k: (str(v) if isinstance(v, Path) else v) for k, v in d.items()}
+
+
+def transform(lake: Lake, quiet: bool = False) -> dict:
+    """Build the dbt project (staging, and the libraries built on it) on the lake's raw layer."""
+    from govlake.dbt_runner import run_dbt
+
+    return run_dbt(lake, "build", quiet=quiet).as_dict()
+
+
+def transform_failure(result: dict) -> str | None:
+    """A one-paragraph reason when the dbt build did not succeed, else None."""
+    if result["success"]:
+        return None
+    lines = [f"dbt build failed ({result['counts']})"]
+    if result.get("error"):
+        lines.append(result["error"])
+    lines += [f"{p['unique_id']}: {p['status']} {p.get('message') or ''}".strip() for p in result["problems"][:10]]
+    return "\n".join(lines)

@@ -48,20 +48,34 @@ def generate_table(summary) -> Table:
     return t
 
 
-def results_table(results) -> Table:
+def results_table(results, per_batch: bool = False) -> Table:
+    """Ingestion outcome per source (or per batch): what was read, written, quarantined."""
     t = Table(title="Ingestion")
-    for col in ("source", "batch", "status", "files", "rows read", "written", "quarantined", "files rejected", "s"):
+    for col in ("source", "batch" if per_batch else "batches", "status", "rows read", "written",
+                "quarantined", "files rejected", "s"):
         t.add_column(col, justify="left" if col in ("source", "batch", "status") else "right")
     style = {"failed": "red", "rejected": "yellow", "unchanged": "dim", "incomplete": "dim"}
+    groups: dict[tuple, list] = {}
     for r in results:
-        t.add_row(r.source_id, r.batch, f"[{style.get(r.status, 'green')}]{r.status}[/]", str(r.files),
-                  f"{r.rows_read:,}", f"{r.rows_written:,}", f"{r.rows_quarantined:,}",
-                  str(r.files_rejected), f"{r.seconds:.1f}")
+        groups.setdefault((r.source_id, r.batch) if per_batch else (r.source_id,), []).append(r)
+    for key, rs in groups.items():
+        statuses: dict[str, int] = {}
+        for r in rs:
+            statuses[r.status] = statuses.get(r.status, 0) + 1
+        status = ", ".join(f"[{style.get(k, 'green')}]{k if per_batch else f'{n} {k}'}[/]"
+                           for k, n in sorted(statuses.items()))
+        t.add_row(key[0], key[1] if per_batch else str(len(rs)), status,
+                  f"{sum(r.rows_read for r in rs):,}", f"{sum(r.rows_written for r in rs):,}",
+                  f"{sum(r.rows_quarantined for r in rs):,}", str(sum(r.files_rejected for r in rs)),
+                  f"{sum(r.seconds for r in rs):.1f}")
     return t
 
 
 def print_batch_messages(console: Console, results, limit: int = 20) -> None:
-    lines = [f"{r.source_id} {r.batch}: {m}" for r in results for m in r.messages]
+    # Only batches that need a look: failures, rejections, quarantined rows.
+    lines = [f"{r.source_id} {r.batch}: {m}" for r in results
+             if r.status in ("failed", "rejected") or r.rows_quarantined or r.files_rejected
+             for m in r.messages]
     for line in lines[:limit]:
         console.print(f"  [yellow]•[/] {line}", highlight=False)
     if len(lines) > limit:
@@ -79,21 +93,28 @@ class SourceSummary:
 
 
 def lake_summary(lake: Lake) -> list[SourceSummary]:
-    """Per source, what the committed raw partitions hold (read from their manifests)."""
+    """Per source, what the raw layer holds and what was set aside.
+
+    Rows come from the committed partitions' manifests; rejected files also from
+    the quarantine summaries, since a batch rejected whole has no partition.
+    """
     out = []
     for source_id in sorted(load_registry().sources):
-        manifests = sorted((lake.raw / source_id).glob("batch=*/_manifest.json"))
-        if not manifests:
+        manifests = {m.parent.name: json.loads(m.read_text(encoding="utf-8"))["totals"]
+                     for m in (lake.raw / source_id).glob("batch=*/_manifest.json")}
+        set_aside = {q.parent.name: json.loads(q.read_text(encoding="utf-8"))
+                     for q in (lake.quarantine / source_id).glob("batch=*/_quarantine.json")}
+        if not manifests and not set_aside:
             continue
-        totals = [json.loads(m.read_text(encoding="utf-8"))["totals"] for m in manifests]
+        rejected_whole = sum(len(q.get("rejected", [])) for b, q in set_aside.items() if b not in manifests)
         out.append(
             SourceSummary(
                 source_id=source_id,
                 batches=len(manifests),
-                rows=sum(t["rows_written"] for t in totals),
-                quarantined_rows=sum(t["rows_quarantined"] for t in totals),
-                rejected_files=sum(t["files_rejected"] for t in totals),
-                last_batch=manifests[-1].parent.name.removeprefix("batch="),
+                rows=sum(t["rows_written"] for t in manifests.values()),
+                quarantined_rows=sum(t["rows_quarantined"] for t in manifests.values()),
+                rejected_files=sum(t["files_rejected"] for t in manifests.values()) + rejected_whole,
+                last_batch=max(manifests, default="batch=-").removeprefix("batch="),
             )
         )
     return out

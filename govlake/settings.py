@@ -39,6 +39,11 @@ class Lake:
         return self.home / "warehouse.duckdb"
 
     @property
+    def dbt(self) -> Path:
+        """dbt's target/ and logs/, and the manifest and run results of the last run."""
+        return self.home / "dbt"
+
+    @property
     def curated(self) -> Path:
         return self.home / "curated"
 

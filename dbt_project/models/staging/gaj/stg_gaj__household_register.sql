@@ -1,0 +1,64 @@
+-- 户籍人口信息 — registered population, full snapshot each day (key id_no).
+
+with source as (
+
+    select * from {{ raw_source('gaj.household_register') }} as raw
+    where {{ is_new_batch('raw') }}
+
+),
+
+cleaned as (
+
+    select {{ clean_columns('gaj.household_register') }}
+    from source
+
+),
+
+accepted as (
+
+    select * from cleaned
+    where {{ rejection_reason('gaj.household_register') }} is null
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        {{ id_card('id_no') }} as id_no,
+        id_no_delivered,
+        {{ id_card_flag('id_no') }} as id_no_flag,
+        household_no,
+
+        -- strings
+        name,
+        address,
+        mobile,
+
+        -- codes
+        gender,
+        ethnicity,
+        relation_to_head,
+        {{ region_code('region_code') }} as region_code,
+        region_code_delivered,
+        {{ region_flag('region_code') }} as region_code_flag,
+
+        -- dates
+        {{ to_date('birth_date') }} as birth_date,
+        {{ date_flag('birth_date') }} as birth_date_flag,
+
+        -- timestamps
+        {{ to_timestamp('updated_at') }} as updated_at,
+        {{ timestamp_flag('updated_at') }} as updated_at_flag,
+
+        -- lineage
+        _batch,
+        _file,
+        _row_no,
+        _ingested_at
+
+    from accepted
+
+)
+
+select * from renamed

@@ -1,0 +1,476 @@
+"""Landing -> raw for one batch, and for a whole landing zone.
+
+ingest_batch, in order:
+  1. take the batch lock, recover any interrupted commit of this batch;
+  2. no _READY -> 'incomplete';
+  3. same file checksums (and same registry definition) as the committed
+     partition -> 'unchanged', nothing touched. Files are hashed up front only
+     when names and sizes match the last commit; otherwise the streaming
+     readers hash while reading (one pass over a big file, not two);
+  4. read each data file into a staged part + staged quarantine rows; files that
+     cannot be read whole (header drift, not the format, wrong sheet) and files
+     that are not the source's at all go to quarantine whole;
+  5. verify counts (per file read = written + quarantined; re-count the staged
+     Parquet with DuckDB), write _manifest.json and _SUCCESS;
+  6. commit: swap staged quarantine and raw partitions into place (commit.py);
+  7. record the attempt in the ingest log, whatever happened.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from govlake.registry import Registry, Source, load_registry
+from govlake.settings import Lake
+from ingest.batches import READY, batch_date, batch_dirs, classify_files, is_complete
+from ingest.commit import Commit, Step, batch_lock, new_commit_id, recover_partition, remove_tree, staging_dir
+from ingest.duck import connection
+from ingest.log import write_attempt
+from ingest.manifest import MANIFEST, MANIFEST_VERSION, SUCCESS, checksum, code_version, delivery_key, \
+    read_json_file, read_manifest, same_sizes
+from ingest.model import MAX_ROW_MESSAGES_PER_FILE, BatchResult, FileResult
+from ingest.parquet import LINEAGE, PartWriter
+from ingest.quarantine import ROWS_DIR, SUMMARY, QuarantineStage, write_json_atomic
+from ingest.readers import FileUnreadable, HeaderMismatch, ReadContext, code_columns, reader_for
+from ingest.readers.base import CountingHasher
+
+# Formats whose readers stream the raw bytes and can hash them on the way.
+STREAM_HASHED = ("csv", "jsonl")
+
+log = logging.getLogger(__name__)
+
+
+class VerificationError(RuntimeError):
+    """Counts do not add up: nothing is committed."""
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def ingest_batch(source: Source | str, batch_dir: Path, lake: Lake, *, registry: Registry | None = None) -> BatchResult:
+    """Ingest one batch directory of one source; never raises for a bad delivery.
+
+    Returns a BatchResult whose status is loaded | replaced | unchanged |
+    rejected | incomplete | failed; every call is recorded in the ingest log.
+    """
+    if isinstance(source, str):
+        source = (registry or load_registry()).source(source)
+    batch_dir = Path(batch_dir)
+    started, t0 = _now(), time.perf_counter()
+    attempt_id = new_commit_id()
+    batch = batch_date(batch_dir)
+    result = BatchResult(source.id, batch or batch_dir.name, "failed", attempt_id=attempt_id)
+    try:
+        if batch is None:
+            result.status = "rejected"
+            result.messages.append(f"{batch_dir}: a batch directory must be named YYYY-MM-DD")
+        else:
+            with batch_lock(lake, source.id, batch):
+                result.messages += recover_partition(lake, source.id, batch)
+                _ingest_locked(source, batch_dir, batch, lake, result, started)
+    except Exception as e:  # a bug or an I/O error, not a bad delivery: say so, keep going
+        log.exception("%s %s: ingestion failed", source.id, batch_dir.name)
+        result.status = "failed"
+        result.messages.append(f"failed: {type(e).__name__}: {e}")
+    finally:
+        result.seconds = time.perf_counter() - t0
+        try:
+            write_attempt(lake, result, started_at=started, finished_at=_now(), code_version=code_version())
+        except OSError as e:
+            log.error("%s %s: could not write the ingest log record: %s", source.id, result.batch, e)
+    return result
+
+
+def _ingest_locked(source: Source, batch_dir: Path, batch: str, lake: Lake, result: BatchResult,
+                   started: datetime) -> None:
+    if not is_complete(batch_dir):
+        result.status = "incomplete"
+        result.messages.append(f"{batch_dir}: no {READY} yet — the sender has not finished; skipped")
+        return
+    raw_final = lake.raw_partition(source.id, batch)
+    q_final = lake.quarantine_partition(source.id, batch)
+    timings: dict[str, float] = {}
+
+    t = time.perf_counter()
+    files = classify_files(batch_dir, source)
+    result.files = len(files.all)
+    sizes = {p.name: _size(p) for p in files.all}
+    previous = read_manifest(raw_final)
+    previous_q = read_json_file(q_final / SUMMARY)
+    if previous_q and previous_q.get("outcome") != "rejected":
+        previous_q = None
+    # Checksums decide "unchanged". Hash up front only if the delivery could be
+    # the committed one (same names and sizes); otherwise the streaming readers
+    # hash while they read, sparing a separate pass over big files.
+    hash_first = any(same_sizes(doc.get("delivery") if doc else None, sizes) for doc in (previous, previous_q))
+    sums: dict[str, tuple[str, int]] = {
+        p.name: checksum(p) for p in files.all
+        if hash_first or p in files.unexpected or source.format not in STREAM_HASHED
+    }
+    timings["checksum_s"] = time.perf_counter() - t
+    if hash_first:
+        key = delivery_key(source, sums)
+        if previous and previous.get("delivery") == key:
+            _report_unchanged(result, previous, raw_final, q_final)
+            return
+        if previous_q and previous_q.get("delivery") == key:
+            result.status = "rejected"
+            result.files_rejected = len(previous_q.get("rejected", []))
+            result.quarantine = q_final
+            result.messages.append(
+                f"unchanged since attempt {previous_q.get('commit_id')}, which rejected it; nothing rewritten")
+            result.messages += [r["reason"] for r in previous_q.get("rejected", [])]
+            return
+
+    commit_id = result.attempt_id
+    raw_stage, q_stage = staging_dir(raw_final, commit_id), staging_dir(q_final, commit_id)
+    try:
+        raw_stage.mkdir(parents=True)  # the quarantine stage appears only if something goes there
+        quarantine = QuarantineStage(q_stage, source=source.id, batch=batch)
+        t = time.perf_counter()
+        file_results = [
+            _ingest_file(source, p, i, raw_stage, quarantine, batch, started, sums)
+            for i, p in enumerate(files.data)
+        ]
+        key = delivery_key(source, sums)
+        for p in files.unexpected:
+            reason = (f"{p.name}: not a file of {source.id} — the batch may hold only files named like "
+                      f"{source.file} (optionally split as _part1, _part2, ...) and {READY}")
+            quarantine.reject_file(p, reason, sha256=sums[p.name][0])
+            file_results.append(FileResult(name=p.name, status="rejected", sha256=sums[p.name][0],
+                                           bytes=sums[p.name][1], reason=reason))
+        timings["read_write_s"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        _verify(raw_stage, q_stage, file_results)
+        timings["verify_s"] = time.perf_counter() - t
+
+        loaded = [f for f in file_results if f.status == "loaded"]
+        result.file_results = file_results
+        result.files_rejected = len(file_results) - len(loaded)
+        result.rows_read = sum(f.rows_read for f in loaded)
+        result.rows_written = sum(f.rows_written for f in loaded)
+        result.rows_quarantined = sum(f.rows_quarantined for f in loaded)
+        if loaded:
+            result.status = "replaced" if raw_final.exists() else "loaded"
+        else:
+            result.status = "rejected"
+            if not files.data:
+                result.messages.append(f"{batch_dir}: no file named like {source.file} in the batch")
+        result.messages += _file_messages(file_results, q_final)
+
+        summary = {
+            "commit_id": commit_id, "source": source.id, "batch": batch, "outcome": result.status,
+            "delivery": key, "ingest_code_version": code_version(), "created_at": started.isoformat(),
+            "rejected": quarantine.rejected,
+            "rows": {f.name: f.rows_quarantined for f in loaded if f.rows_quarantined},
+        }
+        steps = []
+        if quarantine.has_content:
+            quarantine.write_summary(summary)
+            steps.append(Step(q_final, q_stage))
+            result.quarantine = q_final
+        else:
+            remove_tree(q_stage)
+            if q_final.exists():
+                steps.append(Step(q_final, None))  # the previous delivery's quarantine no longer applies
+        if loaded:
+            _write_manifest(raw_stage, source, batch, commit_id, result, file_results, key, timings,
+                            started, q_final if quarantine.has_content else None)
+            steps.append(Step(raw_final, raw_stage))  # last: the raw swap is the visible commit
+            result.partition = raw_final
+        else:
+            remove_tree(raw_stage)  # nothing loadable: an earlier good partition stays as it is
+            result.partition = raw_final if raw_final.exists() else None
+        Commit(lake, source.id, batch, commit_id).apply(steps)
+    except Exception:
+        # Staging or commit failed part-way: put back exactly what was there before.
+        recover_partition(lake, source.id, batch)
+        raise
+
+
+def _ingest_file(source: Source, path: Path, index: int, raw_stage: Path, quarantine: QuarantineStage,
+                 batch: str, ingested_at: datetime, sums: dict[str, tuple[str, int]]) -> FileResult:
+    """Read one data file into its staged part; fills sums[path.name] if not known yet."""
+    t = time.perf_counter()
+    fr = FileResult(name=path.name, format=source.format, encoding=source.encoding,
+                    part=f"part-{index:05d}.parquet")
+    writer = PartWriter(
+        raw_stage / fr.part, source.column_names, batch=batch, file_name=path.name, ingested_at=ingested_at,
+        dictionary_columns=code_columns(source),
+        metadata={"govlake.source": source.id, "govlake.batch": batch, "govlake.file": path.name,
+                  "govlake.ingest_code_version": code_version()},
+    )
+    fq = quarantine.rows_for(path.name, source.encoding)
+    hasher = CountingHasher() if path.name not in sums else None
+
+    def file_sum() -> tuple[str, int]:
+        if path.name not in sums:
+            size = path.stat().st_size
+            sums[path.name] = (hasher.hexdigest(), size) if hasher and hasher.bytes == size else checksum(path)
+        return sums[path.name]
+
+    try:
+        reader_for(source)(ReadContext(source, path, writer, fq, fr, hasher))
+    except FileUnreadable as e:
+        writer.abort()
+        fq.discard()
+        fr.sha256, fr.bytes = file_sum()
+        facts = e.facts() if isinstance(e, HeaderMismatch) else {}
+        quarantine.reject_file(path, str(e), sha256=fr.sha256, **facts)
+        fr.status, fr.part, fr.reason = "rejected", None, str(e)
+        fr.rows_read = fr.rows_written = fr.rows_quarantined = fr.blank_rows_skipped = 0
+    except BaseException:
+        writer.abort()
+        fq.discard()
+        raise
+    else:
+        fr.sha256, fr.bytes = file_sum()
+        writer.add_metadata({"govlake.file_sha256": fr.sha256})
+        fr.rows_written = writer.close()
+        fq.close()
+        fr.rows_quarantined = fq.count
+        fr.quarantine_examples = fq.examples
+    fr.seconds = round(time.perf_counter() - t, 3)
+    return fr
+
+
+def _size(path: Path) -> int:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size
+
+
+def _verify(raw_stage: Path, q_stage: Path, file_results: list[FileResult]) -> None:
+    """Nothing lost, nothing invented: checked before anything becomes visible."""
+    loaded = [f for f in file_results if f.status == "loaded"]
+    for f in loaded:
+        if f.rows_read != f.rows_written + f.rows_quarantined:
+            raise VerificationError(f"{f.name}: read {f.rows_read} rows but wrote {f.rows_written} "
+                                    f"and quarantined {f.rows_quarantined}")
+    if not loaded:
+        return
+    glob = str(raw_stage / "part-*.parquet").replace("'", "''")
+    # A re-count of what is on disk (not the writer's own tally), plus the _row_no
+    # range; cheap: two columns, one dictionary-encoded.
+    counted = {
+        name: (n, lo, hi)
+        for name, n, lo, hi in connection().execute(
+            f"SELECT _file, count(*), min(_row_no), max(_row_no) FROM read_parquet('{glob}') GROUP BY _file"
+        ).fetchall()
+    }
+    for f in loaded:
+        n, lo, hi = counted.get(f.name, (0, None, None))
+        if n != f.rows_written:
+            raise VerificationError(f"{f.name}: the reader wrote {f.rows_written} rows, the Parquet holds {n}")
+        if n and (lo < 1 or hi > f.rows_read + f.blank_rows_skipped):
+            raise VerificationError(f"{f.name}: _row_no outside 1..{f.rows_read + f.blank_rows_skipped} "
+                                    f"({lo}..{hi})")
+        rows_file = q_stage / ROWS_DIR / f"{f.name}.jsonl"
+        q = sum(1 for _ in open(rows_file, "rb")) if rows_file.exists() else 0
+        if q != f.rows_quarantined:
+            raise VerificationError(f"{f.name}: {f.rows_quarantined} rows quarantined, the quarantine holds {q}")
+
+
+def _write_manifest(raw_stage: Path, source: Source, batch: str, commit_id: str, result: BatchResult,
+                    file_results: list[FileResult], key: dict, timings: dict, started: datetime,
+                    quarantine: Path | None) -> None:
+    files = [f.to_dict() for f in file_results]
+    doc = {
+        "manifest_version": MANIFEST_VERSION,
+        "source": source.id,
+        "batch": batch,
+        "commit_id": commit_id,
+        "status": result.status,
+        "ingested_at": started.isoformat(),
+        "ingest_code_version": code_version(),
+        "delivery": key,
+        "columns": source.column_names + list(LINEAGE),
+        "files": files,
+        "totals": {
+            "files": len(file_results),
+            "files_loaded": sum(f.status == "loaded" for f in file_results),
+            "files_rejected": result.files_rejected,
+            "rows_read": result.rows_read,
+            "rows_written": result.rows_written,
+            "rows_quarantined": result.rows_quarantined,
+            "bytes": sum(f.bytes for f in file_results),
+        },
+        "timings": {k: round(v, 3) for k, v in timings.items()},
+        "quarantine": str(quarantine) if quarantine else None,
+    }
+    write_json_atomic(raw_stage / MANIFEST, doc)
+    (raw_stage / SUCCESS).touch()
+
+
+def _report_unchanged(result: BatchResult, manifest: dict, raw_final: Path, q_final: Path) -> None:
+    totals = manifest.get("totals", {})
+    result.status = "unchanged"
+    result.partition = raw_final
+    result.quarantine = q_final if q_final.exists() else None
+    result.files_rejected = totals.get("files_rejected", 0)
+    result.rows_read = totals.get("rows_read", 0)
+    result.rows_written = totals.get("rows_written", 0)
+    result.rows_quarantined = totals.get("rows_quarantined", 0)
+    result.messages.append(f"same files as commit {manifest.get('commit_id')} ({manifest.get('ingested_at')}); "
+                           "nothing rewritten")
+
+
+def _file_messages(file_results: list[FileResult], q_final: Path) -> list[str]:
+    out = []
+    for f in file_results:
+        if f.status == "rejected":
+            out.append(f"{f.reason} — file rejected whole, copied to {q_final / 'rejected' / f.name}"
+                       if f.reason and f.reason.startswith(f.name) else
+                       f"{f.name}: {f.reason} — file rejected whole, copied to {q_final / 'rejected' / f.name}")
+            continue
+        examples = sorted(f.quarantine_examples, key=lambda ex: ex["row_no"] or 0)
+        for ex in examples[:MAX_ROW_MESSAGES_PER_FILE]:
+            where = f"line {ex['line']}" if ex["line"] is not None else "line unknown"
+            if ex["row_no"] is not None:
+                where += f" (record {ex['row_no']})"
+            col = f", column {ex['column']}" if ex.get("column") else ""
+            out.append(f"{f.name} {where}{col}: {ex['reason']} — {ex['detail']}; row quarantined")
+        if f.rows_quarantined > MAX_ROW_MESSAGES_PER_FILE:
+            out.append(f"{f.name}: … and {f.rows_quarantined - MAX_ROW_MESSAGES_PER_FILE} more rows quarantined, "
+                       f"see {q_final / ROWS_DIR / (f.name + '.jsonl')}")
+        out += [f"{f.name}: {n}" for n in f.notes]
+    return out
+
+
+# Below this much data a process pool costs more (start-up, imports) than it saves.
+PARALLEL_MIN_BYTES = 32 << 20
+
+
+def ingest_landing(landing: Path, lake: Lake, sources: list[str] | None = None,
+                   progress: Callable[[BatchResult], None] | None = None, *,
+                   workers: int | None = None) -> list[BatchResult]:
+    """Ingest every complete batch under `landing` (or only `sources`); results in
+    (source, batch date) order.
+
+    Incomplete batches (no _READY) are reported as 'incomplete' without an attempt.
+    `progress` is called with each BatchResult as soon as it is known. Batches are
+    independent (own partition, own lock), so with `workers` > 1 they run in that
+    many processes, biggest first; default: one per CPU when the landing zone holds
+    at least PARALLEL_MIN_BYTES, else in-process (env GOVLAKE_INGEST_WORKERS
+    overrides). At the end the warehouse's ops views are refreshed (best effort: a
+    busy warehouse is retried briefly, then skipped with a warning).
+    """
+    from govlake.warehouse import refresh_ops_views_quietly
+
+    registry = load_registry()
+    landing = Path(landing)
+    if sources is None:
+        present = sorted(p.name for p in landing.iterdir() if p.is_dir()) if landing.is_dir() else []
+        for name in present:
+            if name not in registry.sources:
+                log.warning("landing/%s is not a source in the registry; ignored", name)
+        ids = [s for s in present if s in registry.sources]
+    else:
+        ids = [registry.source(s).id for s in sources]  # fails early on an unknown id
+
+    results: dict[tuple[str, str], BatchResult] = {}
+    order: list[tuple[str, str]] = []
+    tasks: list[tuple[int, str, Path]] = []
+
+    def done(r: BatchResult) -> None:
+        results[(r.source_id, r.batch)] = r
+        if progress is not None:
+            progress(r)
+
+    for sid in ids:
+        for d in batch_dirs(landing, registry.sources[sid]):
+            order.append((sid, d.name))
+            if is_complete(d):
+                tasks.append((_dir_bytes(d), sid, d))
+            else:
+                done(BatchResult(sid, d.name, "incomplete", messages=[f"{d}: no {READY} yet; skipped"]))
+
+    n = _workers(workers, tasks)
+    if n > 1:
+        _run_parallel(tasks, lake, n, done)
+    else:
+        for _, sid, d in tasks:
+            done(ingest_batch(registry.sources[sid], d, lake, registry=registry))
+    refresh_ops_views_quietly(lake)
+    return [results[k] for k in order]
+
+
+def _dir_bytes(d: Path) -> int:
+    return sum(p.stat().st_size for p in d.iterdir() if p.is_file())
+
+
+def _workers(requested: int | None, tasks: list) -> int:
+    import multiprocessing as mp
+
+    if mp.current_process().daemon:  # a daemonic process may not start children
+        return 1
+    if not _main_importable():
+        return 1
+    if requested is None and os.environ.get("GOVLAKE_INGEST_WORKERS"):
+        requested = int(os.environ["GOVLAKE_INGEST_WORKERS"])
+    if requested is None:
+        big = sum(size for size, _, _ in tasks) >= PARALLEL_MIN_BYTES
+        requested = (os.cpu_count() or 1) if big else 1
+    return max(1, min(requested, len(tasks)))
+
+
+def _main_importable() -> bool:
+    """Worker processes re-import __main__ by name or path; code read from stdin
+    (`python - <<EOF`) has neither, and every worker would die at start-up."""
+    import sys
+
+    main = sys.modules.get("__main__")
+    if getattr(main, "__spec__", None) is not None:
+        return True
+    path = getattr(main, "__file__", None)
+    return path is None or os.path.exists(path)
+
+
+def _ingest_in_worker(source_id: str, batch_dir: str, home: str) -> BatchResult:
+    return ingest_batch(source_id, Path(batch_dir), Lake(Path(home)))
+
+
+def _run_parallel(tasks, lake: Lake, workers: int, done: Callable[[BatchResult], None]) -> None:
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    # forkserver: workers fork from a clean server that has imported the ingest
+    # code once (fork from this process could inherit DuckDB/Arrow thread state;
+    # spawn would re-import everything per worker).
+    ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+    if ctx.get_start_method() == "forkserver":
+        ctx.set_forkserver_preload(["ingest.runner"])
+    try:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    except (OSError, AssertionError) as e:  # e.g. inside a daemonic process
+        log.warning("no worker processes (%s); ingesting in-process", e)
+        registry = load_registry()
+        for _, sid, d in tasks:
+            done(ingest_batch(registry.sources[sid], d, lake, registry=registry))
+        return
+    broken = []
+    with pool:
+        futures = {pool.submit(_ingest_in_worker, sid, str(d), str(lake.home)): (sid, d)
+                   for _, sid, d in sorted(tasks, key=lambda t: -t[0])}  # biggest first
+        for fut in as_completed(futures):
+            sid, d = futures[fut]
+            try:
+                done(fut.result())
+            except BrokenProcessPool as e:
+                # A worker died (killed, out of memory, could not start): the commit
+                # protocol makes a retry safe, so the batches it took are redone here.
+                log.warning("%s %s: worker process died (%s); retrying in-process", sid, d.name, e)
+                broken.append((sid, d))
+    if broken:
+        registry = load_registry()
+        for sid, d in broken:
+            r = ingest_batch(registry.sources[sid], d, lake, registry=registry)
+            r.messages.insert(0, "a worker process died on this batch; it was retried in-process")
+            done(r)

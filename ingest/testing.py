@@ -1,0 +1,100 @@
+"""Helpers for tests: write small deliveries byte for byte, read back what landed.
+
+Kept in the package (like pandas.testing) so unit and integration tests share
+them without a shared conftest. Nothing here is used at run time.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from govlake.registry import Source
+from govlake.settings import Lake
+from ingest.batches import READY
+
+
+def csv_bytes(header: list[str], rows: list[list[str] | bytes], *, encoding: str = "utf-8",
+              bom: bool = False, newline: str = "\r\n") -> bytes:
+    """A CSV file's bytes; a row given as bytes is inserted verbatim (for broken rows)."""
+    codec = "utf-8" if encoding == "utf-8-sig" else encoding
+    out = bytearray("\ufeff".encode(codec) if bom or encoding == "utf-8-sig" else b"")
+    for row in [header, *rows]:
+        if isinstance(row, bytes):
+            out += row + newline.encode()
+            continue
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator=newline).writerow(row)
+        out += buf.getvalue().encode(codec)
+    return bytes(out)
+
+
+def xlsx_bytes(sheet: str, header: list, rows: list[list], *, other_sheets: dict[str, list[list]] | None = None,
+               date_columns: tuple[int, ...] = ()) -> bytes:
+    """An .xlsx workbook; cells of `date_columns` (0-based) get a date number format."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, data in (other_sheets or {}).items():
+        ws = wb.create_sheet(name)
+        for r in data:
+            ws.append(r)
+    ws = wb.create_sheet(sheet)
+    ws.append(header)
+    for r in rows:
+        ws.append(r)
+        for c in date_columns:
+            ws.cell(row=ws.max_row, column=c + 1).number_format = "yyyy-mm-dd"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def jsonl_bytes(records: list[dict | str]) -> bytes:
+    """JSON Lines; a record given as str is written verbatim (for broken lines)."""
+    return "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in records).encode()
+
+
+def make_batch(landing: Path, source_id: str, batch: str, files: dict[str, bytes], *, ready: bool = True) -> Path:
+    d = Path(landing) / source_id / batch
+    d.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (d / name).write_bytes(data)
+    if ready:
+        (d / READY).touch()
+    return d
+
+
+def file_name(source: Source, batch: str, part: int | None = None) -> str:
+    """A file name matching the source's pattern for a batch date."""
+    y, m, d = batch.split("-")
+    q = (int(m) - 1) // 3 + 1
+    stem, _, ext = source.file.rpartition(".")
+    stem = stem.replace("YYYYMMDD", y + m + d).replace("YYYYMM", y + m).replace("YYYYQn", f"{y}Q{q}")
+    return f"{stem}{f'_part{part}' if part else ''}.{ext}"
+
+
+def read_raw(lake: Lake, source_id: str, batch: str) -> list[dict]:
+    part_dir = lake.raw_partition(source_id, batch)
+    rows = []
+    for p in sorted(part_dir.glob("part-*.parquet")):
+        rows += pq.read_table(p).to_pylist()
+    return rows
+
+
+def read_quarantined_rows(lake: Lake, source_id: str, batch: str) -> list[dict]:
+    d = lake.quarantine_partition(source_id, batch) / "rows"
+    out = []
+    for p in sorted(d.glob("*.jsonl")) if d.is_dir() else []:
+        out += [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines()]
+    return out
+
+
+def tree_state(root: Path) -> dict[str, tuple[int, int]]:
+    """{relative path: (mtime_ns, size)} of every file under root, to prove nothing changed."""
+    return {str(p.relative_to(root)): (p.stat().st_mtime_ns, p.stat().st_size)
+            for p in sorted(Path(root).rglob("*")) if p.is_file()}
