@@ -12,7 +12,6 @@ import ingest
 import ingest.commit as commit
 import ingest.runner as runner
 from govlake.registry import load_registry
-from govlake.settings import Lake
 from govlake.warehouse import connect
 from ingest.log import read_attempts
 from ingest.testing import csv_bytes, make_batch, read_quarantined_rows, read_raw, tree_state
@@ -31,16 +30,6 @@ def person(i: int, name: str = "叶帅") -> list[str]:
 
 def gb(rows, header=HEADER) -> bytes:
     return csv_bytes(header, rows, encoding="gb18030")
-
-
-@pytest.fixture
-def lake(tmp_path):
-    return Lake.from_env(tmp_path / "lake")
-
-
-@pytest.fixture
-def landing(tmp_path):
-    return tmp_path / "landing"
 
 
 def test_a_batch_loads_with_lineage(lake, landing):

@@ -7,21 +7,10 @@ import pytest
 
 import ingest
 from govlake.registry import load_registry
-from govlake.settings import Lake
 from ingest.testing import csv_bytes, jsonl_bytes, make_batch, read_quarantined_rows, read_raw, xlsx_bytes
 
 REG = load_registry()
 BATCH = "2026-10-01"
-
-
-@pytest.fixture
-def lake(tmp_path):
-    return Lake.from_env(tmp_path / "lake")
-
-
-@pytest.fixture
-def landing(tmp_path):
-    return tmp_path / "landing"
 
 
 def load(lake, landing, source_id, files):
