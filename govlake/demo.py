@@ -61,6 +61,7 @@ def _print_locations(lake: Lake, console: Console) -> None:
         ("raw Parquet", lake.raw),
         ("quarantine", lake.quarantine),
         ("warehouse (DuckDB)", lake.warehouse),
+        ("dbt artifacts", lake.dbt),
         ("ingest log", lake.logs / "ingest"),
         ("reports", lake.reports),
         ("Airflow home", lake.airflow_home),
