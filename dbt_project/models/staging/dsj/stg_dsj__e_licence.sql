@@ -2,22 +2,7 @@
 
 with source as (
 
-    select * from {{ raw_source('dsj.e_licence') }} as raw
-    where {{ is_new_batch('raw') }}
-
-),
-
-cleaned as (
-
-    select {{ clean_columns('dsj.e_licence') }}
-    from source
-
-),
-
-accepted as (
-
-    select * from cleaned
-    where {{ rejection_reason('dsj.e_licence') }} is null
+    {{ staged_source('dsj.e_licence') }}
 
 ),
 
@@ -55,7 +40,7 @@ renamed as (
         _row_no,
         _ingested_at
 
-    from accepted
+    from source
 
 )
 

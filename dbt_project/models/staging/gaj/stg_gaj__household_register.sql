@@ -2,22 +2,7 @@
 
 with source as (
 
-    select * from {{ raw_source('gaj.household_register') }} as raw
-    where {{ is_new_batch('raw') }}
-
-),
-
-cleaned as (
-
-    select {{ clean_columns('gaj.household_register') }}
-    from source
-
-),
-
-accepted as (
-
-    select * from cleaned
-    where {{ rejection_reason('gaj.household_register') }} is null
+    {{ staged_source('gaj.household_register') }}
 
 ),
 
@@ -57,7 +42,7 @@ renamed as (
         _row_no,
         _ingested_at
 
-    from accepted
+    from source
 
 )
 

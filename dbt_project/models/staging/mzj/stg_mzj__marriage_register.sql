@@ -3,22 +3,7 @@
 
 with source as (
 
-    select * from {{ raw_source('mzj.marriage_register') }} as raw
-    where {{ is_new_batch('raw') }}
-
-),
-
-cleaned as (
-
-    select {{ clean_columns('mzj.marriage_register') }}
-    from source
-
-),
-
-accepted as (
-
-    select * from cleaned
-    where {{ rejection_reason('mzj.marriage_register') }} is null
+    {{ staged_source('mzj.marriage_register') }}
 
 ),
 
@@ -52,7 +37,7 @@ renamed as (
         _row_no,
         _ingested_at
 
-    from accepted
+    from source
 
 )
 

@@ -3,22 +3,7 @@
 
 with source as (
 
-    select * from {{ raw_source('mzj.subsistence_allowance') }} as raw
-    where {{ is_new_batch('raw') }}
-
-),
-
-cleaned as (
-
-    select {{ clean_columns('mzj.subsistence_allowance') }}
-    from source
-
-),
-
-accepted as (
-
-    select * from cleaned
-    where {{ rejection_reason('mzj.subsistence_allowance') }} is null
+    {{ staged_source('mzj.subsistence_allowance') }}
 
 ),
 
@@ -55,7 +40,7 @@ renamed as (
         _row_no,
         _ingested_at
 
-    from accepted
+    from source
 
 )
 

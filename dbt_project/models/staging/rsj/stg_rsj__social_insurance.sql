@@ -2,22 +2,7 @@
 
 with source as (
 
-    select * from {{ raw_source('rsj.social_insurance') }} as raw
-    where {{ is_new_batch('raw') }}
-
-),
-
-cleaned as (
-
-    select {{ clean_columns('rsj.social_insurance') }}
-    from source
-
-),
-
-accepted as (
-
-    select * from cleaned
-    where {{ rejection_reason('rsj.social_insurance') }} is null
+    {{ staged_source('rsj.social_insurance') }}
 
 ),
 
@@ -53,7 +38,7 @@ renamed as (
         _row_no,
         _ingested_at
 
-    from accepted
+    from source
 
 )
 

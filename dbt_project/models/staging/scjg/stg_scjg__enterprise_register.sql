@@ -3,22 +3,7 @@
 
 with source as (
 
-    select * from {{ raw_source('scjg.enterprise_register') }} as raw
-    where {{ is_new_batch('raw') }}
-
-),
-
-cleaned as (
-
-    select {{ clean_columns('scjg.enterprise_register') }}
-    from source
-
-),
-
-accepted as (
-
-    select * from cleaned
-    where {{ rejection_reason('scjg.enterprise_register') }} is null
+    {{ staged_source('scjg.enterprise_register') }}
 
 ),
 
@@ -64,7 +49,7 @@ renamed as (
         _row_no,
         _ingested_at
 
-    from accepted
+    from source
 
 )
 

@@ -2,22 +2,7 @@
 
 with source as (
 
-    select * from {{ raw_source('scjg.patent') }} as raw
-    where {{ is_new_batch('raw') }}
-
-),
-
-cleaned as (
-
-    select {{ clean_columns('scjg.patent') }}
-    from source
-
-),
-
-accepted as (
-
-    select * from cleaned
-    where {{ rejection_reason('scjg.patent') }} is null
+    {{ staged_source('scjg.patent') }}
 
 ),
 
@@ -52,7 +37,7 @@ renamed as (
         _row_no,
         _ingested_at
 
-    from accepted
+    from source
 
 )
 

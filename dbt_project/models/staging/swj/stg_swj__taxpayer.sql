@@ -3,22 +3,7 @@
 
 with source as (
 
-    select * from {{ raw_source('swj.taxpayer') }} as raw
-    where {{ is_new_batch('raw') }}
-
-),
-
-cleaned as (
-
-    select {{ clean_columns('swj.taxpayer') }}
-    from source
-
-),
-
-accepted as (
-
-    select * from cleaned
-    where {{ rejection_reason('swj.taxpayer') }} is null
+    {{ staged_source('swj.taxpayer') }}
 
 ),
 
@@ -47,7 +32,7 @@ renamed as (
         _row_no,
         _ingested_at
 
-    from accepted
+    from source
 
 )
 

@@ -3,22 +3,7 @@
 
 with source as (
 
-    select * from {{ raw_source('tjj.macro_indicator') }} as raw
-    where {{ is_new_batch('raw') }}
-
-),
-
-cleaned as (
-
-    select {{ clean_columns('tjj.macro_indicator') }}
-    from source
-
-),
-
-accepted as (
-
-    select * from cleaned
-    where {{ rejection_reason('tjj.macro_indicator') }} is null
+    {{ staged_source('tjj.macro_indicator') }}
 
 ),
 
@@ -52,7 +37,7 @@ renamed as (
         _row_no,
         _ingested_at
 
-    from accepted
+    from source
 
 )
 

@@ -2,22 +2,7 @@
 
 with source as (
 
-    select * from {{ raw_source('wjw.birth_certificate') }} as raw
-    where {{ is_new_batch('raw') }}
-
-),
-
-cleaned as (
-
-    select {{ clean_columns('wjw.birth_certificate') }}
-    from source
-
-),
-
-accepted as (
-
-    select * from cleaned
-    where {{ rejection_reason('wjw.birth_certificate') }} is null
+    {{ staged_source('wjw.birth_certificate') }}
 
 ),
 
@@ -55,7 +40,7 @@ renamed as (
         _row_no,
         _ingested_at
 
-    from accepted
+    from source
 
 )
 

@@ -2,22 +2,7 @@
 
 with source as (
 
-    select * from {{ raw_source('wjw.death_record') }} as raw
-    where {{ is_new_batch('raw') }}
-
-),
-
-cleaned as (
-
-    select {{ clean_columns('wjw.death_record') }}
-    from source
-
-),
-
-accepted as (
-
-    select * from cleaned
-    where {{ rejection_reason('wjw.death_record') }} is null
+    {{ staged_source('wjw.death_record') }}
 
 ),
 
@@ -48,7 +33,7 @@ renamed as (
         _row_no,
         _ingested_at
 
-    from accepted
+    from source
 
 )
 

@@ -3,22 +3,7 @@
 
 with source as (
 
-    select * from {{ raw_source('xczx.monitored_household') }} as raw
-    where {{ is_new_batch('raw') }}
-
-),
-
-cleaned as (
-
-    select {{ clean_columns('xczx.monitored_household') }}
-    from source
-
-),
-
-accepted as (
-
-    select * from cleaned
-    where {{ rejection_reason('xczx.monitored_household') }} is null
+    {{ staged_source('xczx.monitored_household') }}
 
 ),
 
@@ -54,7 +39,7 @@ renamed as (
         _row_no,
         _ingested_at
 
-    from accepted
+    from source
 
 )
 

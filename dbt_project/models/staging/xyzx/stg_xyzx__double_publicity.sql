@@ -3,22 +3,7 @@
 
 with source as (
 
-    select * from {{ raw_source('xyzx.double_publicity') }} as raw
-    where {{ is_new_batch('raw') }}
-
-),
-
-cleaned as (
-
-    select {{ clean_columns('xyzx.double_publicity') }}
-    from source
-
-),
-
-accepted as (
-
-    select * from cleaned
-    where {{ rejection_reason('xyzx.double_publicity') }} is null
+    {{ staged_source('xyzx.double_publicity') }}
 
 ),
 
@@ -59,7 +44,7 @@ renamed as (
         _row_no,
         _ingested_at
 
-    from accepted
+    from source
 
 )
 

@@ -3,22 +3,7 @@
 
 with source as (
 
-    select * from {{ raw_source('yjj.hazard_enterprise') }} as raw
-    where {{ is_new_batch('raw') }}
-
-),
-
-cleaned as (
-
-    select {{ clean_columns('yjj.hazard_enterprise') }}
-    from source
-
-),
-
-accepted as (
-
-    select * from cleaned
-    where {{ rejection_reason('yjj.hazard_enterprise') }} is null
+    {{ staged_source('yjj.hazard_enterprise') }}
 
 ),
 
@@ -53,7 +38,7 @@ renamed as (
         _row_no,
         _ingested_at
 
-    from accepted
+    from source
 
 )
 

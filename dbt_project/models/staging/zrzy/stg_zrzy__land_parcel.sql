@@ -3,22 +3,7 @@
 
 with source as (
 
-    select * from {{ raw_source('zrzy.land_parcel') }} as raw
-    where {{ is_new_batch('raw') }}
-
-),
-
-cleaned as (
-
-    select {{ clean_columns('zrzy.land_parcel') }}
-    from source
-
-),
-
-accepted as (
-
-    select * from cleaned
-    where {{ rejection_reason('zrzy.land_parcel') }} is null
+    {{ staged_source('zrzy.land_parcel') }}
 
 ),
 
@@ -56,7 +41,7 @@ renamed as (
         _row_no,
         _ingested_at
 
-    from accepted
+    from source
 
 )
 

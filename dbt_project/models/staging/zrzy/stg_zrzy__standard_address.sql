@@ -2,22 +2,7 @@
 
 with source as (
 
-    select * from {{ raw_source('zrzy.standard_address') }} as raw
-    where {{ is_new_batch('raw') }}
-
-),
-
-cleaned as (
-
-    select {{ clean_columns('zrzy.standard_address') }}
-    from source
-
-),
-
-accepted as (
-
-    select * from cleaned
-    where {{ rejection_reason('zrzy.standard_address') }} is null
+    {{ staged_source('zrzy.standard_address') }}
 
 ),
 
@@ -47,7 +32,7 @@ renamed as (
         _row_no,
         _ingested_at
 
-    from accepted
+    from source
 
 )
 
