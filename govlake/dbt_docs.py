@@ -13,7 +13,7 @@ The rules (each registry column -> staging columns):
   GeoJSON column -> <col> text, centroid_lon, centroid_lat, <col>_flag
   period column (YYYY, YYYYQn or YYYY-MM) -> <col>, period_type/_year/_quarter/_month
   anything else -> <col> text (trimmed; blank tokens -> NULL)
-plus the lineage columns _batch, _file, _row_no, _ingested_at.
+plus the lineage columns _batch, _file, _row_no, _ingested_at, _staged_at.
 """
 from __future__ import annotations
 
@@ -73,6 +73,7 @@ LINEAGE = [
     ("_file", "VARCHAR", "交付文件名", "Delivered file the row came from"),
     ("_row_no", "BIGINT", "文件内记录序号（从1起）", "1-based record number in its file"),
     ("_ingested_at", "TIMESTAMP WITH TIME ZONE", "入湖时间", "Time the batch was ingested into raw"),
+    ("_staged_at", "TIMESTAMP", "入暂存层时间（dbt运行开始时间）", "Start time of the dbt run that staged the row"),
 ]
 
 

@@ -240,9 +240,13 @@ def registry_facts_sql(registry: Registry) -> str:
             "key": [{"name": k, "kind": dbt_docs.column_kind(s.column(k)), "pattern": s.column(k).pattern}
                     for k in s.key],
         }
-    body = _jinja_literal(facts)
+    register: dict[str, dict[str, dict[str, str]]] = {}
+    for attribute, (sid, column) in sorted(registry.authorities().items()):
+        library, _, attr = attribute.partition(".")
+        register.setdefault(library, {})[attr] = {"source": sid, "column": column}
+    body, register_body = _jinja_literal(facts), _jinja_literal(register)
     for token in ("{{", "}}", "{%", "%}", "{#", "#}"):
-        if token in body:
+        if token in body + register_body:
             raise ValueError(f"registry facts contain the Jinja delimiter {token!r}")
     # A literal, not fromyaml(): models call this macro several times each, and
     # evaluating a literal costs nothing while parsing YAML every time added seconds.
@@ -252,6 +256,12 @@ def registry_facts_sql(registry: Registry) -> str:
             "{% macro registry_facts() %}\n"
             f"{{%- set facts = {body} -%}}\n"
             "{{ return(facts) }}\n"
+            "{% endmacro %}\n\n"
+            "{# 数源清单 (the same facts as seeds/source_register.csv): library -> attribute -> its one\n"
+            "   authoritative source and column. The golden-record macro reads it. #}\n"
+            "{% macro source_register() %}\n"
+            f"{{%- set register = {register_body} -%}}\n"
+            "{{ return(register) }}\n"
             "{% endmacro %}\n")
 
 

@@ -222,3 +222,71 @@
 } -%}
 {{ return(facts) }}
 {% endmacro %}
+
+{# 数源清单 (the same facts as seeds/source_register.csv): library -> attribute -> its one
+   authoritative source and column. The golden-record macro reads it. #}
+{% macro source_register() %}
+{%- set register = {
+  'legal_entity': {
+    'established_on': {
+      'source': 'scjg.enterprise_register',
+      'column': 'established_on'
+    },
+    'legal_rep': {
+      'source': 'scjg.enterprise_register',
+      'column': 'legal_rep_name'
+    },
+    'name': {
+      'source': 'scjg.enterprise_register',
+      'column': 'name'
+    },
+    'status': {
+      'source': 'scjg.enterprise_register',
+      'column': 'status'
+    },
+    'uscc': {
+      'source': 'scjg.enterprise_register',
+      'column': 'uscc'
+    }
+  },
+  'population': {
+    'birth_date': {
+      'source': 'gaj.household_register',
+      'column': 'birth_date'
+    },
+    'birth_event': {
+      'source': 'wjw.birth_certificate',
+      'column': 'birth_date'
+    },
+    'death_date': {
+      'source': 'wjw.death_record',
+      'column': 'death_date'
+    },
+    'ethnicity': {
+      'source': 'gaj.household_register',
+      'column': 'ethnicity'
+    },
+    'gender': {
+      'source': 'gaj.household_register',
+      'column': 'gender'
+    },
+    'household_address': {
+      'source': 'gaj.household_register',
+      'column': 'address'
+    },
+    'id_no': {
+      'source': 'gaj.household_register',
+      'column': 'id_no'
+    },
+    'marital_status': {
+      'source': 'mzj.marriage_register',
+      'column': 'reg_date'
+    },
+    'name': {
+      'source': 'gaj.household_register',
+      'column': 'name'
+    }
+  }
+} -%}
+{{ return(register) }}
+{% endmacro %}

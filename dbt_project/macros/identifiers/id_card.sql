@@ -57,3 +57,13 @@
         else 'bad_format'
     end
 {%- endmacro %}
+
+{# What an (normalised, 18-digit) ID number itself says: the birth date in digits 7-14
+   and the gender by the parity of digit 17 ('1' 男 odd, '2' 女 even). #}
+{% macro id_card_birth_date(expr) -%}
+    {{ govlake.try_cast("substr(" ~ expr ~ ", 7, 4) || '-' || substr(" ~ expr ~ ", 11, 2) || '-' || substr(" ~ expr ~ ", 13, 2)", 'date') }}
+{%- endmacro %}
+
+{% macro id_card_gender(expr) -%}
+    case when {{ govlake.try_cast('substr(' ~ expr ~ ', 17, 1)', 'integer') }} % 2 = 1 then '1' else '2' end
+{%- endmacro %}

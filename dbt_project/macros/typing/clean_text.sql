@@ -41,5 +41,8 @@
         _batch,
         _file,
         _row_no,
-        _ingested_at
+        _ingested_at,
+        -- when this dbt run staged the row: base models read staging rows newer than
+        -- the newest they have merged, a watermark no concurrent ingestion can skip
+        {{ govlake.run_timestamp() }} as _staged_at
 {%- endmacro %}

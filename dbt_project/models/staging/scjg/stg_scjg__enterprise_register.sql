@@ -47,7 +47,8 @@ renamed as (
         _batch,
         _file,
         _row_no,
-        _ingested_at
+        _ingested_at,
+        _staged_at
 
     from source
 

@@ -1,0 +1,110 @@
+{# 一数一源 golden record of one base-library entity.
+
+   For every attribute that the source register (数源清单, `source_register()`, generated
+   from the registry's `authority`) gives to one of `inputs`, the value is taken from that
+   source only: its latest non-blank value by the source's `_order`. A blank never
+   overwrites a known value (blanks are completeness findings, not facts). Each attribute
+   keeps its lineage: <attr>__source, <attr>__batch (the batch that delivered the value)
+   and <attr>__order (the ordering key it won with, so later runs can compete with it).
+
+   inputs  source id -> name of a CTE with one row per delivered record: `key`, one column
+           per register attribute of that source (named as the attribute), the `extra`
+           columns, `_order` (see order_key), `_batch` and `_staged_at`.
+   extra   source id -> descriptive columns of that source the register does not name
+           (no other source holds them); they follow the same latest-non-blank rule.
+
+   Incremental runs: the CTEs hold only rows staged since this model last ran (see
+   staged_since_last_run); the stored golden row competes attribute by attribute with the
+   new candidates, so one new batch gives the same result as rebuilding from all batches.
+   Leaves a CTE named `golden`. #}
+{% macro golden_record(library, key, inputs, extra={}) -%}
+    {%- set register = govlake.source_register()[library] -%}
+    {%- set columns = [] -%}
+    {%- for sid, cte in inputs.items() -%}
+        {%- set latest_cte = 'latest_' ~ loop.index0 ~ '_' ~ cte -%}
+        {%- set attrs = [] -%}
+        {%- for attr, owner in register.items() if owner.source == sid -%}
+            {%- do attrs.append(attr) -%}
+        {%- endfor -%}
+        {%- if not attrs and not extra.get(sid) -%}
+            {{ exceptions.raise_compiler_error("golden_record(" ~ library ~ "): source " ~ sid ~ " owns no attribute of the library in the source register and has no extra columns") }}
+        {%- endif -%}
+        {%- for a in attrs + extra.get(sid, []) -%}
+            {%- if a == key -%}
+                {{ exceptions.raise_compiler_error("golden_record(" ~ library ~ "): the key '" ~ key ~ "' must not be named like an attribute; name the entity key e.g. <entity>_id") }}
+            {%- endif -%}
+            {%- do columns.append({'name': a, 'source': sid, 'cte': latest_cte}) -%}
+        {%- endfor %}
+    {{ latest_cte }} as (
+        select
+            {{ key }},
+            {%- for a in attrs + extra.get(sid, []) %}
+            {{ govlake.latest_value(a, '_order') }} as {{ a }},
+            {{ govlake.latest_value('_batch', '_order', a) }} as {{ a }}__batch,
+            max(case when {{ a }} is not null then _order end) as {{ a }}__order,
+            {%- endfor %}
+            max(_staged_at) as _staged_at
+        from {{ cte }}
+        where {{ key }} is not null
+        group by {{ key }}
+    ),
+    {%- endfor %}
+
+    candidate_keys as (
+        {%- for sid, cte in inputs.items() %}
+        select {{ key }}, _staged_at from latest_{{ loop.index0 }}_{{ cte }}
+        {%- if not loop.last %}
+        union all
+        {%- endif %}
+        {%- endfor %}
+    ),
+
+    new_golden as (
+        select
+            keys.{{ key }},
+            {%- for c in columns %}
+            {{ c.cte }}.{{ c.name }},
+            '{{ c.source }}' as {{ c.name }}__source,
+            {{ c.cte }}.{{ c.name }}__batch,
+            {{ c.cte }}.{{ c.name }}__order,
+            {%- endfor %}
+            keys._staged_at
+        from (select {{ key }}, max(_staged_at) as _staged_at from candidate_keys group by {{ key }}) as keys
+        {%- for sid, cte in inputs.items() %}
+        -- ON, not USING: an attribute may share the key's name (uscc), and USING would
+        -- merge the two columns
+        left join latest_{{ loop.index0 }}_{{ cte }}
+            on latest_{{ loop.index0 }}_{{ cte }}.{{ key }} = keys.{{ key }}
+        {%- endfor %}
+    ),
+
+    golden as (
+    {%- if is_incremental() %}
+        select
+            new_golden.{{ key }},
+            {%- for c in columns %}
+            {%- set newer = 'new_golden.' ~ c.name ~ '__order is not null and (old.' ~ c.name ~ '__order is null or new_golden.' ~ c.name ~ '__order >= old.' ~ c.name ~ '__order)' %}
+            case when {{ newer }} then new_golden.{{ c.name }} else old.{{ c.name }} end as {{ c.name }},
+            '{{ c.source }}' as {{ c.name }}__source,
+            case when {{ newer }} then new_golden.{{ c.name }}__batch else old.{{ c.name }}__batch end as {{ c.name }}__batch,
+            case when {{ newer }} then new_golden.{{ c.name }}__order else old.{{ c.name }}__order end as {{ c.name }}__order,
+            {%- endfor %}
+            new_golden._staged_at
+        from new_golden
+        left join {{ this }} as old on old.{{ key }} = new_golden.{{ key }}
+    {%- else %}
+        select * from new_golden
+    {%- endif %}
+    )
+{%- endmacro %}
+
+
+{# Rows of a staging model staged after the newest row this incremental model has merged
+   (all rows on a full refresh). _staged_at is the dbt run's start, so a batch staged in
+   any later run is read exactly once, whatever the order batches were ingested in. #}
+{% macro staged_since_last_run(relation) -%}
+    select * from {{ relation }}
+    {%- if is_incremental() %}
+    where _staged_at > (select coalesce(max(_staged_at), cast('1900-01-01' as timestamp)) from {{ this }})
+    {%- endif %}
+{%- endmacro %}

@@ -1,0 +1,69 @@
+-- 法人单位基础库·企业 — one row per enterprise: identity and status from 市场监管 (the
+-- latest change record by change time wins), tax status and credit rating from 税务's
+-- latest snapshot and rating year. The source register decides which source gives
+-- which attribute (golden_record reads it); each carries its source and batch.
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='enterprise_id',
+    on_schema_change='fail',
+) }}
+
+with enterprise_register as (
+
+    select
+        uscc as enterprise_id,
+        uscc,
+        name,
+        legal_rep_name as legal_rep,
+        established_on,
+        status,
+        legal_rep_id_no,
+        registered_capital,
+        address,
+        region_code,
+        industry_code,
+        entity_type,
+        changed_at,
+        {{ order_key(['changed_at', '_batch', '_ingested_at', '_row_no']) }} as _order,
+        _batch,
+        _staged_at
+    from ({{ staged_since_last_run(ref('stg_scjg__enterprise_register')) }})
+
+),
+
+taxpayer as (
+
+    select
+        uscc as enterprise_id,
+        tax_status,
+        credit_rating,
+        rating_year as credit_rating_year,
+        {{ order_key(['_batch', 'rating_year', '_ingested_at', '_row_no']) }} as _order,
+        _batch,
+        _staged_at
+    from ({{ staged_since_last_run(ref('stg_swj__taxpayer')) }})
+
+),
+
+{{ golden_record(
+    library='legal_entity',
+    key='enterprise_id',
+    inputs={
+        'scjg.enterprise_register': 'enterprise_register',
+        'swj.taxpayer': 'taxpayer',
+    },
+    extra={
+        'scjg.enterprise_register': ['legal_rep_id_no', 'registered_capital', 'address', 'region_code',
+                                     'industry_code', 'entity_type', 'changed_at'],
+        'swj.taxpayer': ['tax_status', 'credit_rating', 'credit_rating_year'],
+    },
+) }}
+
+select
+    *,
+    -- registered: 市场监管 holds a registration (税务 may know taxpayers it does not)
+    uscc is not null as is_registered,
+    status in ('注销', '吊销') as is_struck_off
+from golden

@@ -1,0 +1,41 @@
+-- 法人单位基础库·企业变更历史 — SCD type 2 history of each enterprise's registration
+-- (市场监管), ordered by change time: a version per change of a tracked column — status
+-- changes among them — with the batch it started and ended and what changed.
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='uscc',
+    on_schema_change='fail',
+) }}
+
+with observations as (
+
+    select
+        uscc,
+        name,
+        legal_rep_name,
+        registered_capital,
+        status,
+        address,
+        region_code,
+        industry_code,
+        entity_type,
+        changed_at,
+        {{ order_key(['changed_at', '_batch', '_ingested_at', '_row_no']) }} as _order,
+        _batch,
+        _file,
+        _row_no,
+        _staged_at
+    from ({{ staged_since_last_run(ref('stg_scjg__enterprise_register')) }})
+
+),
+
+{{ scd2_versions('observations', 'uscc',
+    ['name', 'legal_rep_name', 'registered_capital', 'status', 'address', 'region_code',
+     'industry_code', 'entity_type']) }}
+
+select
+    *,
+    'scjg.enterprise_register' as source_id
+from versions

@@ -1,0 +1,41 @@
+-- 人口基础库·人员历史 — SCD type 2 history of each person's 公安 household record: a
+-- version per change of any tracked column, with the batch it started and ended, the
+-- columns that changed and the record that delivered it.
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='person_id',
+    on_schema_change='fail',
+) }}
+
+with observations as (
+
+    select
+        id_no as person_id,
+        name,
+        gender,
+        birth_date,
+        ethnicity,
+        household_no,
+        relation_to_head,
+        address,
+        region_code,
+        mobile,
+        {{ order_key(['_batch', '_ingested_at', 'updated_at', '_row_no']) }} as _order,
+        _batch,
+        _file,
+        _row_no,
+        _staged_at
+    from ({{ staged_since_last_run(ref('stg_gaj__household_register')) }})
+
+),
+
+{{ scd2_versions('observations', 'person_id',
+    ['name', 'gender', 'birth_date', 'ethnicity', 'household_no', 'relation_to_head', 'address',
+     'region_code', 'mobile']) }}
+
+select
+    *,
+    'gaj.household_register' as source_id
+from versions
