@@ -133,12 +133,17 @@ def run(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="One line per batch, and dbt's own log.")
     ] = False,
+    full_refresh: Annotated[
+        bool, typer.Option("--full-refresh",
+                           help="Rebuild incremental models from the whole raw layer (after a model changed).")
+    ] = False,
     home: HomeOpt = None,
 ):
     """Run the pipeline in-process over a landing zone, without a scheduler.
 
     Calls the same task code the Airflow DAGs call: ingest every complete batch,
-    then build the dbt project (staging and the libraries on it) into the warehouse.
+    build the dbt project (staging, base libraries, themes) into the warehouse, then
+    publish the base and theme tables as curated/<library>/<table>.parquet.
     """
     from govlake.pipeline import transform, transform_failure
 
@@ -146,9 +151,12 @@ def run(
     results = _ingest(lake, landing, source, verbose)
     console.print(f"Raw layer: [bold]{lake.raw}[/]   quarantine: [bold]{lake.quarantine}[/]")
     with err.status("dbt build …"):
-        built = transform(lake, quiet=not verbose)
+        built = transform(lake, quiet=not verbose, full_refresh=full_refresh)
     reason = transform_failure(built)
     console.print(f"dbt build: {built['counts']} in {built['seconds']:.0f} s → [bold]{lake.warehouse}[/]")
+    if built["curated"]:
+        rows = sum(t["rows"] for t in built["curated"])
+        console.print(f"Curated: {len(built['curated'])} tables, {rows:,} rows → [bold]{lake.curated}[/]")
     if reason:
         err.print(f"[red]{reason}[/]")
     raise typer.Exit(1 if reason or any(r.status == "failed" for r in results) else 0)

@@ -29,6 +29,13 @@ def raw_asset(source_id: str):
     return Asset(name=f"raw/{source_id}", uri=f"govlake://raw/{source_id}", group="raw")
 
 
+def curated_asset():
+    """The curated Parquet layer: what quality checks and the resource directory read."""
+    from airflow.sdk import Asset
+
+    return Asset(name="curated", uri="govlake://curated", group="curated")
+
+
 TRANSFORM_DAG_ID = "transform__dbt_build"
 
 
@@ -53,7 +60,8 @@ def build_transform_dag():
         doc_md=(
             "### dbt build\n\nRuns `dbt build` (models and their tests) on the warehouse whenever a "
             "raw-layer Asset changes. The manifest.json and run_results.json of the same invocation "
-            "are kept under `<lake>/dbt/`."
+            "are kept under `<lake>/dbt/`. Then publishes every base and theme table as "
+            "`curated/<library>/<table>.parquet` and updates the Asset `curated`."
         ),
         default_args={
             "owner": "dsj",
@@ -68,13 +76,20 @@ def build_transform_dag():
             from govlake.pipeline import transform, transform_failure
             from govlake.settings import Lake
 
-            result = transform(Lake.from_env())
+            result = transform(Lake.from_env(), publish=False)
             reason = transform_failure(result)
             if reason:
                 raise RuntimeError(reason)
             return result
 
-        dbt_build()
+        @task(task_id="publish_curated", outlets=[curated_asset()])
+        def publish(_build: dict) -> list[dict]:
+            from govlake.pipeline import publish_curated
+            from govlake.settings import Lake
+
+            return publish_curated(Lake.from_env())
+
+        publish(dbt_build())
     return dag
 
 

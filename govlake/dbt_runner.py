@@ -90,7 +90,11 @@ def run_dbt(
     args += ["--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
              "--target-path", str(target), "--log-path", str(logs)]
     if select:
+        # cautious: a test runs only when every model it reads is selected, so a partial
+        # build never tests a relationship against a table it did not build
         args += ["--select", *select]
+        if args[0] in ("build", "test"):
+            args += ["--indirect-selection", "cautious"]
     if exclude:
         args += ["--exclude", *exclude]
     if full_refresh:

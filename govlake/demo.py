@@ -62,6 +62,7 @@ def _print_locations(lake: Lake, console: Console) -> None:
         ("quarantine", lake.quarantine),
         ("warehouse (DuckDB)", lake.warehouse),
         ("dbt artifacts", lake.dbt),
+        ("curated Parquet", lake.curated),
         ("ingest log", lake.logs / "ingest"),
         ("reports", lake.reports),
         ("Airflow home", lake.airflow_home),

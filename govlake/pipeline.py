@@ -51,11 +51,21 @@ def _as_dict(result) -> dict:
     return {k: (str(v) if isinstance(v, Path) else v) for k, v in d.items()}
 
 
-def transform(lake: Lake, quiet: bool = False) -> dict:
-    """Build the dbt project (staging, and the libraries built on it) on the lake's raw layer."""
+def transform(lake: Lake, quiet: bool = False, publish: bool = True, full_refresh: bool = False) -> dict:
+    """Build the dbt project (staging, base libraries, themes) on the lake's raw layer and,
+    when the build succeeded, publish the curated Parquet copies (result["curated"])."""
     from govlake.dbt_runner import run_dbt
 
-    return run_dbt(lake, "build", quiet=quiet).as_dict()
+    result = run_dbt(lake, "build", quiet=quiet, full_refresh=full_refresh).as_dict()
+    result["curated"] = publish_curated(lake) if publish and result["success"] else []
+    return result
+
+
+def publish_curated(lake: Lake) -> list[dict]:
+    """Write every base and theme table to curated/<library>/<table>.parquet."""
+    from govlake import curated
+
+    return [asdict(t) for t in curated.publish_curated(lake)]
 
 
 def transform_failure(result: dict) -> str | None:

@@ -11,6 +11,7 @@ read in Python - not from the SQL under test.
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -290,3 +291,41 @@ def test_incremental_build_equals_full_refresh(incremental, full, model):
     rows_full = Counter(map(repr, full.q(select)))
     assert rows_full
     assert rows_incremental - rows_full == Counter() and rows_full - rows_incremental == Counter()
+
+
+# --- published and documented ------------------------------------------------------------------
+def test_curated_parquet_holds_every_base_and_theme_table(incremental):
+    from govlake.curated import publish_curated
+
+    published = publish_curated(incremental.lake)
+    built = {t for (t,) in incremental.q(
+        "select table_name from information_schema.tables where table_schema in ('base', 'theme')")}
+    assert {t.model for t in published} == built
+    for t in published:
+        path = Path(t.path)
+        assert path.parent.parent == incremental.lake.curated and path.name == f"{t.model}.parquet"
+        rows, = incremental.q(f"select count(*) from read_parquet('{path}')")[0]
+        assert rows == t.rows == incremental.q(f"select count(*) from {t.relation}")[0][0]
+        names = [n for (n,) in incremental.q(f"select name from parquet_schema('{path}') where num_children is null "
+                                             "or num_children = 0")]
+        assert not [n for n in names if n.endswith("__order")], t.model
+    manifest = json.loads((incremental.lake.curated / "_manifest.json").read_text(encoding="utf-8"))
+    assert set(manifest["tables"]) == built
+
+
+def test_documented_columns_are_the_built_columns(incremental):
+    import yaml
+
+    from tests.conftest import REPO
+
+    documented = {}
+    for layer in ("base", "theme"):
+        for yml in (REPO / "dbt_project" / "models" / layer).rglob("_models.yml"):
+            for m in yaml.safe_load(yml.read_text(encoding="utf-8"))["models"]:
+                documented[m["name"]] = [c["name"] for c in m["columns"]]
+    for (schema, table), in [((s, t),) for s, t in incremental.q(
+            "select table_schema, table_name from information_schema.tables where table_schema in ('base', 'theme')")]:
+        built = [c for (c,) in incremental.q(
+            f"select column_name from information_schema.columns where table_schema = '{schema}' "
+            f"and table_name = '{table}' order by ordinal_position")]
+        assert sorted(documented.get(table, [])) == sorted(built), table

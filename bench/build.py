@@ -1,0 +1,169 @@
+"""dbt build benchmark on the 1,000,000-person synthetic city (issue 4).
+
+    python bench/build.py [--persons 1000000] [--seed 42] [--repeat 2]
+
+On the city of bench/ingest.py (generated under bench/data/ if missing):
+  1. every batch except the newest day of the daily sources is ingested (untimed);
+  2. full build: `dbt build --full-refresh` of the whole project (staging, base
+     libraries, conflicts, themes, profiles) - timed;
+  3. the held-back day (one new daily batch of each daily source: the 公安 snapshot,
+     市场监管 changes, births, deaths, 双公示, licences) is ingested (untimed);
+  4. incremental build: plain `dbt build` - timed; repeated from a copy of the
+     warehouse as it was after step 2 (--repeat times; best wall time kept).
+Each build runs in its own process; peak RSS and CPU are of that process tree.
+Per-model times come from dbt's run_results.json. Results: bench/results/build.json.
+Target: the incremental run of one daily batch under 10% of the full build time.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import DATA, RESULTS, ROOT, TreeSampler, city_dir, ensure_city, machine  # noqa: E402
+
+sys.path.insert(0, str(ROOT))
+
+
+def newest_daily_batches(landing: Path) -> list[Path]:
+    """The batch directories of the newest delivery day of the daily sources."""
+    from govlake.registry import load_registry
+    from ingest import find_complete_batches
+
+    reg = load_registry()
+    daily = {sid: find_complete_batches(landing, s) for sid, s in reg.sources.items()
+             if s.delivery.cadence == "daily"}
+    newest = max(d.name for batches in daily.values() for d in batches)
+    return [d for batches in daily.values() for d in batches if d.name == newest]
+
+
+def landing_without(landing: Path, held: list[Path], into: Path) -> Path:
+    """A view of the landing zone (symlinked batch directories) without the held-back batches."""
+    if into.exists():
+        shutil.rmtree(into)
+    skip = {p.resolve() for p in held}
+    for batch in sorted(landing.glob("*.*/*")):
+        if batch.is_dir() and batch.resolve() not in skip:
+            target = into / batch.parent.name / batch.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(batch.resolve(), target_is_directory=True)
+    return into
+
+
+def ingest(landing: Path, lake_home: Path) -> dict:
+    from govlake.settings import Lake
+    from ingest import ingest_landing
+
+    t = time.perf_counter()
+    results = ingest_landing(landing, Lake(lake_home))
+    failed = [r.summary() for r in results if r.status == "failed"]
+    if failed:
+        raise SystemExit("ingestion failed: " + "; ".join(failed))
+    return {"seconds": round(time.perf_counter() - t, 1), "batches": len(results),
+            "rows_written": sum(r.rows_written for r in results if r.status != "unchanged")}
+
+
+def timed_build(lake_home: Path, full_refresh: bool) -> dict:
+    """One `dbt build` in a fresh process, with the process tree sampled."""
+    sampler = TreeSampler()
+    t = sampler.start_clock()
+    out = subprocess.run([sys.executable, __file__, "--one-build", str(lake_home)]
+                         + (["--full-refresh"] if full_refresh else []), capture_output=True, text=True)
+    secs = time.perf_counter() - t
+    sampler.stop()
+    if out.returncode:
+        raise SystemExit(f"dbt build failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+    inner = json.loads(out.stdout.strip().splitlines()[-1])
+    return {"seconds": round(secs, 2), "dbt_seconds": inner["seconds"], "cpu_s": round(sampler.cpu(), 1),
+            "peak_rss_mb": round(sampler.peak_rss / 2**20), "counts": inner["counts"],
+            "slowest_models": slowest_nodes(lake_home)}
+
+
+def slowest_nodes(lake_home: Path, n: int = 12) -> list[dict]:
+    run_results = json.loads((lake_home / "dbt" / "run_results.json").read_text())
+    nodes = [{"node": r["unique_id"].split(".", 2)[-1], "seconds": round(r["execution_time"], 2)}
+             for r in run_results["results"]]
+    return sorted(nodes, key=lambda x: -x["seconds"])[:n]
+
+
+def one_build(lake_home: Path, full_refresh: bool) -> None:
+    from govlake.dbt_runner import run_dbt
+    from govlake.settings import Lake
+
+    result = run_dbt(Lake(lake_home), "build", full_refresh=full_refresh, quiet=True)
+    if not result.success:
+        print(json.dumps(result.as_dict(), ensure_ascii=False, default=str)[-4000:], file=sys.stderr)
+        raise SystemExit(1)
+    print(json.dumps({"seconds": result.seconds, "counts": result.counts}))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--persons", type=int, default=1_000_000)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--repeat", type=int, default=2, help="incremental runs (from the same starting warehouse)")
+    ap.add_argument("--out", type=Path, default=RESULTS / "build.json")
+    ap.add_argument("--one-build", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--full-refresh", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one_build:
+        one_build(args.one_build, args.full_refresh)
+        return
+
+    landing = city_dir(args.persons, args.seed)
+    generation = ensure_city(landing, args.persons, args.seed)
+    work = DATA / f"build-{args.persons}-{args.seed}"
+    if work.exists():
+        shutil.rmtree(work)
+    lake_home = work / "lake"
+    held = newest_daily_batches(landing)
+    print(f"holding back {len(held)} batches of {held[0].name}: {', '.join(sorted(p.parent.name for p in held))}")
+
+    print("ingesting everything before it …", flush=True)
+    before = ingest(landing_without(landing, held, work / "landing-before"), lake_home)
+    print(f"  {before}\nfull build (dbt build --full-refresh) …", flush=True)
+    full = timed_build(lake_home, full_refresh=True)
+    print(f"  {full['seconds']} s, peak RSS {full['peak_rss_mb']} MB", flush=True)
+    snapshot = work / "warehouse-after-full.duckdb"
+    shutil.copy2(lake_home / "warehouse.duckdb", snapshot)
+    shutil.copytree(lake_home / "dbt", work / "dbt-after-full")
+
+    print("ingesting the new day …", flush=True)
+    new_day = ingest(landing, lake_home)
+    incremental = []
+    for i in range(args.repeat):
+        if i:  # start again from the warehouse the full build left
+            shutil.copy2(snapshot, lake_home / "warehouse.duckdb")
+        print(f"incremental build {i + 1}/{args.repeat} …", flush=True)
+        incremental.append(timed_build(lake_home, full_refresh=False))
+        print(f"  {incremental[-1]['seconds']} s, peak RSS {incremental[-1]['peak_rss_mb']} MB", flush=True)
+    best = min(incremental, key=lambda r: r["seconds"])
+    ratio = round(best["seconds"] / full["seconds"], 3)
+    result = {
+        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "city": {"persons": args.persons, "seed": args.seed, "landing": str(landing), "generation": generation},
+        "new_day": {"batch": held[0].name, "sources": sorted(p.parent.name for p in held),
+                    "ingest": new_day},
+        "ingest_before": before,
+        "method": "each dbt build in a fresh process (python + dbt start-up included); RSS and CPU of the "
+                  "process tree; incremental runs restart from a copy of the warehouse after the full build",
+        "full": full,
+        "incremental_runs": incremental,
+        "incremental_best": best,
+        "ratio_incremental_to_full": ratio,
+        "targets": {"incremental_under_10_percent_of_full": ratio < 0.10},
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"full {full['seconds']} s, incremental {best['seconds']} s: ratio {ratio} -> {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""What the benchmarks share: a process-tree sampler (peak RSS, CPU), the synthetic city
+they run on (generated once under bench/data/ and stamped), and the machine description."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "bench" / "data"
+RESULTS = ROOT / "bench" / "results"
+
+
+def city_dir(persons: int, seed: int) -> Path:
+    return DATA / f"city-{persons}-{seed}"
+
+
+def machine() -> dict:
+    return {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+
+
+class TreeSampler:
+    """Peak RSS of this process plus all its descendants (ingest workers fork from a
+    forkserver, dbt runs in a child process, so getrusage(RUSAGE_CHILDREN) would miss
+    them), and CPU seconds."""
+
+    def __init__(self, every: float = 0.05):
+        import threading
+
+        import psutil
+
+        self.me = psutil.Process()
+        self.peak_rss = 0
+        self.child_cpu: dict[int, float] = {}
+        self.cpu_at_start = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(every,), daemon=True)
+        self._thread.start()
+
+    def _run(self, every: float) -> None:
+        import psutil
+
+        while not self._stop.is_set():
+            rss = self.me.memory_info().rss
+            for c in self.me.children(recursive=True):
+                try:
+                    rss += c.memory_info().rss
+                    t = c.cpu_times()
+                    self.child_cpu[c.pid] = t.user + t.system
+                except psutil.Error:
+                    pass
+            self.peak_rss = max(self.peak_rss, rss)
+            self._stop.wait(every)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def cpu(self) -> float:
+        t = self.me.cpu_times()
+        return t.user + t.system + sum(self.child_cpu.values()) - self.cpu_at_start
+
+    def start_clock(self) -> float:
+        """Called when the timed work starts (after any preparation)."""
+        self.cpu_at_start = 0.0
+        self.cpu_at_start = self.cpu()
+        return time.perf_counter()
+
+
+def ensure_city(landing: Path, persons: int, seed: int) -> dict:
+    """Generate the city once (in a subprocess, timed); later calls read the stamp."""
+    stamp = landing / "_truth" / "bench_generation.json"
+    if stamp.exists():
+        return json.loads(stamp.read_text())
+    print(f"generating {persons:,} persons into {landing} …", flush=True)
+    out = subprocess.run([sys.executable, __file__, str(landing), str(persons), str(seed)],
+                         capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"generation failed:\n{out.stderr[-2000:]}")
+    info = json.loads(out.stdout.strip().splitlines()[-1])
+    stamp.write_text(json.dumps(info))
+    return info
+
+
+def _generate(landing: Path, persons: int, seed: int) -> dict:
+    from govlake.synth import generate_city
+
+    sampler = TreeSampler()
+    t = sampler.start_clock()
+    summary = generate_city(landing, persons=persons, seed=seed)
+    secs = time.perf_counter() - t
+    sampler.stop()
+    return {"seconds": round(secs, 1), "cpu_s": round(sampler.cpu(), 1), "peak_rss_mb": round(sampler.peak_rss / 2**20),
+            "rows": summary.rows, "files": summary.files,
+            "bytes": sum(f.stat().st_size for f in landing.rglob("*") if f.is_file())}
+
+
+if __name__ == "__main__":  # the generation subprocess of ensure_city
+    sys.path.insert(0, str(ROOT))
+    print(json.dumps(_generate(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))))

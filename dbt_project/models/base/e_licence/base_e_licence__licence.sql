@@ -1,0 +1,128 @@
+-- 电子证照基础库·证照 — one row per electronic licence (licence_id, GB/T 36904) in the 大数据局
+-- catalogue: the latest delivery wins whole (the issuing department is the authority for
+-- its licence; the catalogue carries its word). The type code is named, the holder's code
+-- is resolved to a golden person (ID number) or enterprise (USCC), and a holder that
+-- resolves to neither is flagged and tried again on every run.
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='licence_id',
+    on_schema_change='fail',
+) }}
+
+{%- set delivered = ['licence_id', 'licence_type', 'holder_name', 'holder_code', 'holder_code_flag',
+                     'issuer_name', 'issuer_uscc', 'issued_on', 'valid_until', 'status',
+                     '_batch', '_file', '_row_no', '_ingested_at', '_staged_at'] %}
+
+with e_licence as (
+
+    select
+        {{ delivered | join(',\n        ') }},
+        _batch as first_seen_batch
+    from ({{ staged_since_last_run(ref('stg_dsj__e_licence')) }})
+
+),
+
+-- on an incremental run the stored licence competes with its new deliveries; stored
+-- licences whose holder was not known yet are read back too, so a holder that reaches the
+-- population or legal-entity library later is resolved then
+candidates as (
+
+    select * from e_licence
+    {%- if is_incremental() %}
+    union all
+    select
+        {{ delivered | join(',\n        ') }},
+        first_seen_batch
+    from {{ this }}
+    where licence_id in (select licence_id from e_licence)
+        or not holder_resolved
+    {%- endif %}
+
+),
+
+latest as (
+
+    select
+        {{ delivered | reject('in', ['_staged_at']) | join(',\n        ') }},
+        min(first_seen_batch) over (partition by licence_id) as first_seen_batch,
+        max(_staged_at) over (partition by licence_id) as _staged_at
+    from candidates
+    qualify row_number() over (partition by licence_id order by _batch desc, _ingested_at desc, _file desc, _row_no desc) = 1
+
+),
+
+-- the registry's code list of dsj.e_licence.licence_type (govlake/registry/departments/dsj.yaml)
+licence_types as (
+
+    select code, name
+    from (values
+        ('11100000000013338W001', '营业执照'),
+        ('11100000000013127D003', '结婚证'),
+        ('11100000000013338W023', '食品经营许可证'),
+        ('11100000000012345X005', '出生医学证明'),
+        ('11100000000013338W008', '药品经营许可证')
+    ) as codes (code, name)
+
+),
+
+resolved as (
+
+    select
+        latest.*,
+        licence_types.name as licence_type_name,
+        person.person_id as holder_person_id,
+        enterprise.enterprise_id as holder_uscc
+    from latest
+    left join licence_types
+        on licence_types.code = latest.licence_type
+    left join {{ ref('base_population__person') }} as person
+        on person.person_id = latest.holder_code
+    left join {{ ref('base_legal_entity__enterprise') }} as enterprise
+        on enterprise.enterprise_id = latest.holder_code
+
+)
+
+select
+    -- ids
+    licence_id,
+    holder_code,
+    holder_code_flag,
+    holder_person_id,
+    holder_uscc,
+    holder_person_id is not null or holder_uscc is not null as holder_resolved,
+    -- why a holder is unresolved: its code is a valid ID number or USCC that no golden
+    -- record holds, or it is neither
+    case
+        when holder_person_id is not null or holder_uscc is not null or holder_code is null then null
+        when {{ govlake.id_card_flag('holder_code', blocking_only=true) }} is null then 'unknown_person'
+        when {{ govlake.uscc_flag('holder_code', blocking_only=true) }} is null then 'unknown_enterprise'
+        else 'invalid_code'
+    end as holder_flag,
+    issuer_uscc,
+
+    -- strings
+    holder_name,
+    issuer_name,
+
+    -- codes
+    licence_type,
+    licence_type_name,
+    -- the type code the identifier itself carries ('1.2.156.3005.2.' + 21 characters): a
+    -- licence_id passed its check character, so this one is what the issuer wrote
+    substr(licence_id, 16, 21) as licence_type_in_id,
+    status,
+
+    -- dates
+    issued_on,
+    valid_until,
+
+    -- lineage
+    first_seen_batch,
+    _batch,
+    _file,
+    _row_no,
+    _ingested_at,
+    _staged_at
+from resolved
