@@ -329,3 +329,19 @@ def test_documented_columns_are_the_built_columns(incremental):
             f"select column_name from information_schema.columns where table_schema = '{schema}' "
             f"and table_name = '{table}' order by ordinal_position")]
         assert sorted(documented.get(table, [])) == sorted(built), table
+
+
+def test_dbt_docs_generate_documents_the_libraries_and_their_consumers(incremental):
+    incremental.con.close()  # dbt opens the warehouse read-write
+    try:
+        docs = run_dbt(incremental.lake, ["docs", "generate"], quiet=True)
+    finally:
+        incremental.con = duckdb.connect(str(incremental.lake.warehouse), read_only=True)
+    assert docs.success, docs.as_dict()
+    catalog = json.loads(Path(docs.catalog).read_text(encoding="utf-8"))
+    manifest = json.loads(Path(docs.manifest).read_text(encoding="utf-8"))
+    documented = {n["metadata"]["name"] for n in catalog["nodes"].values() if n["metadata"]["schema"] in ("base", "theme")}
+    assert {"base_population__person", "base_conflicts__conflict", "theme_profile__person"} <= documented
+    exposures = {e["name"]: e for e in manifest["exposures"].values()}
+    assert "model.govlake.base_population__person" in exposures["resource_directory"]["depends_on"]["nodes"]
+    assert "model.govlake.base_conflicts__conflict" in exposures["steward_report"]["depends_on"]["nodes"]

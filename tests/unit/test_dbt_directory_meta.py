@@ -100,3 +100,11 @@ def test_key_columns_have_uniqueness_tests():
 
 def _staging_models() -> set[str]:
     return {p.stem for p in (MODELS / "staging").rglob("stg_*.sql")}
+
+
+def test_the_resource_directory_exposure_consumes_every_base_and_theme_model():
+    exposures = yaml.safe_load((MODELS / "exposures.yml").read_text(encoding="utf-8"))["exposures"]
+    by_name = {e["name"]: e for e in exposures}
+    assert {"resource_directory", "steward_report"} <= set(by_name)
+    refs = {re.fullmatch(r"ref\('(\w+)'\)", d).group(1) for d in by_name["resource_directory"]["depends_on"]}
+    assert refs == set(SQL_MODELS)

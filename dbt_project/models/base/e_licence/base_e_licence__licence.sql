@@ -15,43 +15,13 @@
                      'issuer_name', 'issuer_uscc', 'issued_on', 'valid_until', 'status',
                      '_batch', '_file', '_row_no', '_ingested_at', '_staged_at'] %}
 
-with e_licence as (
+with
 
-    select
-        {{ delivered | join(',\n        ') }},
-        _batch as first_seen_batch
-    from ({{ staged_since_last_run(ref('stg_dsj__e_licence')) }})
-
-),
-
--- on an incremental run the stored licence competes with its new deliveries; stored
--- licences whose holder was not known yet are read back too, so a holder that reaches the
--- population or legal-entity library later is resolved then
-candidates as (
-
-    select * from e_licence
-    {%- if is_incremental() %}
-    union all
-    select
-        {{ delivered | join(',\n        ') }},
-        first_seen_batch
-    from {{ this }}
-    where licence_id in (select licence_id from e_licence)
-        or not holder_resolved
-    {%- endif %}
-
-),
-
-latest as (
-
-    select
-        {{ delivered | reject('in', ['_staged_at']) | join(',\n        ') }},
-        min(first_seen_batch) over (partition by licence_id) as first_seen_batch,
-        max(_staged_at) over (partition by licence_id) as _staged_at
-    from candidates
-    qualify row_number() over (partition by licence_id order by _batch desc, _ingested_at desc, _file desc, _row_no desc) = 1
-
-),
+-- the latest delivery of a licence wins; stored licences whose holder was not known yet
+-- are read back on every run, so a holder that reaches the population or legal-entity
+-- library later is resolved then
+{{ latest_delivery(ref('stg_dsj__e_licence'), 'licence_id', delivered,
+    reread="not holder_resolved") }},
 
 -- the registry's code list of dsj.e_licence.licence_type (govlake/registry/departments/dsj.yaml)
 licence_types as (

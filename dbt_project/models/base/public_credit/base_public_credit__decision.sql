@@ -15,43 +15,13 @@
                      'decided_on', 'authority_name', 'authority_uscc', 'content', 'fine_amount', 'valid_until',
                      '_batch', '_file', '_row_no', '_ingested_at', '_staged_at'] %}
 
-with double_publicity as (
+with
 
-    select
-        {{ delivered | join(',\n        ') }},
-        _batch as first_seen_batch
-    from ({{ staged_since_last_run(ref('stg_xyzx__double_publicity')) }})
-
-),
-
--- on an incremental run the stored decision competes with its new deliveries; stored
--- decisions whose subject was not known yet are read back too, so a subject that reaches
--- the population or legal-entity library later is resolved then
-candidates as (
-
-    select * from double_publicity
-    {%- if is_incremental() %}
-    union all
-    select
-        {{ delivered | join(',\n        ') }},
-        first_seen_batch
-    from {{ this }}
-    where decision_no in (select decision_no from double_publicity)
-        or not subject_resolved
-    {%- endif %}
-
-),
-
-latest as (
-
-    select
-        {{ delivered | reject('in', ['_staged_at']) | join(',\n        ') }},
-        min(first_seen_batch) over (partition by decision_no) as first_seen_batch,
-        max(_staged_at) over (partition by decision_no) as _staged_at
-    from candidates
-    qualify row_number() over (partition by decision_no order by _batch desc, _ingested_at desc, _file desc, _row_no desc) = 1
-
-),
+-- the latest delivery of a decision wins; stored decisions whose subject was not known
+-- yet are read back on every run, so a subject that reaches the population or
+-- legal-entity library later is resolved then
+{{ latest_delivery(ref('stg_xyzx__double_publicity'), 'decision_no', delivered,
+    reread="not subject_resolved") }},
 
 resolved as (
 

@@ -15,58 +15,26 @@
                      'geometry', 'geometry_flag', 'centroid_lon', 'centroid_lat',
                      '_batch', '_file', '_row_no', '_ingested_at', '_staged_at'] %}
 
-with land_parcel as (
+with
 
-    select
-        {{ delivered | join(',\n        ') }},
-        _batch as first_seen_batch
-    from ({{ staged_since_last_run(ref('stg_zrzy__land_parcel')) }})
-
-),
-
--- on an incremental run the stored parcels compete with the new records. Read back too:
--- the parcels of the newest snapshot so far (a new snapshot decides whether they are still
--- in it) and those whose owner was not known yet (resolved once the owner is).
-candidates as (
-
-    select * from land_parcel
-    {%- if is_incremental() %}
-    union all
-    select
-        {{ delivered | join(',\n        ') }},
-        first_seen_batch
-    from {{ this }}
-    where parcel_code in (select parcel_code from land_parcel)
-        or (in_latest_snapshot and exists (select 1 from land_parcel))
-        or (owner_code is not null and not owner_resolved)
-    {%- endif %}
-
-),
+-- a full snapshot: the latest record of a parcel wins whole (a parcel twice in a snapshot:
+-- the later record). Read back on an incremental run: the parcels of the newest snapshot
+-- so far when a new one arrives (it decides whether they are still in it) and those whose
+-- owner was not known yet (resolved once the owner is).
+{{ latest_delivery(ref('stg_zrzy__land_parcel'), 'parcel_code', delivered,
+    reread="(in_latest_snapshot and exists (select 1 from new_rows)) or (owner_code is not null and not owner_resolved)") }},
 
 -- the newest snapshot delivered so far: the newest new batch or the newest already merged
 newest as (
 
     select max(_batch) as newest_batch
     from (
-        select _batch from land_parcel
+        select _batch from new_rows
         {%- if is_incremental() %}
         union all
         select max(_batch) from {{ this }}
         {%- endif %}
     ) as batches
-
-),
-
--- a full snapshot: the latest record of a parcel wins whole (a parcel twice in a snapshot:
--- the later record)
-latest as (
-
-    select
-        {{ delivered | reject('in', ['_staged_at']) | join(',\n        ') }},
-        min(first_seen_batch) over (partition by parcel_code) as first_seen_batch,
-        max(_staged_at) over (partition by parcel_code) as _staged_at
-    from candidates
-    qualify row_number() over (partition by parcel_code order by _batch desc, _ingested_at desc, _file desc, _row_no desc) = 1
 
 ),
 
