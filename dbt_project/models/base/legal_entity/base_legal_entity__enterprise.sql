@@ -26,8 +26,11 @@ with enterprise_register as (
         industry_code,
         entity_type,
         changed_at,
-        {{ order_key(['changed_at', '_batch', '_ingested_at', '_row_no']) }} as _order,
+        -- order: change time (an unreadable one sorts first), then batch and row
+        coalesce(changed_at, cast('1900-01-01' as timestamp)) as _changed_at,
         _batch,
+        _ingested_at,
+        _row_no,
         _staged_at
     from ({{ staged_since_last_run(ref('stg_scjg__enterprise_register')) }})
 
@@ -40,8 +43,10 @@ taxpayer as (
         tax_status,
         credit_rating,
         rating_year as credit_rating_year,
-        {{ order_key(['_batch', 'rating_year', '_ingested_at', '_row_no']) }} as _order,
+        coalesce(rating_year, 0) as _rating_year,
         _batch,
+        _ingested_at,
+        _row_no,
         _staged_at
     from ({{ staged_since_last_run(ref('stg_swj__taxpayer')) }})
 
@@ -51,8 +56,9 @@ taxpayer as (
     library='legal_entity',
     key='enterprise_id',
     inputs={
-        'scjg.enterprise_register': 'enterprise_register',
-        'swj.taxpayer': 'taxpayer',
+        'scjg.enterprise_register': {'cte': 'enterprise_register',
+                                     'order': ['_changed_at', '_batch', '_ingested_at', '_row_no']},
+        'swj.taxpayer': {'cte': 'taxpayer', 'order': ['_batch', '_rating_year', '_ingested_at', '_row_no']},
     },
     extra={
         'scjg.enterprise_register': ['legal_rep_id_no', 'registered_capital', 'address', 'region_code',

@@ -21,9 +21,10 @@ with observations as (
         region_code,
         industry_code,
         entity_type,
-        changed_at,
-        {{ order_key(['changed_at', '_batch', '_ingested_at', '_row_no']) }} as _order,
+        -- order: change time (an unreadable one sorts first), then batch and row
+        coalesce(changed_at, cast('1900-01-01' as timestamp)) as _changed_at,
         _batch,
+        _ingested_at,
         _file,
         _row_no,
         _staged_at
@@ -33,7 +34,8 @@ with observations as (
 
 {{ scd2_versions('observations', 'uscc',
     ['name', 'legal_rep_name', 'registered_capital', 'status', 'address', 'region_code',
-     'industry_code', 'entity_type']) }}
+     'industry_code', 'entity_type'],
+    order=['_changed_at', '_batch', '_ingested_at', '_row_no']) }}
 
 select
     *,

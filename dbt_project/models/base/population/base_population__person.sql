@@ -24,8 +24,11 @@ with household_register as (
         relation_to_head,
         region_code,
         mobile,
-        {{ order_key(['_batch', '_ingested_at', 'updated_at', '_row_no']) }} as _order,
+        -- order: batch, then update time (an unreadable one sorts first), then row
         _batch,
+        _ingested_at,
+        coalesce(updated_at, cast('1900-01-01' as timestamp)) as _updated_at,
+        _row_no,
         _staged_at
     from ({{ staged_since_last_run(ref('stg_gaj__household_register')) }})
 
@@ -36,8 +39,9 @@ death_record as (
     select
         id_no as person_id,
         death_date,
-        {{ order_key(['_batch', '_ingested_at', '_row_no']) }} as _order,
         _batch,
+        _ingested_at,
+        _row_no,
         _staged_at
     from ({{ staged_since_last_run(ref('stg_wjw__death_record')) }})
 
@@ -59,8 +63,10 @@ marriage_register as (
         case reg_type when '离婚' then '离婚' else '已婚' end as marital_status,
         reg_date as marital_status_date,
         reg_no as marital_status_reg_no,
-        {{ order_key(['reg_date', '_batch', '_ingested_at', '_row_no']) }} as _order,
+        reg_date,
         _batch,
+        _ingested_at,
+        _row_no,
         _staged_at
     from registrations
     {%- if not loop.last %}
@@ -74,9 +80,11 @@ marriage_register as (
     library='population',
     key='person_id',
     inputs={
-        'gaj.household_register': 'household_register',
-        'wjw.death_record': 'death_record',
-        'mzj.marriage_register': 'marriage_register',
+        'gaj.household_register': {'cte': 'household_register',
+                                   'order': ['_batch', '_ingested_at', '_updated_at', '_row_no']},
+        'wjw.death_record': {'cte': 'death_record', 'order': ['_batch', '_ingested_at', '_row_no']},
+        'mzj.marriage_register': {'cte': 'marriage_register',
+                                  'order': ['reg_date', '_batch', '_ingested_at', '_row_no']},
     },
     extra={
         'gaj.household_register': ['household_no', 'relation_to_head', 'region_code', 'mobile'],

@@ -22,8 +22,10 @@ with observations as (
         address,
         region_code,
         mobile,
-        {{ order_key(['_batch', '_ingested_at', 'updated_at', '_row_no']) }} as _order,
+        -- order: batch, then update time (an unreadable one sorts first), then row
         _batch,
+        _ingested_at,
+        coalesce(updated_at, cast('1900-01-01' as timestamp)) as _updated_at,
         _file,
         _row_no,
         _staged_at
@@ -33,7 +35,8 @@ with observations as (
 
 {{ scd2_versions('observations', 'person_id',
     ['name', 'gender', 'birth_date', 'ethnicity', 'household_no', 'relation_to_head', 'address',
-     'region_code', 'mobile']) }}
+     'region_code', 'mobile'],
+    order=['_batch', '_ingested_at', '_updated_at', '_row_no']) }}
 
 select
     *,

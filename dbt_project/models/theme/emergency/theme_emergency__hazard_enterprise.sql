@@ -10,8 +10,7 @@
     重大 (red) at least quarterly, 较大 (orange) half-yearly, 一般 (yellow) yearly, 低
     (blue) by random checks, here at least every two years. Set them to the local
     执法检查计划 (dbt_project.yml vars or --vars). -#}
-{%- set max_days = var('emergency_inspection_max_days',
-                       {'重大风险': 90, '较大风险': 180, '一般风险': 365, '低风险': 730}) %}
+{%- set max_days = var('emergency_inspection_max_days') %}
 
 with latest_batch as (
 

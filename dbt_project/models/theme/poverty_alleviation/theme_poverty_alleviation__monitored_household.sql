@@ -9,7 +9,7 @@
     2021) is set each year at about 1.5 times the poverty line; the national figure for
     2022 was 6,600 yuan. Set it to the province's published line for the year monitored
     (dbt_project.yml vars or --vars). -#}
-{%- set income_threshold = var('poverty_income_threshold', 6600) -%}
+{%- set income_threshold = var('poverty_income_threshold') -%}
 {#- each flag is a reason to look at the household again; risk_flag_count adds them up -#}
 {%- set flags = {
     'flag_risk_not_cleared': "coalesce(mh.risk_cleared = '否', false)",
