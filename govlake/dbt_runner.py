@@ -38,7 +38,7 @@ from govlake.settings import Lake
 DBT_PROJECT = Path(__file__).resolve().parent.parent / "dbt_project"
 ARTIFACTS = ("manifest.json", "run_results.json", "catalog.json")  # catalog: `docs generate` only
 # Statuses of run_results.json that are not a problem.
-OK_STATUSES = {"success", "pass", "skipped", "no op"}
+OK_STATUSES = {"success", "pass", "skipped", "no op", "no-op"}  # no-op: exposures, which a build lists but does not run
 
 # dbtRunner keeps process-wide state (flags, adapters): one invocation at a time per process.
 _in_process = threading.Lock()
