@@ -12,6 +12,8 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
+from quality.cli import app as quality_app  # light: Great Expectations loads when a command runs
+
 app = typer.Typer(
     name="govlake",
     help=(
@@ -26,6 +28,7 @@ app = typer.Typer(
 )
 registry_app = typer.Typer(help="Inspect and validate the source registry (数源清单).", no_args_is_help=True)
 app.add_typer(registry_app, name="registry")
+app.add_typer(quality_app, name="quality")
 console = Console()
 err = Console(stderr=True)
 

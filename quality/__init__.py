@@ -1,1 +1,7 @@
+"""The quality layer: GB/T 36344 rules generated from the source registry (plus
+quality/rules.yaml), run set-based on the DuckDB warehouse and validated through Great
+Expectations; results in the warehouse schema `quality` (see quality/README.md).
 
+    from quality.runner import run_quality
+    summary = run_quality(Lake.from_env())          # or sources=[...], batches=[...]
+"""

@@ -1,0 +1,242 @@
+"""A quality run: every rule of the selected sources on the selected batches, through GX.
+
+    from quality.runner import run_quality
+    summary = run_quality(Lake.from_env(), sources=None, batches=None)
+
+Steps, each set-based in DuckDB:
+  1. rules from the registry and quality/rules.yaml (quality/ruleset.py), written to
+     quality.rules; the SQL macros (quality/sql/*.sql) created on the connection;
+  2. this run's rows of staging.stg_rejected copied once into a temp table (the view
+     recomputes every key check over raw each time it is read);
+  3. per source, in one transaction: its batches' old rows deleted, every failing row of
+     every rule inserted into quality.violations (quality/evaluate.py);
+  4. Great Expectations validates each source's rows against one expectation per rule
+     (quality/gx_validate.py); its counts must agree with the table's;
+  5. quality.rule_results written: per rule and batch, rows checked and failed.
+
+Great Expectations takes ~5 s to import: it is imported on a thread while DuckDB works
+(DuckDB releases the GIL while it runs a query), so the import costs little wall time.
+The run holds the lake's dbt lock (<lake>/dbt/.lock): a dbt build and a quality run never
+write the warehouse at the same time.
+"""
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import duckdb
+
+from govlake.dbt_runner import _lake_lock
+from govlake.registry import Registry, load_registry
+from govlake.settings import Lake
+from quality import files as qfiles
+from quality import staging as stg
+from quality.dimensions import DIMENSIONS
+from quality.evaluate import SourceResult, evaluate_source
+from quality.gx_validate import Validation, validate
+from quality.model import Rule
+from quality.ruleset import all_rules
+from quality.sqlfiles import install_macros, sql_literal
+from quality.store import clear_batches, ensure_schema, insert_rows, write_rules
+
+
+class QualityError(RuntimeError):
+    pass
+
+
+@dataclass
+class DimensionSummary:
+    dimension: str
+    rules: int = 0
+    checked: int = 0
+    failed: int = 0
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    seconds: float
+    sources: int
+    batches: int
+    rules: int
+    violations: int
+    success: bool  # every GX expectation passed
+    dimensions: list[DimensionSummary] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def run_quality(lake: Lake, sources: list[str] | None = None, batches: list[str] | None = None,
+                progress=None, registry: Registry | None = None) -> RunSummary:
+    """Check the lake's warehouse; `sources` / `batches` narrow the run (default: all)."""
+    say = progress or (lambda message: None)
+    registry = registry or load_registry()
+    rules = all_rules(registry, sources)
+    if not lake.warehouse.exists():
+        raise QualityError(f"no warehouse at {lake.warehouse}: run `govlake run` first")
+    started, t0, timings = datetime.now(timezone.utc), time.perf_counter(), {}
+    run_id = f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+    by_source: dict[str, list[Rule]] = defaultdict(list)
+    for r in rules:
+        by_source[r.source].append(r)
+
+    lake.dbt.mkdir(parents=True, exist_ok=True)
+    with _lake_lock(lake.dbt / ".lock"):
+        con = duckdb.connect(str(lake.warehouse))
+        try:
+            _require_staging(con, registry, by_source)
+            gx_loaded = _import_in_background("great_expectations")
+            install_macros(con, registry)
+            ensure_schema(con)
+            write_rules(con, rules)
+            say("reading rejected rows")
+            _copy_rejected(con, list(by_source), batches)
+            plan = {sid: _batches(con, lake, registry.source(sid), batches) for sid in by_source}
+            timings["prepare_s"] = time.perf_counter() - t0
+
+            t = time.perf_counter()
+            results: dict[str, SourceResult] = {}
+            for sid, (run_batches, all_batches) in plan.items():
+                if run_batches:
+                    say(f"checking {sid} ({len(run_batches)} batches)")
+                    results[sid] = _evaluate(con, lake, run_id, registry.source(sid), by_source[sid],
+                                             run_batches, all_batches)
+            timings["rules_s"] = time.perf_counter() - t
+            failed = _failed_rows(con, run_id)
+        finally:
+            # GX opens the warehouse through duckdb-engine, whose connection settings differ
+            # from ours; DuckDB refuses two configurations of one file in a process
+            con.close()
+
+        t = time.perf_counter()
+        validations = _validations(by_source, results, failed)
+        say(f"validating with Great Expectations ({sum(len(v.rules) for v in validations)} expectations)")
+        t_join = time.perf_counter()
+        gx_loaded.join()
+        timings["gx_import_wait_s"] = time.perf_counter() - t_join
+        outcomes = validate(lake, run_id, validations, progress=say) if validations else {}
+        timings["gx_s"] = time.perf_counter() - t
+        _agree(by_source, results, failed, outcomes)
+
+        con = duckdb.connect(str(lake.warehouse))
+        try:
+            con.begin()
+            dims = _write_rule_results(con, run_id, by_source, results, failed)
+            violations = sum(r.violations for r in results.values())
+            success = all(o.success for o in outcomes.values())
+            seconds = time.perf_counter() - t0
+            con.execute("INSERT INTO quality.runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [run_id, started.replace(tzinfo=None), datetime.now(timezone.utc).replace(tzinfo=None),
+                         len(results), sum(len(r.batches) for r in results.values()), len(rules), violations,
+                         success, seconds])
+            con.commit()
+        finally:
+            con.close()
+    return RunSummary(run_id, round(seconds, 2), len(results), sum(len(r.batches) for r in results.values()),
+                      len(rules), violations, success, dims, {k: round(v, 2) for k, v in timings.items()})
+
+
+def _evaluate(con, lake, run_id, source, rules, run_batches, all_batches) -> SourceResult:
+    """One source in one transaction: its batches' old rows go, this run's come in."""
+    con.begin()
+    try:
+        clear_batches(con, source.id, run_batches)
+        result = evaluate_source(con, lake, run_id, source, rules, run_batches, all_batches)
+        con.commit()
+        return result
+    except Exception:
+        con.rollback()
+        raise
+
+
+def _import_in_background(module: str) -> threading.Thread:
+    thread = threading.Thread(target=__import__, args=(module,), daemon=True, name=f"import {module}")
+    thread.start()
+    return thread
+
+
+def _require_staging(con: duckdb.DuckDBPyConnection, registry: Registry, by_source: dict) -> None:
+    have = {f"staging.{t}" for (t,) in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'staging'").fetchall()}
+    missing = [stg.relation(registry.source(s)) for s in by_source if stg.relation(registry.source(s)) not in have]
+    if missing or "staging.stg_rejected" not in have:
+        raise QualityError(f"the warehouse has no staging models yet ({', '.join(missing) or 'stg_rejected'}): "
+                           "build it first (`govlake run`)")
+
+
+def _copy_rejected(con: duckdb.DuckDBPyConnection, sources: list[str], batches: list[str] | None) -> None:
+    """stg_rejected is a view over all of raw: read it once per run, for these sources."""
+    where = f"source_id IN ({', '.join(sql_literal(s) for s in sources)})"
+    if batches:
+        where += f" AND _batch IN ({', '.join(sql_literal(b) for b in batches)})"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {stg.REJECTED} AS "
+                f"SELECT *, string_split(reason, '; ') AS reasons FROM staging.stg_rejected WHERE {where}")
+
+
+def _batches(con: duckdb.DuckDBPyConnection, lake: Lake, source, wanted: list[str] | None
+             ) -> tuple[list[str], list[str]]:
+    """(batches this run checks, every batch the lake knows of the source, for cadence)."""
+    known = {b for (b,) in con.execute(f"SELECT DISTINCT _batch FROM {stg.relation(source)}").fetchall()}
+    known |= {b for (b,) in con.execute(f"SELECT DISTINCT _batch FROM {stg.REJECTED} WHERE source_id = ?",
+                                        [source.id]).fetchall()}
+    known |= set(qfiles.batch_dates(lake, source))
+    every = sorted(b for b in known if b)
+    return [b for b in every if not wanted or b in wanted], every
+
+
+def _failed_rows(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[tuple[str, str], int]:
+    """(rule_id, batch) -> distinct failing rows, counted in SQL to check GX's count against."""
+    return {(r, b): n for r, b, n in con.execute(
+        "SELECT rule_id, batch, count(DISTINCT (_file, _row_no)) FROM quality.violations "
+        "WHERE run_id = ? GROUP BY 1, 2", [run_id]).fetchall()}
+
+
+def _validations(by_source: dict[str, list[Rule]], results: dict[str, SourceResult],
+                 failed: dict[tuple[str, str], int]) -> list[Validation]:
+    """One validation per source, with the rules that looked at something in its batches."""
+    out = []
+    for sid, res in results.items():
+        rules = [r for r in by_source[sid]
+                 if any(res.checked[(r.id, b)] > 0 or failed.get((r.id, b), 0) > 0 for b in res.batches)]
+        if rules:
+            out.append(Validation(sid, res.batches, rules))
+    return out
+
+
+def _agree(by_source, results, failed, outcomes) -> None:
+    """GX counted each rule's failing rows over the run's batches; the table's per-batch
+    counts must add up to the same (a GX or driver regression shows here, not in a report)."""
+    for sid, res in results.items():
+        for r in by_source[sid]:
+            outcome = outcomes.get((sid, r.id))
+            table = sum(failed.get((r.id, b), 0) for b in res.batches)
+            if outcome is not None and outcome.failed != table:
+                raise QualityError(f"{r.id}: Great Expectations counted {outcome.failed} failing rows, "
+                                   f"quality.violations {table}")
+
+
+def _write_rule_results(con, run_id, by_source, results, failed) -> list[DimensionSummary]:
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    rows = []
+    dims = {d: DimensionSummary(d) for d in DIMENSIONS}
+    counted_rules = defaultdict(set)
+    for sid, res in results.items():
+        for r in by_source[sid]:
+            for b in res.batches:
+                checked, failed_rows = res.checked[(r.id, b)], failed.get((r.id, b), 0)
+                if checked == 0 and failed_rows == 0:
+                    continue
+                pass_rate = max(0.0, (checked - failed_rows) / checked) if checked else None
+                rows.append((run_id, r.id, sid, b, r.dimension, r.severity, checked, failed_rows, pass_rate, now))
+                d = dims[r.dimension]
+                d.checked += checked
+                d.failed += failed_rows
+                counted_rules[r.dimension].add(r.id)
+    for code, ids in counted_rules.items():
+        dims[code].rules = len(ids)
+    insert_rows(con, "quality.rule_results", ("run_id", "rule_id", "source_id", "batch", "dimension", "severity",
+                                              "checked", "failed", "pass_rate", "evaluated_at"), rows)
+    return list(dims.values())

@@ -1,0 +1,71 @@
+"""The .sql files under quality/sql: Jinja templates rendered with facts from the registry.
+
+Macro files (identifiers, text, masking) are run on the quality connection as temporary
+DuckDB macros; rule files are fragments that quality/rules.yaml names. Rendering is the one
+place where registry facts (code tables, county names) and dbt settings (absent tokens)
+enter SQL, so no list is typed twice.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+import jinja2
+import yaml
+
+from govlake.dbt_runner import DBT_PROJECT
+from govlake.identifiers import INDUSTRY_SECTIONS
+from govlake.registry import Registry
+
+SQL_DIR = Path(__file__).parent / "sql"
+MACRO_FILES = ("text.sql", "identifiers.sql", "masking.sql")
+
+# what dbt's duckdb__strip_blanks trims (dbt_project/macros/cross_db/strip_blanks.sql)
+BLANK_CHARS = "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160) || chr(12288) || chr(65279)"
+
+_env = jinja2.Environment(loader=jinja2.FileSystemLoader(SQL_DIR), undefined=jinja2.StrictUndefined,
+                          keep_trailing_newline=True)
+
+
+def sql_literal(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+@lru_cache(maxsize=1)
+def dbt_vars() -> dict:
+    return yaml.safe_load((DBT_PROJECT / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
+
+
+def macro_context(registry: Registry) -> dict:
+    counties = sorted({r.name for r in registry.city.regions if r.level == "county"}, key=len, reverse=True)
+    tokens = [""] + [t.lower() for t in dbt_vars()["absent_tokens"]]
+    return {
+        "industry_sections": INDUSTRY_SECTIONS,
+        "county_pattern": "|".join(re.escape(c) for c in counties).replace("'", "''"),
+        "blank_chars": BLANK_CHARS,
+        "absent_tokens": ", ".join(sql_literal(t) for t in tokens),
+    }
+
+
+def render(name: str, **context) -> str:
+    return _env.get_template(name).render(**context)
+
+
+def render_string(text: str, **context) -> str:
+    return _env.from_string(text).render(**context)
+
+
+def statements(sql: str) -> list[str]:
+    """Split a macro file on ';' at line ends (the files keep ';' out of literals)."""
+    body = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+    return [s.strip() for s in re.split(r";\s*\n", body) if s.strip()]
+
+
+def install_macros(con: duckdb.DuckDBPyConnection, registry: Registry) -> None:
+    """Create the quality macros as temporary macros of this connection."""
+    context = macro_context(registry)
+    for name in MACRO_FILES:
+        for stmt in statements(render(name, **context)):
+            con.execute(stmt)

@@ -1,0 +1,120 @@
+"""The quality layer's DuckDB macros (quality/sql/identifiers.sql) agree with python-stdnum,
+STANDARDS.md's vectors and govlake.identifiers - each checked set-based, thousands of values
+in one query, the way the rules run them."""
+import random
+import string
+from datetime import date
+
+import duckdb
+import pytest
+from stdnum.cn import ric, uscc
+from stdnum.iso7064 import mod_37_36
+
+from govlake import identifiers as ids
+from govlake.registry import load_registry
+from quality.sqlfiles import install_macros
+
+USCC_CHARS = ids.USCC_ALPHABET
+ALNUM = string.digits + string.ascii_uppercase
+
+
+@pytest.fixture(scope="module")
+def con():
+    c = duckdb.connect()
+    install_macros(c, load_registry())
+    yield c
+    c.close()
+
+
+def _apply(con, macro: str, values: list[str]) -> list:
+    """macro(value) for every value, in one statement, in the values' order."""
+    return [r[0] for r in con.execute(
+        f"SELECT {macro}(v) FROM unnest(?) WITH ORDINALITY AS t(v, i) ORDER BY i", [values]).fetchall()]
+
+
+@pytest.mark.parametrize("number", ["11010519491231002X", "440524188001010014"])
+def test_standards_id_card_vectors_are_valid(con, number):
+    assert _apply(con, "q_id_card_valid", [number]) == [True]
+
+
+def test_id_card_check_character_agrees_with_stdnum(con):
+    rng = random.Random(11)
+    bodies = ["".join(rng.choice(string.digits) for _ in range(17)) for _ in range(3000)]
+    assert _apply(con, "q_id_card_check", bodies) == [ric.calc_check_digit(b + "0") for b in bodies]
+
+
+def test_id_card_validity_agrees_with_stdnum_on_valid_and_broken_numbers(con):
+    rng = random.Random(12)
+    numbers = []
+    for _ in range(1500):
+        n = ids.make_id_card("371602", date(2001 + rng.randrange(24), 1 + rng.randrange(12), 1 + rng.randrange(28)),
+                             rng.randrange(1000))
+        numbers += [n, n[:17] + rng.choice([c for c in "0123456789X" if c != n[17]])]
+    assert _apply(con, "q_id_card_valid", numbers) == [ric.is_valid(n) for n in numbers]
+
+
+def test_id_card_with_no_real_embedded_date_or_lower_x_is_invalid(con):
+    body = "37160220260230123"
+    assert _apply(con, "q_id_card_valid", [body + ids.id_card_check(body), "11010519491231002x", None, ""]) \
+        == [False, False, False, False]
+
+
+@pytest.mark.parametrize("code,valid", [("91350100M000100Y43", True), ("91512081MA62K0260E", True),
+                                        ("11100000000013338W", True), ("113700000045046442", True),
+                                        ("91310115MA1G4L1WXK", False)])
+def test_standards_uscc_vectors(con, code, valid):
+    assert _apply(con, "q_uscc_valid", [code]) == [valid]
+
+
+def test_uscc_check_character_agrees_with_stdnum(con):
+    rng = random.Random(13)
+    bodies = ["".join(rng.choice(USCC_CHARS) for _ in range(2)) + "".join(rng.choice(string.digits) for _ in range(6))
+              + "".join(rng.choice(USCC_CHARS) for _ in range(9)) for _ in range(3000)]
+    assert _apply(con, "q_uscc_check", bodies) == [uscc.calc_check_digit(b) for b in bodies]
+
+
+def test_uscc_validity_agrees_with_stdnum_and_the_organisation_code_check(con):
+    rng = random.Random(14)
+    codes = []
+    for _ in range(1500):
+        org = "".join(rng.choice(string.digits + "ABCDEFGHJKLMNPQRTUWXY") for _ in range(8))
+        code = ids.make_uscc("9", "1", "371602", org)
+        codes += [code, code[:17] + rng.choice([c for c in USCC_CHARS if c != code[17]]),
+                  code[:16] + rng.choice([c for c in "0123456789X" if c != code[16]]) + code[17]]
+    assert _apply(con, "q_uscc_valid", codes) == [ids.is_valid_uscc(c) for c in codes]
+    assert _apply(con, "q_uscc_valid", codes[::3]) == [uscc.is_valid(c) for c in codes[::3]]
+
+
+def test_mod_37_36_check_character_agrees_with_stdnum(con):
+    rng = random.Random(15)
+    payloads = ["".join(rng.choice(ALNUM) for _ in range(rng.randrange(1, 60))) for _ in range(3000)]
+    assert _apply(con, "q_mod_37_36_check", payloads) == [mod_37_36.calc_check_digit(p) for p in payloads]
+
+
+def test_licence_id_validity_agrees_with_govlake_identifiers(con):
+    rng = random.Random(16)
+    values = []
+    for _ in range(1000):
+        lid = ids.make_licence_id("11100000000013338W001", "11371600MB28482166", rng.randrange(10 ** 7),
+                                  rng.randrange(1, 1000))
+        values += [lid, lid[:-1] + rng.choice([c for c in ALNUM if c != lid[-1]])]
+    assert _apply(con, "q_licence_id_valid", values) == [ids.is_valid_licence_id(v) for v in values]
+
+
+def test_patent_number_check_follows_standards(con):
+    rng = random.Random(17)
+    values = ["CN201710601862.3", "CN201710601862.4", "CN201740601862.3"]
+    for _ in range(1000):
+        n = ids.make_patent_no(2000 + rng.randrange(27), 1 + rng.randrange(3), rng.randrange(10 ** 7))
+        values += [n, n[:-1] + rng.choice([c for c in "0123456789X" if c != n[-1]])]
+    assert _apply(con, "q_patent_no_valid", values) == [ids.is_valid_patent_no(v) for v in values]
+    assert _apply(con, "q_patent_no_valid", values[:3]) == [True, False, False]
+
+
+def test_simple_formats_agree_with_govlake_identifiers(con):
+    mobiles = ["13812345678", "12812345678", "1381234567", "138123456789", "19912345678"]
+    icd10 = ["C34.9", "J44", "I25.10", "c34.9", "C3.9", "C34.X", "C34.123"]
+    industry = ["C2655", "A0655", "T9800", "S9100", "C4400", "I6543", "Z1234", "C265"]
+    assert _apply(con, "q_mobile_valid", mobiles) == [ids.is_valid_mobile(v) for v in mobiles]
+    assert _apply(con, "q_icd10_valid", icd10) == [ids.is_valid_icd10(v) for v in icd10]
+    assert _apply(con, "q_industry_valid", industry) == [ids.is_valid_industry(v) for v in industry]
