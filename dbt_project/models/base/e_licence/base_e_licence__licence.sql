@@ -37,20 +37,17 @@ licence_types as (
 
 ),
 
+named as (
+
+    select latest.*, licence_types.name as licence_type_name
+    from latest
+    left join licence_types on licence_types.code = latest.licence_type
+
+),
+
 resolved as (
 
-    select
-        latest.*,
-        licence_types.name as licence_type_name,
-        person.person_id as holder_person_id,
-        enterprise.enterprise_id as holder_uscc
-    from latest
-    left join licence_types
-        on licence_types.code = latest.licence_type
-    left join {{ ref('base_population__person') }} as person
-        on person.person_id = latest.holder_code
-    left join {{ ref('base_legal_entity__enterprise') }} as enterprise
-        on enterprise.enterprise_id = latest.holder_code
+    {{ resolve_party('named', 'holder') }}
 
 )
 
@@ -61,15 +58,7 @@ select
     holder_code_flag,
     holder_person_id,
     holder_uscc,
-    holder_person_id is not null or holder_uscc is not null as holder_resolved,
-    -- why a holder is unresolved: its code is a valid ID number or USCC that no golden
-    -- record holds, or it is neither
-    case
-        when holder_person_id is not null or holder_uscc is not null or holder_code is null then null
-        when {{ govlake.id_card_flag('holder_code', blocking_only=true) }} is null then 'unknown_person'
-        when {{ govlake.uscc_flag('holder_code', blocking_only=true) }} is null then 'unknown_enterprise'
-        else 'invalid_code'
-    end as holder_flag,
+    {{ party_resolution('holder') }},
     issuer_uscc,
 
     -- strings

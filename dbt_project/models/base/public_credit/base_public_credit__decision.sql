@@ -25,15 +25,7 @@ with
 
 resolved as (
 
-    select
-        latest.*,
-        person.person_id as subject_person_id,
-        enterprise.enterprise_id as subject_uscc
-    from latest
-    left join {{ ref('base_population__person') }} as person
-        on person.person_id = latest.subject_code
-    left join {{ ref('base_legal_entity__enterprise') }} as enterprise
-        on enterprise.enterprise_id = latest.subject_code
+    {{ resolve_party('latest', 'subject') }}
 
 )
 
@@ -44,15 +36,7 @@ select
     subject_code_flag,
     subject_person_id,
     subject_uscc,
-    subject_person_id is not null or subject_uscc is not null as subject_resolved,
-    -- why a subject is unresolved: the code is a valid ID number or USCC that no golden
-    -- record holds, or it is neither
-    case
-        when subject_person_id is not null or subject_uscc is not null or subject_code is null then null
-        when {{ govlake.id_card_flag('subject_code', blocking_only=true) }} is null then 'unknown_person'
-        when {{ govlake.uscc_flag('subject_code', blocking_only=true) }} is null then 'unknown_enterprise'
-        else 'invalid_code'
-    end as subject_flag,
+    {{ party_resolution('subject') }},
     authority_uscc,
 
     -- strings

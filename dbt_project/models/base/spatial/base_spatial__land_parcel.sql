@@ -93,15 +93,7 @@ measured as (
 
 resolved as (
 
-    select
-        measured.*,
-        person.person_id as owner_person_id,
-        enterprise.enterprise_id as owner_uscc
-    from measured
-    left join {{ ref('base_population__person') }} as person
-        on person.person_id = measured.owner_code
-    left join {{ ref('base_legal_entity__enterprise') }} as enterprise
-        on enterprise.enterprise_id = measured.owner_code
+    {{ resolve_party('measured', 'owner') }}
 
 )
 
@@ -112,13 +104,7 @@ select
     owner_code_flag,
     owner_person_id,
     owner_uscc,
-    owner_person_id is not null or owner_uscc is not null as owner_resolved,
-    case
-        when owner_person_id is not null or owner_uscc is not null or owner_code is null then null
-        when {{ govlake.id_card_flag('owner_code', blocking_only=true) }} is null then 'unknown_person'
-        when {{ govlake.uscc_flag('owner_code', blocking_only=true) }} is null then 'unknown_enterprise'
-        else 'invalid_code'
-    end as owner_flag,
+    {{ party_resolution('owner') }},
 
     -- strings
     owner_name,
