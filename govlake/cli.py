@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from quality.cli import app as quality_app  # light: Great Expectations loads when a command runs
+from quality.disputes_cli import app as dispute_app  # 数据异议 tickets
 
 app = typer.Typer(
     name="govlake",
@@ -29,6 +30,7 @@ app = typer.Typer(
 registry_app = typer.Typer(help="Inspect and validate the source registry (数源清单).", no_args_is_help=True)
 app.add_typer(registry_app, name="registry")
 app.add_typer(quality_app, name="quality")
+app.add_typer(dispute_app, name="dispute")
 console = Console()
 err = Console(stderr=True)
 
@@ -145,10 +147,13 @@ def run(
     """Run the pipeline in-process over a landing zone, without a scheduler.
 
     Calls the same task code the Airflow DAGs call: ingest every complete batch,
-    build the dbt project (staging, base libraries, themes) into the warehouse, then
-    publish the base and theme tables as curated/<library>/<table>.parquet.
+    build the dbt project (staging, base libraries, themes) into the warehouse, run
+    the quality rules (scores in quality.scores), then the quality gate
+    (quality/gate.yaml): only when no batch is held are the base and theme tables
+    published as curated/<library>/<table>.parquet. Exits non-zero, with the reason,
+    when a step fails or the gate holds promotion.
     """
-    from govlake.pipeline import transform, transform_failure
+    from govlake.pipeline import promote, transform, transform_failure
 
     lake = _lake(home)
     results = _ingest(lake, landing, source, verbose)
@@ -157,12 +162,22 @@ def run(
         built = transform(lake, quiet=not verbose, full_refresh=full_refresh)
     reason = transform_failure(built)
     console.print(f"dbt build: {built['counts']} in {built['seconds']:.0f} s → [bold]{lake.warehouse}[/]")
-    if built["curated"]:
-        rows = sum(t["rows"] for t in built["curated"])
-        console.print(f"Curated: {len(built['curated'])} tables, {rows:,} rows → [bold]{lake.curated}[/]")
     if reason:
         err.print(f"[red]{reason}[/]")
-    raise typer.Exit(1 if reason or any(r.status == "failed" for r in results) else 0)
+        raise typer.Exit(1)
+    from quality.cli import print_gate, print_quality
+
+    with err.status("quality run …") as status:
+        promoted = promote(lake, progress=lambda message: status.update(f"{message} …"))
+    print_quality(promoted["quality"], lake)
+    print_gate(promoted["gate"])
+    if promoted["curated"]:
+        rows = sum(t["rows"] for t in promoted["curated"])
+        console.print(f"Curated: {len(promoted['curated'])} tables, {rows:,} rows → [bold]{lake.curated}[/]")
+    else:
+        err.print(f"[red]{promoted['gate']['reason']}[/]")
+        err.print(f"[red]Curated not published[/] ({lake.curated} keeps its previous publication)")
+    raise typer.Exit(1 if not promoted["gate"]["passed"] or any(r.status == "failed" for r in results) else 0)
 
 
 @app.command()

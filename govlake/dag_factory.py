@@ -40,7 +40,8 @@ TRANSFORM_DAG_ID = "transform__dbt_build"
 
 
 def build_transform_dag():
-    """The dbt build, scheduled whenever any raw-layer Asset is updated."""
+    """dbt_build → quality_run → quality_gate → publish_curated, scheduled whenever any
+    raw-layer Asset is updated; publish_curated runs only when the gate passed."""
     from functools import reduce
 
     from airflow.sdk import DAG, task
@@ -51,17 +52,21 @@ def build_transform_dag():
     assets = [raw_asset(s) for s in sorted(registry.sources)]
     with DAG(
         dag_id=TRANSFORM_DAG_ID,
-        description="dbt build: staging, base resource libraries and themes from the raw layer",
+        description="dbt build → quality run → quality gate → publish curated",
         schedule=reduce(lambda a, b: a | b, assets),
         start_date=datetime.fromisoformat(str(config["start_date"])),
         catchup=False,
         max_active_runs=1,
-        tags=["transform", "dbt"],
+        tags=["transform", "dbt", "quality"],
         doc_md=(
             "### dbt build\n\nRuns `dbt build` (models and their tests) on the warehouse whenever a "
             "raw-layer Asset changes. The manifest.json and run_results.json of the same invocation "
-            "are kept under `<lake>/dbt/`. Then publishes every base and theme table as "
-            "`curated/<library>/<table>.parquet` and updates the Asset `curated`."
+            "are kept under `<lake>/dbt/`. Then `quality_run` checks every batch (GB/T 36344 rules, "
+            "scores in `quality.scores`), `quality_gate` holds promotion when a batch's share of rows "
+            "failing blocking rules is over its threshold (`quality/gate.yaml`; the task fails with the "
+            "source, batch, rules and share), and only after a passing gate `publish_curated` publishes "
+            "every base and theme table as `curated/<library>/<table>.parquet` and updates the Asset "
+            "`curated`."
         ),
         default_args={
             "owner": "dsj",
@@ -82,14 +87,32 @@ def build_transform_dag():
                 raise RuntimeError(reason)
             return result
 
+        @task(task_id="quality_run")
+        def quality_run(_build: dict) -> dict:
+            from govlake.pipeline import quality_run
+            from govlake.settings import Lake
+
+            return quality_run(Lake.from_env())
+
+        # a held batch stays held until it is re-delivered: retrying the gate changes nothing
+        @task(task_id="quality_gate", retries=0)
+        def quality_gate(_checked: dict) -> dict:
+            from govlake.pipeline import quality_gate
+            from govlake.settings import Lake
+
+            result = quality_gate(Lake.from_env())
+            if not result["passed"]:
+                raise RuntimeError(result["reason"])
+            return result
+
         @task(task_id="publish_curated", outlets=[curated_asset()])
-        def publish(_build: dict) -> list[dict]:
+        def publish(_gate: dict) -> list[dict]:
             from govlake.pipeline import publish_curated
             from govlake.settings import Lake
 
             return publish_curated(Lake.from_env())
 
-        publish(dbt_build())
+        publish(quality_gate(quality_run(dbt_build())))
     return dag
 
 

@@ -51,14 +51,26 @@ def _as_dict(result) -> dict:
     return {k: (str(v) if isinstance(v, Path) else v) for k, v in d.items()}
 
 
-def transform(lake: Lake, quiet: bool = False, publish: bool = True, full_refresh: bool = False) -> dict:
+def transform(lake: Lake, quiet: bool = False, publish: bool = False, full_refresh: bool = False) -> dict:
     """Build the dbt project (staging, base libraries, themes) on the lake's raw layer and,
-    when the build succeeded, publish the curated Parquet copies (result["curated"])."""
+    with publish=True and a successful build, publish the curated Parquet copies
+    (result["curated"]) without the quality gate. The pipeline publishes through
+    quality_run → quality_gate → publish_curated instead (promote())."""
     from govlake.dbt_runner import run_dbt
 
     result = run_dbt(lake, "build", quiet=quiet, full_refresh=full_refresh).as_dict()
+    # 回流: a 数据异议 ticket closes as 已更正 once its authoritative source delivered a changed
+    # value. After run_dbt returns: both take the lake's lock.
+    result["disputes_closed"] = close_corrected_disputes(lake) if result["success"] else []
     result["curated"] = publish_curated(lake) if publish and result["success"] else []
     return result
+
+
+def close_corrected_disputes(lake: Lake) -> list[dict]:
+    """Close the open 数据异议 tickets whose golden value a later batch has changed."""
+    from quality.disputes import close_corrected
+
+    return [asdict(c) for c in close_corrected(lake)]
 
 
 def publish_curated(lake: Lake) -> list[dict]:
@@ -77,3 +89,40 @@ def transform_failure(result: dict) -> str | None:
         lines.append(result["error"])
     lines += [f"{p['unique_id']}: {p['status']} {p.get('message') or ''}".strip() for p in result["problems"][:10]]
     return "\n".join(lines)
+
+
+def quality_run(lake: Lake, progress=None) -> dict:
+    """Every quality rule on every batch of the warehouse (quality.runner), then the run's
+    GB/T 36344 scores appended to quality.scores (quality.scores)."""
+    from quality.runner import run_quality
+    from quality.scores import record_scores
+
+    summary = run_quality(lake, progress=progress)
+    scores = record_scores(lake, summary.run_id) if summary.batches else []
+    result = asdict(summary)
+    result["scores"] = len(scores)
+    return result
+
+
+def quality_gate(lake: Lake) -> dict:
+    """The promotion gate on the current quality results (quality/gate.py, quality/gate.yaml);
+    result["passed"] is False and result["reason"] names source, batch, rules and share vs
+    threshold when a batch is held. Decisions are kept in quality.gate_decisions."""
+    from quality.gate import run_gate
+
+    return run_gate(lake).as_dict()
+
+
+def promote(lake: Lake, progress=None) -> dict:
+    """After a successful dbt build: quality run → gate → publish curated when the gate passed.
+    Returns {"quality": …, "gate": …, "curated": [...]} (curated empty when held)."""
+    say = progress or (lambda message: None)
+    say("quality run")
+    checked = quality_run(lake, progress=say)
+    say("quality gate")
+    gate = quality_gate(lake)
+    curated = []
+    if gate["passed"]:
+        say("publishing curated")
+        curated = publish_curated(lake)
+    return {"quality": checked, "gate": gate, "curated": curated}

@@ -37,7 +37,8 @@ def run(
 
     Writes quality.violations (one row per failing record and rule, values
     masked) and quality.rule_results (checked, failed, pass rate per rule and
-    batch), replacing earlier results of the same batches; Great Expectations
+    batch), replacing earlier results of the same batches, and appends the run's
+    GB/T 36344 scores to quality.scores; Great Expectations
     results as JSON under <lake>/reports/quality/gx/ and Data Docs under
     <lake>/reports/quality/data_docs/. Build the warehouse first (govlake run).
     Exits 0 when the checks ran, whatever they found; 1 when they could not.
@@ -56,6 +57,9 @@ def run(
     if summary.batches == 0:
         err.print("[yellow]no batch of the selected sources matched: nothing was checked[/]")
         raise typer.Exit(1)
+    from quality.scores import record_scores
+
+    record_scores(lake, summary.run_id)
     console.print(summary_table(summary))
     console.print(f"run {summary.run_id}: {summary.rules} rules, {summary.sources} sources, "
                   f"{summary.batches} batches, {summary.violations:,} violations in {summary.seconds:.1f} s")
@@ -85,3 +89,133 @@ def summary_table(summary) -> Table:
         t.add_row(f"{DIMENSIONS[d.dimension].zh} {d.dimension}", f"{d.rules:,}", f"{d.checked:,}",
                   f"{d.failed:,}", rate, style="yellow" if d.failed else None)
     return t
+
+
+def print_quality(result: dict, lake) -> None:
+    """The summary of a quality run given as a dict (govlake.pipeline.quality_run)."""
+    from types import SimpleNamespace
+
+    dims = [SimpleNamespace(**d) for d in result["dimensions"]]
+    console.print(summary_table(SimpleNamespace(dimensions=dims)))
+    console.print(f"quality run {result['run_id']}: {result['rules']} rules, {result['batches']} batches, "
+                  f"{result['violations']:,} violations in {result['seconds']:.1f} s "
+                  f"→ quality.violations, quality.rule_results, quality.scores in [bold]{lake.warehouse}[/]")
+    atexit.register(_silence_shutdown_reports)
+
+
+def gate_table(gate: dict) -> Table:
+    t = Table(title="Quality gate: held batches" if gate["failed"] else "Quality gate")
+    for col in ("source", "batch", "blocking rows", "rows read", "share", "threshold", "reason"):
+        t.add_column(col, justify="right" if col in ("blocking rows", "rows read", "share", "threshold") else "left",
+                     overflow="fold")
+    for d in gate["failed"]:
+        share = f"{d['share']:.2%}" if d["share"] is not None else "—"
+        t.add_row(d["source_id"], d["batch"], f"{d['blocking_failed']:,}", f"{d['checked']:,}", share,
+                  f"{d['threshold']:.2%}", d["reasons"], style="red")
+    return t
+
+
+def print_gate(gate: dict) -> None:
+    if gate["passed"]:
+        console.print(f"quality gate {gate['gate_id']}: [green]passed[/] — {gate['batches']} batches within "
+                      "their thresholds (quality/gate.yaml); decisions in quality.gate_decisions")
+    else:
+        console.print(gate_table(gate))
+        console.print(f"quality gate {gate['gate_id']}: [red]held[/] {len(gate['failed'])} of {gate['batches']} "
+                      "batches; decisions in quality.gate_decisions")
+
+
+@app.command("gate")
+def gate(
+    home: Annotated[Optional[Path], typer.Option(
+        "--home", help="Lake directory (default: $GOVLAKE_HOME, else ./lake).", show_default=False)] = None,
+):
+    """Run the promotion gate on the latest quality results.
+
+    A batch is held when the share of its rows failing blocking rules is over the
+    threshold of quality/gate.yaml (default and per-source overrides). Decisions
+    are appended to quality.gate_decisions. Exits 1 with a table of the held
+    batches (source, batch, rules, share vs threshold) when any batch fails, 0 when
+    all pass; curated Parquet is published only after a passing gate (govlake run).
+    """
+    from govlake.settings import Lake
+    from quality.gate import run_gate
+
+    try:
+        result = run_gate(Lake.from_env(home)).as_dict()
+    except (FileNotFoundError, LookupError) as e:
+        err.print(f"[red]{e}[/]")
+        raise typer.Exit(1)
+    print_gate(result)
+    raise typer.Exit(0 if result["passed"] else 1)
+
+
+@app.command("scores")
+def scores(
+    department: Annotated[Optional[str], typer.Option(
+        "--department", "-d", help="Only this department (e.g. gaj).")] = None,
+    home: Annotated[Optional[Path], typer.Option(
+        "--home", help="Lake directory (default: $GOVLAKE_HOME, else ./lake).", show_default=False)] = None,
+):
+    """Print the GB/T 36344 scorecard: the latest batch of each source, and each department.
+
+    Scores are on 0-100: a rule scores passed / checked; a dimension of a source is
+    the mean of its rules weighted by rows checked; a department's (and a source's)
+    overall score is the weighted mean of the dimensions (规范性 20, 完整性 20,
+    准确性 25, 一致性 20, 时效性 10, 可访问性 5), leaving out a dimension that
+    checked nothing and renormalising the others. Every run's scores per batch are
+    kept in quality.scores (trends); run `govlake quality run` first.
+    """
+    import duckdb
+
+    from govlake.settings import Lake
+    from quality.dimensions import DIMENSIONS
+    from quality.scores import OVERALL, current_scores
+
+    lake = Lake.from_env(home)
+    if not lake.warehouse.exists():
+        err.print(f"[red]no warehouse at {lake.warehouse}: run `govlake run` first[/]")
+        raise typer.Exit(1)
+    con = duckdb.connect(str(lake.warehouse), read_only=True)
+    try:
+        have = con.execute("SELECT count(*) FROM information_schema.tables "
+                           "WHERE table_schema = 'quality' AND table_name = 'rule_results'").fetchall()[0][0]
+        rows = current_scores(con) if have else []
+    finally:
+        con.close()
+    if department:
+        rows = [r for r in rows if r.department == department]
+    if not rows:
+        err.print("[red]no quality results" + (f" for department {department}" if department else "")
+                  + ": run `govlake quality run` first[/]")
+        raise typer.Exit(1)
+    by = {}
+    for r in rows:
+        by.setdefault((r.level, r.source_id, r.department, r.batch), {})[r.dimension] = r
+    for level, title in (("source", "Scorecard: latest batch of each source"),
+                         ("department", "Scorecard: departments (latest batch of each of their sources)")):
+        t = Table(title=title)
+        t.add_column("source" if level == "source" else "department")
+        t.add_column("batch")
+        for d in DIMENSIONS.values():
+            t.add_column(f"{d.zh}\n{d.weight}", justify="right")
+        t.add_column("overall", justify="right")
+        t.add_column("rows checked", justify="right")
+        for (lvl, sid, dept, batch), dims in sorted(by.items(), key=lambda kv: (kv[0][2], kv[0][1] or "")):
+            if lvl != level:
+                continue
+            cells = [_score_cell(dims.get(code)) for code in DIMENSIONS]
+            overall = dims.get(OVERALL)
+            t.add_row(sid if level == "source" else dept, batch, *cells, _score_cell(overall, bold=True),
+                      f"{overall.checked:,}" if overall else "—")
+        console.print(t)
+    console.print("— = nothing checked in that dimension: left out, the other weights renormalised. "
+                  "Trends: quality.scores (every run, per batch).")
+
+
+def _score_cell(s, bold: bool = False) -> str:
+    if s is None:
+        return "—"
+    colour = "green" if s.score >= 99 else "yellow" if s.score >= 95 else "red"
+    text = f"{s.score:.2f}"
+    return f"[{'bold ' if bold else ''}{colour}]{text}[/]"

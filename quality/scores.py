@@ -1,0 +1,142 @@
+"""GB/T 36344 scores per run, source, department and batch (STANDARDS.md, "Data quality").
+
+    from quality.scores import record_scores, current_scores
+    record_scores(lake, run_id)             # after run_quality: writes quality.scores
+    rows = current_scores(con, registry)    # latest batch of each source, and per department
+
+The arithmetic is SQL (quality/sql/scores.sql) over quality.rule_results, on 0-100:
+rule = passed / checked; dimension of a source = its rules weighted by rows checked
+(sum passed / sum checked); department = the same over its sources' rules; overall = the
+dimensions weighted 规范性 20, 完整性 20, 准确性 25, 一致性 20, 时效性 10, 可访问性 5
+(quality/dimensions.py). A dimension that checked nothing is left out and the weights of
+the others renormalised (a source without cross-source rules is scored on the other five
+out of their 80, not given 0 or 100 for 一致性).
+
+quality.scores keeps every run's rows, so a trend is the scores of one source (or
+department) over its batches, and the current score of a batch is that of the latest run
+that checked it. A department's row for a batch covers the current results of all its
+sources that delivered that batch date (not only the sources the run checked).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import duckdb
+import pyarrow as pa
+
+from govlake.registry import Registry, load_registry
+from quality.dimensions import DIMENSIONS
+from quality.sqlfiles import render, statements
+
+DDL = """
+CREATE SCHEMA IF NOT EXISTS quality;
+CREATE TABLE IF NOT EXISTS quality.scores (
+    run_id VARCHAR NOT NULL,      -- the quality run whose results were scored
+    level VARCHAR NOT NULL,       -- source | department
+    source_id VARCHAR,            -- NULL on department rows
+    department VARCHAR NOT NULL,
+    batch VARCHAR NOT NULL,
+    dimension VARCHAR NOT NULL,   -- a GB/T 36344 dimension, or 'overall'
+    checked BIGINT NOT NULL,      -- rows (files, batches) checked, summed over the rules
+    failed BIGINT NOT NULL,
+    score DOUBLE NOT NULL,        -- 0-100
+    scored_at TIMESTAMP NOT NULL
+);
+"""
+COLUMNS = ("level", "source_id", "department", "batch", "dimension", "checked", "failed", "score")
+OVERALL = "overall"
+LATEST = "latest"  # the batch label of a department's current score (latest batch of each source)
+
+
+@dataclass(frozen=True)
+class Score:
+    level: str
+    source_id: str | None
+    department: str
+    batch: str
+    dimension: str
+    checked: int
+    failed: int
+    score: float
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for stmt in statements(DDL):
+        con.execute(stmt)
+
+
+def _register_facts(con: duckdb.DuckDBPyConnection, registry: Registry) -> None:
+    """Two small relations the SQL joins: source -> department, dimension -> weight."""
+    sources = sorted(registry.sources.values(), key=lambda s: s.id)
+    con.register("_q_departments", pa.table({"source_id": [s.id for s in sources],
+                                             "department": [s.department for s in sources]}))
+    con.register("_q_weights", pa.table({"dimension": list(DIMENSIONS),
+                                         "weight": [d.weight for d in DIMENSIONS.values()]}))
+
+
+def _unregister(con: duckdb.DuckDBPyConnection) -> None:
+    for name in ("_q_departments", "_q_weights"):
+        con.unregister(name)
+
+
+def score(con: duckdb.DuckDBPyConnection, selection: str, registry: Registry | None = None,
+          params: list | None = None) -> list[Score]:
+    """Score the rule results that `selection` (a SELECT with source_id, batch, dept_batch,
+    keep_source, dimension, checked, failed) returns. Department rows group on dept_batch;
+    source rows are kept where keep_source."""
+    _register_facts(con, registry or load_registry())
+    try:
+        sql = render("scores.sql", selection=selection, departments="_q_departments", weights="_q_weights")
+        rows = con.execute(f"SELECT {', '.join(COLUMNS)} FROM ({sql}) ORDER BY ALL", params or []).fetchall()
+    finally:
+        _unregister(con)
+    return [Score(*r) for r in rows]
+
+
+def scores_of_run(con: duckdb.DuckDBPyConnection, run_id: str, registry: Registry | None = None) -> list[Score]:
+    """The run's (source, batch) pairs, and each department's batches it touched."""
+    selection = """
+        WITH d AS (SELECT * FROM _q_departments),
+        touched AS (SELECT DISTINCT d.department, r.batch FROM quality.rule_results r JOIN d USING (source_id)
+                    WHERE r.run_id = $1)
+        SELECT r.source_id, r.batch, r.batch AS dept_batch, r.run_id = $1 AS keep_source,
+               r.dimension, r.checked, r.failed
+        FROM quality.rule_results r JOIN d USING (source_id)
+        WHERE (d.department, r.batch) IN (SELECT (department, batch) FROM touched)"""
+    return score(con, selection, registry, [run_id])
+
+
+def current_scores(con: duckdb.DuckDBPyConnection, registry: Registry | None = None) -> list[Score]:
+    """The latest batch of each source (a batch that delivered rows, not one named only as
+    missing), and per department over those batches (batch 'latest')."""
+    selection = f"""
+        WITH latest AS (
+            SELECT source_id, max(batch) AS batch FROM quality.rule_results
+            WHERE rule_id NOT LIKE 'completeness.batch_missing.%' GROUP BY source_id)
+        SELECT r.source_id, r.batch, '{LATEST}' AS dept_batch, true AS keep_source,
+               r.dimension, r.checked, r.failed
+        FROM quality.rule_results r JOIN latest USING (source_id, batch)"""
+    return score(con, selection, registry)
+
+
+def record_scores(lake, run_id: str, registry: Registry | None = None) -> list[Score]:
+    """Score a finished quality run and append its rows to quality.scores (replacing rows
+    of the same run, so scoring a run twice is harmless)."""
+    from govlake.dbt_runner import _lake_lock
+    from quality.store import insert_rows
+
+    with _lake_lock(lake.dbt / ".lock"):
+        con = duckdb.connect(str(lake.warehouse))
+        try:
+            ensure_schema(con)
+            rows = scores_of_run(con, run_id, registry)
+            now = datetime.now(timezone.utc).replace(tzinfo=None)
+            con.begin()
+            con.execute("DELETE FROM quality.scores WHERE run_id = ?", [run_id])
+            insert_rows(con, "quality.scores", ("run_id", *COLUMNS, "scored_at"),
+                        [(run_id, *(getattr(s, c) for c in COLUMNS), now) for s in rows])
+            con.commit()
+        finally:
+            con.close()
+    return rows
