@@ -2,12 +2,14 @@
 
 pyarrow reports a bad row by its record number (its `_row_no`), but a steward
 opening the file wants the line. The two differ only when a quoted value holds a
-line break or blank lines are skipped, so we recount record boundaries on the
-raw bytes with numpy: a newline ends a record when the number of quote
-characters before it (since the header) is even. Both 0x0A and 0x22 are
-unambiguous in GB18030 and UTF-8 (never part of a multi-byte character).
+line break, blank lines are skipped or a lone CR ends a record. Layout notes while
+decoding whether any of these occurs; when none does, record n is on line n + 1.
+Otherwise record_start_lines recounts record boundaries on the raw bytes with
+numpy: a newline ends a record when the number of quote characters before it
+(since the header) is even. 0x0A, 0x0D and 0x22 are unambiguous in GB18030 and
+UTF-8 (never part of a multi-byte character).
 
-Only run when a file has bad rows. If the recount disagrees with the parser's
+The recount runs only for a file with bad rows. If it disagrees with the parser's
 count (e.g. lone-CR line ends or a stray quote inside an unquoted value), we say
 "line unknown" rather than give a wrong line.
 """
@@ -18,6 +20,58 @@ from pathlib import Path
 import numpy as np
 
 _CHUNK = 8 << 20
+
+
+class Layout:
+    """Facts about a CSV stream's lines, gathered block by block as it is decoded,
+    that tell whether record n simply sits on line n + 1 (header on line 1).
+
+    That holds exactly when no value spans lines (no quote character at all), the
+    parser ends records only at LF (no CR that is not followed by LF: pyarrow
+    ends a record there too) and no line is blank (blank lines are not records).
+    Known while streaming, it lets the CSV reader find the rows of undecodable
+    lines by number and name the line of any bad row, with no scan of the parsed
+    values and no second pass over the file.
+
+    One numpy pass per block finds the LFs (counted anyway, for the line numbers
+    of undecodable bytes); CRs and blank lines are checked against them: 3 ms
+    per 4 MiB, where bytes.count plus a lone-CR regex took 6 ms.
+    """
+
+    def __init__(self):
+        self.lines = 0  # physical lines seen, a last one without LF included
+        self.quotes = False
+        self.lone_cr = False
+        self.blank = False
+
+    @property
+    def plain(self) -> bool:
+        """So far, record n is on line n + 1."""
+        return not (self.quotes or self.lone_cr or self.blank)
+
+    def add(self, block: bytes) -> np.ndarray:
+        """Take in the next block of whole lines (only the file's last line may lack
+        its LF); returns the positions of its LFs."""
+        if not self.quotes and b'"' in block:
+            self.quotes = True
+        a = np.frombuffer(block, dtype=np.uint8)
+        lf = np.flatnonzero(a == 0x0A)
+        if not self.lone_cr and b"\r" in block:
+            crlf = np.count_nonzero(a[lf[lf > 0] - 1] == 0x0D)
+            self.lone_cr = int(np.count_nonzero(a == 0x0D)) != int(crlf)
+        if not self.blank and lf.size:
+            # A blank line is empty or a lone CR: at the block's start (it starts a
+            # line), or between two LFs one or two bytes apart.
+            gap = np.diff(lf)
+            self.blank = bool(lf[0] == 0 or (lf[0] == 1 and a[0] == 0x0D) or (gap == 1).any()
+                              or ((gap == 2) & (a[lf[1:] - 1] == 0x0D)).any())
+        self.lines += lf.size + (not block.endswith(b"\n"))
+        return lf
+
+    def one_record_per_line(self, records: int) -> bool:
+        """At the end of the file, given the parser's record count (which must then
+        equal the number of lines: a cheap cross-check of the model above)."""
+        return self.plain and records == self.lines
 
 
 def record_start_lines(path: Path, wanted: list[int], expected_records: int) -> dict[int, int]:

@@ -1,4 +1,4 @@
-"""Landing -> raw for one batch, and for a whole landing zone.
+"""Landing -> raw for one batch (a whole landing zone: landing.py).
 
 ingest_batch, in order:
   1. take the batch lock, recover any interrupted commit of this batch;
@@ -18,15 +18,13 @@ ingest_batch, in order:
 from __future__ import annotations
 
 import logging
-import os
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 
 from govlake.registry import Registry, Source, load_registry
 from govlake.settings import Lake
-from ingest.batches import READY, batch_date, batch_dirs, classify_files, is_complete
+from ingest.batches import READY, batch_date, classify_files, is_complete
 from ingest.commit import Commit, Step, batch_lock, new_commit_id, recover_partition, remove_tree, staging_dir
 from ingest.duck import connection
 from ingest.log import write_attempt
@@ -341,136 +339,3 @@ def _file_messages(file_results: list[FileResult], q_final: Path) -> list[str]:
                        f"see {q_final / ROWS_DIR / (f.name + '.jsonl')}")
         out += [f"{f.name}: {n}" for n in f.notes]
     return out
-
-
-# Below this much data a process pool costs more (start-up, imports) than it saves.
-PARALLEL_MIN_BYTES = 32 << 20
-
-
-def ingest_landing(landing: Path, lake: Lake, sources: list[str] | None = None,
-                   progress: Callable[[BatchResult], None] | None = None, *,
-                   workers: int | None = None) -> list[BatchResult]:
-    """Ingest every complete batch under `landing` (or only `sources`); results in
-    (source, batch date) order.
-
-    Incomplete batches (no _READY) are reported as 'incomplete' without an attempt.
-    `progress` is called with each BatchResult as soon as it is known. Batches are
-    independent (own partition, own lock), so with `workers` > 1 they run in that
-    many processes, biggest first; default: one per CPU when the landing zone holds
-    at least PARALLEL_MIN_BYTES, else in-process (env GOVLAKE_INGEST_WORKERS
-    overrides). At the end the warehouse's ops views are refreshed (best effort: a
-    busy warehouse is retried briefly, then skipped with a warning).
-    """
-    from govlake.warehouse import refresh_ops_views_quietly
-
-    registry = load_registry()
-    landing = Path(landing)
-    if sources is None:
-        present = sorted(p.name for p in landing.iterdir() if p.is_dir()) if landing.is_dir() else []
-        for name in present:
-            if name not in registry.sources:
-                log.warning("landing/%s is not a source in the registry; ignored", name)
-        ids = [s for s in present if s in registry.sources]
-    else:
-        ids = [registry.source(s).id for s in sources]  # fails early on an unknown id
-
-    results: dict[tuple[str, str], BatchResult] = {}
-    order: list[tuple[str, str]] = []
-    tasks: list[tuple[int, str, Path]] = []
-
-    def done(r: BatchResult) -> None:
-        results[(r.source_id, r.batch)] = r
-        if progress is not None:
-            progress(r)
-
-    for sid in ids:
-        for d in batch_dirs(landing, registry.sources[sid]):
-            order.append((sid, d.name))
-            if is_complete(d):
-                tasks.append((_dir_bytes(d), sid, d))
-            else:
-                done(BatchResult(sid, d.name, "incomplete", messages=[f"{d}: no {READY} yet; skipped"]))
-
-    n = _workers(workers, tasks)
-    if n > 1:
-        _run_parallel(tasks, lake, n, done)
-    else:
-        for _, sid, d in tasks:
-            done(ingest_batch(registry.sources[sid], d, lake, registry=registry))
-    refresh_ops_views_quietly(lake)
-    return [results[k] for k in order]
-
-
-def _dir_bytes(d: Path) -> int:
-    return sum(p.stat().st_size for p in d.iterdir() if p.is_file())
-
-
-def _workers(requested: int | None, tasks: list) -> int:
-    import multiprocessing as mp
-
-    if mp.current_process().daemon:  # a daemonic process may not start children
-        return 1
-    if not _main_importable():
-        return 1
-    if requested is None and os.environ.get("GOVLAKE_INGEST_WORKERS"):
-        requested = int(os.environ["GOVLAKE_INGEST_WORKERS"])
-    if requested is None:
-        big = sum(size for size, _, _ in tasks) >= PARALLEL_MIN_BYTES
-        requested = (os.cpu_count() or 1) if big else 1
-    return max(1, min(requested, len(tasks)))
-
-
-def _main_importable() -> bool:
-    """Worker processes re-import __main__ by name or path; code read from stdin
-    (`python - <<EOF`) has neither, and every worker would die at start-up."""
-    import sys
-
-    main = sys.modules.get("__main__")
-    if getattr(main, "__spec__", None) is not None:
-        return True
-    path = getattr(main, "__file__", None)
-    return path is None or os.path.exists(path)
-
-
-def _ingest_in_worker(source_id: str, batch_dir: str, home: str) -> BatchResult:
-    return ingest_batch(source_id, Path(batch_dir), Lake(Path(home)))
-
-
-def _run_parallel(tasks, lake: Lake, workers: int, done: Callable[[BatchResult], None]) -> None:
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
-
-    # forkserver: workers fork from a clean server that has imported the ingest
-    # code once (fork from this process could inherit DuckDB/Arrow thread state;
-    # spawn would re-import everything per worker).
-    ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
-    if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(["ingest.runner"])
-    try:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
-    except (OSError, AssertionError) as e:  # e.g. inside a daemonic process
-        log.warning("no worker processes (%s); ingesting in-process", e)
-        registry = load_registry()
-        for _, sid, d in tasks:
-            done(ingest_batch(registry.sources[sid], d, lake, registry=registry))
-        return
-    broken = []
-    with pool:
-        futures = {pool.submit(_ingest_in_worker, sid, str(d), str(lake.home)): (sid, d)
-                   for _, sid, d in sorted(tasks, key=lambda t: -t[0])}  # biggest first
-        for fut in as_completed(futures):
-            sid, d = futures[fut]
-            try:
-                done(fut.result())
-            except BrokenProcessPool as e:
-                # A worker died (killed, out of memory, could not start): the commit
-                # protocol makes a retry safe, so the batches it took are redone here.
-                log.warning("%s %s: worker process died (%s); retrying in-process", sid, d.name, e)
-                broken.append((sid, d))
-    if broken:
-        registry = load_registry()
-        for sid, d in broken:
-            r = ingest_batch(registry.sources[sid], d, lake, registry=registry)
-            r.messages.insert(0, "a worker process died on this batch; it was retried in-process")
-            done(r)

@@ -1,35 +1,30 @@
 """CSV (RFC 4180: comma, double quotes, "" escapes) -> raw Parquet, streaming.
 
-Pipeline: Transcoder (bytes -> UTF-8 in ~1 MiB blocks, header held back) ->
-pyarrow's streaming CSV reader (every column typed string, so nothing is
-inferred or altered) -> PartWriter. No Python per row: pyarrow calls back only
-for rows with the wrong number of fields, and marker rows (undecodable bytes)
-are found with a vectorised substring match, only in files that had any.
+Transcoder (bytes -> UTF-8 in ~4 MiB blocks, header held back) -> CsvBatches
+(pyarrow's streaming parser: record batches in file order with their record
+numbers, and the rows with a wrong number of fields) -> PartWriter. No Python per
+row: rows holding undecodable bytes are looked up by line number or found with a
+vectorised scan (MarkedRows), and the rest of each batch is written as zero-copy
+slices around them.
 
 Why pyarrow and not DuckDB's read_csv here: DuckDB cannot report the record
 number of the rows it accepts (its `file_row_number` is not supported by the CSV
 reader), and `_row_no` must be the record number in the file even when other
-rows are quarantined. pyarrow yields record batches in file order and reports each
-rejected row's record number, from which RowNumberer derives the accepted rows'
-numbers with numpy. `use_threads=False` is required for those numbers (with
-threads pyarrow reports None) and was also the faster mode here: 1.15 s vs
-1.49 s to read and write 1M rows on this 2-core machine. Parallelism comes from
-ingesting batches in separate processes instead (runner.ingest_landing).
+rows are quarantined. Also, to read and write all-text columns pyarrow measured
+faster: 2.0 s for DuckDB's read_csv(all_varchar) + COPY of a 1M-row household file
+on one thread, 0.95 + 0.53 s for pyarrow's parse + Parquet write.
 """
 from __future__ import annotations
 
 import csv as pycsv
 
-import numpy as np
 import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from ingest.lines import record_start_lines
 from ingest.readers.base import FileUnreadable, ReadContext, check_header
-from ingest.readers.rownum import RowNumberer
+from ingest.readers.csvparse import CsvBatches, Rejected
+from ingest.readers.marks import MarkedRows
 from ingest.transcode import MARK_OPEN, Transcoder, codec_for
-
-BLOCK_SIZE = 1 << 20
 
 
 def parse_header(text: str) -> list[str]:
@@ -58,106 +53,30 @@ def read_csv(ctx: ReadContext) -> None:
 
 
 def _stream(ctx: ReadContext, tr: Transcoder, file_columns: list[str]) -> None:
-    source, result = ctx.source, ctx.result
-    rejects: list[tuple[int | None, str, int, int]] = []
-    numbers = RowNumberer()
-
-    def on_invalid(row) -> str:
-        # Called only for rows with the wrong number of fields.
-        rejects.append((row.number, row.text, row.expected_columns, row.actual_columns))
-        if row.number is not None:
-            numbers.rejected.append(row.number)
-        return "skip"
-
-    reader = pacsv.open_csv(
-        tr,
-        read_options=pacsv.ReadOptions(use_threads=False, block_size=BLOCK_SIZE, column_names=file_columns),
-        parse_options=pacsv.ParseOptions(
-            delimiter=",", quote_char='"', double_quote=True, escape_char=False,
-            newlines_in_values=True, ignore_empty_lines=True, invalid_row_handler=on_invalid,
-        ),
-        convert_options=pacsv.ConvertOptions(
-            column_types={c: pa.string() for c in file_columns},
-            # "" stays "", and the text NULL / NA stays text: raw is as delivered.
-            strings_can_be_null=False, quoted_strings_can_be_null=False,
-            # The Transcoder only emits what it decoded, so it is valid UTF-8: skip
-            # pyarrow's second validation (~7% of parse time).
-            check_utf8=False,
-            include_columns=source.column_names,  # canonical order, whatever the file's
-        ),
-    )
+    result = ctx.result
+    parsed = CsvBatches(tr, file_columns, ctx.source.column_names)
+    marks = MarkedRows(tr)
+    headers = {v: k for k, v in result.column_mapping.items()}
+    met: set[int] = set()  # ids of the bad lines found in some row
     try:
-        for batch in reader:
-            if batch.num_rows == 0:
-                continue
-            row_no = numbers.next(batch.num_rows)
-            if tr.bad_lines:  # only files that had undecodable bytes pay for the scan
-                _write_unmarked(ctx, tr, batch, row_no)
-            else:
-                ctx.writer.write(batch, row_no)
+        for batch, row_no in parsed:
+            marked = marks.find(batch, row_no)
+            for i, values in marked.items():
+                bad = []
+                for value in values.values():
+                    bad += [b for b in tr.decoder.lines_for(value) if b not in bad]
+                met.update(b.id for b in bad)
+                _add_undecodable(ctx, bad, int(row_no[i]), [f"{headers[c]} ({c})" for c in values])
+            ctx.writer.write(batch, row_no, skip=list(marked))
     except pa.ArrowInvalid as e:
         raise FileUnreadable(f"{ctx.file_name}: not readable as CSV: {e}") from e
-
-    result.rows_read = numbers.accepted + len(rejects)
-    if rejects:
-        _quarantine_rejects(ctx, tr, rejects, result.rows_read)
-
-
-_MARK_BYTES = np.frombuffer(MARK_OPEN.encode("utf-8"), dtype=np.uint8)  # EF B7 90
-
-
-def _marked_rows(batch: pa.RecordBatch) -> dict[int, list[str]]:
-    """{row index: columns} of rows holding an undecodable-byte marker.
-
-    Searches each column's UTF-8 value buffer with numpy (zero-copy) and maps hits
-    to rows through the offsets: a defective delivery has a bad byte in almost
-    every batch, and per-row substring matching on every column cost ~0.8 s per
-    1M rows, this ~0.05 s.
-    """
-    found: dict[int, list[str]] = {}
-    for name in batch.schema.names:
-        col = batch.column(name)
-        bufs = col.buffers()
-        if bufs[2] is None or len(col) == 0:
-            continue
-        data = np.frombuffer(bufs[2], dtype=np.uint8)
-        cand = np.flatnonzero(data[:-2] == _MARK_BYTES[0])
-        if cand.size == 0:
-            continue
-        hits = cand[(data[cand + 1] == _MARK_BYTES[1]) & (data[cand + 2] == _MARK_BYTES[2])]
-        if hits.size == 0:
-            continue
-        width = np.int64 if pa.types.is_large_string(col.type) else np.int32
-        offsets = np.frombuffer(bufs[1], dtype=width)[col.offset: col.offset + len(col) + 1]
-        rows = np.searchsorted(offsets, hits, side="right") - 1
-        for r in np.unique(rows[(rows >= 0) & (rows < len(col))]).tolist():
-            found.setdefault(r, []).append(name)
-    return found
-
-
-def _write_unmarked(ctx: ReadContext, tr: Transcoder, batch: pa.RecordBatch, row_no: np.ndarray) -> None:
-    """Quarantine rows holding undecodable bytes, write the rest.
-
-    The rest is written as zero-copy slices between the bad rows (filtering would
-    copy every column of every batch).
-    """
-    marked = _marked_rows(batch)
-    if not marked:
-        ctx.writer.write(batch, row_no)
-        return
-    headers = {v: k for k, v in ctx.result.column_mapping.items()}
-    start = 0
-    for i in sorted(marked):
-        cols = [c for c in batch.schema.names if c in marked[i]]
-        bad = []
-        for c in cols:
-            bad += [b for b in tr.decoder.lines_for(batch.column(c)[i].as_py()) if b not in bad]
-        _add_undecodable(ctx, bad, int(row_no[i]), [f"{headers[c]} ({c})" for c in cols])
-        if i > start:
-            ctx.writer.write(batch.slice(start, i - start), row_no[start:i])
-        start = i + 1
-    if start < batch.num_rows:
-        ctx.writer.write(batch.slice(start), row_no[start:])
+    result.rows_read = parsed.records
+    if parsed.rejected:
+        _quarantine_rejects(ctx, tr, parsed.rejected, parsed.records, met)
+    missed = sorted(tr.bad_lines.keys() - met)
+    if missed:  # a row with undecodable bytes may have been written: a bug, never a delivery's fault
+        raise RuntimeError(f"{ctx.file_name}: no row was found holding undecodable line(s) "
+                           f"{', '.join(str(tr.bad_lines[i].line) for i in missed[:5])}; nothing is committed")
 
 
 def _add_undecodable(ctx: ReadContext, bad_lines, row_no: int | None, columns: list[str]) -> None:
@@ -175,24 +94,27 @@ def _add_undecodable(ctx: ReadContext, bad_lines, row_no: int | None, columns: l
     )
 
 
-def _quarantine_rejects(ctx: ReadContext, tr: Transcoder, rejects, total_records: int) -> None:
-    plain = [r for r in rejects if MARK_OPEN not in r[1]]
-    if tr.plain_lines:  # no quotes, blank lines or lone CRs: record n is on line n + 1
-        lines = {r[0]: r[0] + 1 for r in plain if r[0] is not None}
+def _quarantine_rejects(ctx: ReadContext, tr: Transcoder, rejected: list[Rejected], records: int,
+                        met: set[int]) -> None:
+    wanted = [r.number for r in rejected if MARK_OPEN not in r.text]
+    if tr.layout.one_record_per_line(records):
+        lines = {n: n + 1 for n in wanted if n is not None}
     else:
-        lines = record_start_lines(ctx.path, [r[0] for r in plain], total_records) if plain else {}
+        lines = record_start_lines(ctx.path, wanted, records) if wanted else {}
     headers = list(ctx.result.column_mapping)
-    for number, text, expected, actual in rejects:
-        if MARK_OPEN in text:
-            _add_undecodable(ctx, tr.decoder.lines_for(text), number, [])
+    for r in rejected:
+        if MARK_OPEN in r.text:
+            bad = tr.decoder.lines_for(r.text)
+            met.update(b.id for b in bad)
+            _add_undecodable(ctx, bad, r.number, [])
             continue
-        if actual < expected:
-            missing = headers[actual:]
+        if r.actual < r.expected:
+            missing = headers[r.actual:]
             reason = "too_few_fields"
-            detail = (f"expected {expected} fields, found {actual}; missing "
+            detail = (f"expected {r.expected} fields, found {r.actual}; missing "
                       + ", ".join(f"{h} ({ctx.result.column_mapping[h]})" for h in missing))
         else:
             reason = "too_many_fields"
-            detail = f"expected {expected} fields, found {actual} ({actual - expected} extra)"
-        ctx.quarantine.add(reason=reason, detail=detail, line=lines.get(number), row_no=number,
-                           raw_text=text)
+            detail = f"expected {r.expected} fields, found {r.actual} ({r.actual - r.expected} extra)"
+        ctx.quarantine.add(reason=reason, detail=detail, line=lines.get(r.number), row_no=r.number,
+                           raw_text=r.text)

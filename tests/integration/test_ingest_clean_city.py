@@ -90,7 +90,11 @@ def test_schema_is_registry_columns_plus_lineage_all_text(landed):
             source = REG.sources[r.source_id]
             assert schema.names == source.column_names + LINEAGE
             assert all(str(schema.field(c).type) == "string" for c in source.column_names)
-            assert str(schema.field("_row_no").type) == "int64"
+            # plain Parquet types, read the same by every engine (no Arrow-only hints)
+            assert [str(schema.field(c).type) for c in LINEAGE] == \
+                ["string", "string", "int64", "timestamp[us, tz=UTC]"]
+            assert b"ARROW:schema" not in (schema.metadata or {})
+            assert schema.metadata[b"govlake.source"].decode() == source.id
 
 
 def test_chinese_text_and_raw_values_are_intact(landed):

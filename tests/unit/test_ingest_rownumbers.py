@@ -4,8 +4,9 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import pytest
 
-from ingest.lines import record_start_lines
+from ingest.lines import Layout, record_start_lines
 from ingest.readers.rownum import RowNumberer
 
 
@@ -41,3 +42,25 @@ def test_physical_lines_of_records(tmp_path):
     assert record_start_lines(p, [1, 2, 3, 4, 5], expected_records=5) == {1: 2, 2: 3, 3: 7, 4: 8, 5: 9}
     # a count that disagrees with the parser's means "unknown", never a wrong line
     assert record_start_lines(p, [1], expected_records=9) == {}
+
+
+@pytest.mark.parametrize("blocks,plain", [
+    ([b"1,2\r\n3,4\r\n", b"5,6\r\n"], True),
+    ([b"1,2\n3,4\n", b"5,6"], True),  # the last line may lack its LF
+    ([b"1,2\n\n3,4\n"], False),  # a blank line is not a record
+    ([b"1,2\r\n\r\n3,4\r\n"], False),  # nor a CRLF-only one
+    ([b"1,2\n", b"\n3,4\n"], False),  # ... also where a block starts
+    ([b"1,2\n", b"\r\n3,4\n"], False),
+    ([b"1,2\r3,4\n"], False),  # a lone CR ends a record
+    ([b"1,2\n3,4\r"], False),
+    ([b'1,"2"\n'], False),  # a quoted value may span lines
+])
+def test_layout_tells_when_record_n_is_on_line_n_plus_one(blocks, plain):
+    layout = Layout()
+    lf = [layout.add(b).tolist() for b in blocks]
+    assert layout.plain is plain
+    assert lf[0] == [i for i, c in enumerate(blocks[0]) if c == 0x0A]
+    lines = sum(b.count(b"\n") for b in blocks) + (not blocks[-1].endswith(b"\n"))
+    assert layout.lines == lines
+    assert layout.one_record_per_line(lines) is plain
+    assert not layout.one_record_per_line(lines + 1)  # the parser's count must agree

@@ -96,3 +96,28 @@ def test_whole_block_and_line_by_line_marking_agree(encoding):
     fast, slow = LineDecoder(encoding), LineDecoder(encoding)
     assert fast.decode_block(block, 10)[0] == slow._line_by_line(block, 10)
     assert fast.bad_lines == slow.bad_lines and len(fast.bad_lines) > 30
+
+
+def test_reads_return_whole_blocks_after_a_full_first_read(tmp_path):
+    p = tmp_path / "a.csv"
+    p.write_bytes(b"".join(f"{i},{'滨州' * (i % 7)}\n".encode("gb18030") for i in range(5000)))
+    tr = Transcoder(p, "gb18030", chunk_size=4096)
+    first = tr.read(10_000)
+    assert len(first) == 10_000  # pyarrow needs a whole record in its first block
+    rest = list(iter(lambda: tr.read(1 << 20), b""))
+    assert all(r.endswith(b"\n") for r in rest) and len(rest) > 10  # then block by block
+    text = (first + b"".join(rest)).decode()
+    assert text == p.read_bytes().decode("gb18030")
+
+
+def test_a_natural_noncharacter_next_to_bad_bytes_keeps_markers_unambiguous():
+    dec = LineDecoder("gb18030")
+    block = "1,甲\n".encode("gb18030") + b"2,\xff\n" + "3,\ufdd0\n4,乙\n".encode("gb18030") + b"5,\x81\x20\n"
+    text, clean = dec.decode_block(block, 2)
+    assert not clean
+    assert [(b.line, b.reason) for b in dec.bad_lines.values()] == [(3, "undecodable"), (4, "noncharacter"),
+                                                                    (6, "undecodable")]
+    assert list(dec.bad_lines) == [0, 1, 2] and dec.by_line[4].raw == "3,\ufdd0".encode("gb18030")
+    lines = text.split("\n")
+    assert [[b.line for b in dec.lines_for(line)] for line in lines[:5]] == [[], [3], [4], [], [6]]
+    assert lines[0] == "1,甲" and lines[3] == "4,乙"
