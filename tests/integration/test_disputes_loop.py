@@ -59,14 +59,14 @@ def _newest_batch(landing: Path) -> Path:
 
 
 def _persons_in_newest_batch(city, n: int) -> list[tuple[str, str]]:
-    """(person_id, name) of persons whose golden name comes from the newest 公安 batch and whose
-    line in that batch starts with the person_id as delivered (no defect on the key)."""
+    """(person_id, name) of persons whose golden name comes from 公安 and whose line in the
+    newest batch starts with the person_id as delivered (no defect on the key)."""
     landing, lake = city
     newest = _newest_batch(landing)
     text = next(newest.glob("*.csv")).read_bytes().decode("gb18030", "surrogateescape")
     starts = {line.split(",", 1)[0] for line in text.splitlines()[1:]}
     rows = _q(lake, "SELECT person_id, name FROM base.base_population__person "
-                    "WHERE name__source = ? AND name__batch = ? ORDER BY person_id", [HOUSEHOLD, newest.name])
+                    "WHERE name__source = ? ORDER BY person_id", [HOUSEHOLD])
     picked = [(p, name) for p, name in rows if p in starts and len(name) >= 2]
     assert len(picked) >= n
     return picked[:n]
@@ -172,9 +172,10 @@ def test_corrected_batch_closes_the_ticket_as_corrected_with_history(loop):
 def test_redelivery_with_the_unchanged_value_leaves_the_ticket_open(loop):
     lake = loop["lake"]
     batch = _q(lake, "SELECT name__batch FROM base.base_population__person WHERE person_id = ?", [loop["other"]])
-    assert batch == [(loop["day"],)]  # the value did come from the later batch ...
+    # the later batch repeated the disputed value: its lineage stays on the first delivery
+    assert batch and batch != [(loop["day"],)]
     t = d.get_ticket(lake, loop["unchanged"])
-    assert t.status == d.PENDING and len(t.events) == 1  # ... but it repeats the disputed value
+    assert t.status == d.PENDING and len(t.events) == 1
 
 
 def test_a_rejected_ticket_stays_rejected_when_the_value_changes(loop):

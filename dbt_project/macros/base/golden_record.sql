@@ -2,29 +2,32 @@
 
    For every attribute that the source register (数源清单, `source_register()`, generated
    from the registry's `authority`) gives to one of `inputs`, the value is taken from that
-   source only: its latest non-blank value by the source's `_order`. A blank never
-   overwrites a known value (blanks are completeness findings, not facts). Each attribute
-   keeps its lineage: <attr>__source, <attr>__batch (the batch that delivered the value)
-   and <attr>__order (the ordering key it won with, so later runs can compete with it).
+   source only: its latest non-blank value by the source's order. A blank never overwrites
+   a known value (blanks are completeness findings, not facts). Each attribute keeps its
+   lineage: <attr>__source, <attr>__batch — the batch that delivered the current value
+   first since it last differed (a full snapshot repeating a value daily does not move it;
+   a batch that changes it does) — and <attr>__order (that delivery's ordering key).
 
-   inputs  source id -> {cte: name of a CTE with one row per delivered record: `key`, one
-           column per register attribute of that source (named as the attribute), the
+   inputs  source id -> {cte: name of a CTE over ALL of the source's staged records: `key`,
+           one column per register attribute of that source (named as the attribute), the
            `extra` columns, `_batch`, `_staged_at`; order: the columns that order the
            source's records, oldest to newest (never NULL: coalesce them), e.g.
            ['_batch', '_ingested_at', 'updated_at', '_row_no']}.
    extra   source id -> descriptive columns of that source the register does not name
            (no other source holds them); they follow the same latest-non-blank rule.
 
-   Incremental runs: the CTEs hold only rows staged since this model last ran (see
-   staged_since_last_run); the stored golden row competes attribute by attribute with the
-   new candidates, so one new batch gives the same result as rebuilding from all batches.
+   Incremental runs write only the keys a new record can change: a key not stored yet, or
+   one whose record staged since this model last ran carries a value different from the
+   stored one, or sorts before the stored value's delivery (a late batch). Those keys are
+   recomputed from all their records, exactly as a full rebuild computes them; a snapshot
+   that repeats yesterday's values costs one comparison per record. Rows carry
+   `_staged_at`, the run that wrote them (the next run's watermark).
    Leaves a CTE named `golden`. #}
 {% macro golden_record(library, key, inputs, extra={}) -%}
     {%- set register = govlake.source_register()[library] -%}
     {%- set columns = [] -%}
+    {%- set per_input = [] -%}
     {%- for sid, input in inputs.items() -%}
-        {%- set cte = input.cte -%}
-        {%- set latest_cte = 'latest_' ~ loop.index0 ~ '_' ~ cte -%}
         {%- set attrs = [] -%}
         {%- for attr, owner in register.items() if owner.source == sid -%}
             {%- do attrs.append(attr) -%}
@@ -37,67 +40,67 @@
             {%- if a == key -%}
                 {{ exceptions.raise_compiler_error("golden_record(" ~ library ~ "): the key '" ~ key ~ "' must not be named like an attribute; name the entity key e.g. <entity>_id") }}
             {%- endif -%}
-            {%- do columns.append({'name': a, 'source': sid, 'cte': latest_cte}) -%}
-        {%- endfor %}
-    -- {{ sid }}: each key's records, newest first by the source's order
-    ranked_{{ loop.index0 }}_{{ cte }} as (
-        select
-            *,
-            row_number() over (partition by {{ key }} order by {{ input.order | join(' desc, ') }} desc) as _recency,
-            max(_staged_at) over (partition by {{ key }}) as _key_staged_at
-        from {{ cte }}
-        where {{ key }} is not null
-    ),
+            {%- do columns.append({'name': a, 'source': sid, 'cte': 'latest_' ~ (per_input | length)}) -%}
+        {%- endfor -%}
+        {%- set qualified = [] -%}
+        {%- for o in input.order -%}{%- do qualified.append('n.' ~ o) -%}{%- endfor -%}
+        {%- do per_input.append({'sid': sid, 'cte': input.cte, 'order': govlake.order_key(input.order),
+                                 'order_n': govlake.order_key(qualified),
+                                 'values': values, 'n': per_input | length}) -%}
+    {%- endfor -%}
 
-    newest_{{ loop.index0 }}_{{ cte }} as (
-        select *, {{ govlake.order_key(input.order) }} as _order
-        from ranked_{{ loop.index0 }}_{{ cte }}
-        where _recency = 1
-    ),
-
-    -- older records are read only for the keys whose newest record leaves an attribute
-    -- blank (a blank never overwrites a known value): usually few
-    fallback_{{ loop.index0 }}_{{ cte }} as (
-        select
-            {{ key }},
-            {%- for a in values %}
-            {{ govlake.latest_value(a, '-_recency') }} as {{ a }},
-            {{ govlake.latest_value('_batch', '-_recency', a) }} as {{ a }}__batch,
-            {{ govlake.latest_value(govlake.order_key(input.order), '-_recency', a) }} as {{ a }}__order,
-            {%- endfor %}
-            count(*) as _records
-        from ranked_{{ loop.index0 }}_{{ cte }}
-        where _recency > 1
-          and {{ key }} in (
-              select {{ key }} from newest_{{ loop.index0 }}_{{ cte }}
-              where {% for a in values %}{{ a }} is null{{ ' or ' if not loop.last }}{% endfor %})
-        group by {{ key }}
-    ),
-
-    {{ latest_cte }} as (
-        select
-            n.{{ key }},
-            {%- for a in values %}
-            coalesce(n.{{ a }}, f.{{ a }}) as {{ a }},
-            case when n.{{ a }} is not null then n._batch else f.{{ a }}__batch end as {{ a }}__batch,
-            case when n.{{ a }} is not null then n._order else f.{{ a }}__order end as {{ a }}__order,
-            {%- endfor %}
-            n._key_staged_at as _staged_at
-        from newest_{{ loop.index0 }}_{{ cte }} as n
-        left join fallback_{{ loop.index0 }}_{{ cte }} as f on f.{{ key }} = n.{{ key }}
-    ),
-    {%- endfor %}
-
-    candidate_keys as (
-        {%- for sid, input in inputs.items() %}
-        select {{ key }}, _staged_at from latest_{{ loop.index0 }}_{{ input.cte }}
+    {%- if is_incremental() %}
+    -- keys a record staged since the last run can change
+    golden_scope as (
+        {%- for i in per_input %}
+        select distinct n.{{ key }}
+        from (select * from {{ i.cte }} where _staged_at > {{ govlake.watermark() }} and {{ key }} is not null) as n
+        left join {{ this }} as old on old.{{ key }} = n.{{ key }}
+        where (old.{{ key }} is null
+            {%- for a in i['values'] %}
+               or (n.{{ a }} is not null and (n.{{ a }} is distinct from old.{{ a }} or {{ i.order_n }} < old.{{ a }}__order))
+            {%- endfor %})
         {%- if not loop.last %}
-        union all
+        union
         {%- endif %}
         {%- endfor %}
     ),
+    {%- endif %}
+    {%- for i in per_input %}
 
-    new_golden as (
+    -- {{ i.sid }}: the records of the keys in scope; a value starts a run where it differs
+    -- from the previous non-blank value of the key
+    records_{{ i.n }} as (
+        select
+            {{ key }},
+            _batch,
+            {{ i.order }} as _order,
+            {%- for a in i['values'] %}
+            {{ a }},
+            {{ a }} is not null and {{ a }} is distinct from lag({{ a }} ignore nulls) over per_key as {{ a }}__starts,
+            {%- endfor %}
+        from {{ i.cte }}
+        where {{ key }} is not null
+        {%- if is_incremental() %}
+          and {{ key }} in (select {{ key }} from golden_scope)
+        {%- endif %}
+        window per_key as (partition by {{ key }} order by {{ i.order }})
+    ),
+
+    latest_{{ i.n }} as (
+        select
+            {{ key }},
+            {%- for a in i['values'] %}
+            {{ govlake.latest_value(a, '_order') }} as {{ a }},
+            {{ govlake.latest_where('_batch', '_order', a ~ '__starts') }} as {{ a }}__batch,
+            max(_order) filter (where {{ a }}__starts) as {{ a }}__order,
+            {%- endfor %}
+        from records_{{ i.n }}
+        group by {{ key }}
+    ),
+    {%- endfor %}
+
+    golden as (
         select
             keys.{{ key }},
             {%- for c in columns %}
@@ -106,32 +109,19 @@
             {{ c.cte }}.{{ c.name }}__batch,
             {{ c.cte }}.{{ c.name }}__order,
             {%- endfor %}
-            keys._staged_at
-        from (select {{ key }}, max(_staged_at) as _staged_at from candidate_keys group by {{ key }}) as keys
-        {%- for sid, input in inputs.items() %}
-        -- ON, not USING: USING would merge a same-named attribute into the key
-        left join latest_{{ loop.index0 }}_{{ input.cte }}
-            on latest_{{ loop.index0 }}_{{ input.cte }}.{{ key }} = keys.{{ key }}
-        {%- endfor %}
-    ),
-
-    golden as (
-    {%- if is_incremental() %}
-        select
-            new_golden.{{ key }},
-            {%- for c in columns %}
-            {%- set newer = 'new_golden.' ~ c.name ~ '__order is not null and (old.' ~ c.name ~ '__order is null or new_golden.' ~ c.name ~ '__order >= old.' ~ c.name ~ '__order)' %}
-            case when {{ newer }} then new_golden.{{ c.name }} else old.{{ c.name }} end as {{ c.name }},
-            '{{ c.source }}' as {{ c.name }}__source,
-            case when {{ newer }} then new_golden.{{ c.name }}__batch else old.{{ c.name }}__batch end as {{ c.name }}__batch,
-            case when {{ newer }} then new_golden.{{ c.name }}__order else old.{{ c.name }}__order end as {{ c.name }}__order,
+            {{ govlake.run_timestamp() }} as _staged_at
+        from (
+            {%- for i in per_input %}
+            select {{ key }} from latest_{{ i.n }}
+            {%- if not loop.last %}
+            union
+            {%- endif %}
             {%- endfor %}
-            new_golden._staged_at
-        from new_golden
-        left join {{ this }} as old on old.{{ key }} = new_golden.{{ key }}
-    {%- else %}
-        select * from new_golden
-    {%- endif %}
+        ) as keys
+        {%- for i in per_input %}
+        -- ON, not USING: USING would merge a same-named attribute into the key
+        left join latest_{{ i.n }} on latest_{{ i.n }}.{{ key }} = keys.{{ key }}
+        {%- endfor %}
     )
 {%- endmacro %}
 
@@ -142,6 +132,42 @@
 {% macro staged_since_last_run(relation) -%}
     select * from {{ relation }}
     {%- if is_incremental() %}
-    where _staged_at > (select coalesce(max(_staged_at), cast('1900-01-01' as timestamp)) from {{ this }})
+    where _staged_at > {{ govlake.watermark() }}
     {%- endif %}
+{%- endmacro %}
+
+
+{# The newest _staged_at of this incremental model, as a literal read when the model is
+   compiled: a constant lets the engine skip the row groups of older runs (staging tables
+   grow run by run, so their _staged_at zone maps are tight). #}
+{% macro watermark() -%}
+    {%- set newest = none -%}
+    {%- if execute and is_incremental() -%}
+        {%- set newest = run_query("select cast(max(_staged_at) as varchar) from " ~ this).columns[0].values()[0] -%}
+    {%- endif -%}
+    cast('{{ newest or "1900-01-01" }}' as timestamp)
+{%- endmacro %}
+
+
+{# True when `relation` holds rows written after this incremental model last ran (read
+   when the model is compiled; false on a full refresh or first build). #}
+{% macro has_rows_since_last_run(relation) -%}
+    {%- if not (execute and is_incremental()) -%}
+        {{- return(false) -}}
+    {%- endif -%}
+    {%- set found = run_query("select count(*) from (select 1 from " ~ relation ~ " where _staged_at > "
+                              ~ govlake.watermark() ~ " limit 1)").columns[0].values()[0] -%}
+    {{- return(found > 0) -}}
+{%- endmacro %}
+
+
+{# Pre-hook of an incremental model derived from a full snapshot: a new snapshot of
+   `relation` replaces everything the model holds (rows of keys the snapshot dropped
+   included), so the stored rows go before the model recomputes them all. #}
+{% macro clear_on_new_snapshot(relation) -%}
+    {%- if govlake.has_rows_since_last_run(relation) -%}
+    delete from {{ this }}
+    {%- else -%}
+    select 1
+    {%- endif -%}
 {%- endmacro %}

@@ -16,13 +16,19 @@
 {# The value of `expr` on the row with the greatest `order` among the rows where
    `present` (default: `expr`) is not NULL. #}
 {% macro latest_value(expr, order, present=none) -%}
-    {{ return(adapter.dispatch('latest_value', 'govlake')(expr, order, present or expr)) }}
+    {{ return(govlake.latest_where(expr, order, (present or expr) ~ ' is not null')) }}
 {%- endmacro %}
 
-{% macro default__latest_value(expr, order, present) -%}
-    max_by({{ expr }}, case when {{ present }} is not null then {{ order }} end)
+{# The value of `expr` on the row with the greatest `order` among the rows where
+   `condition` holds. #}
+{% macro latest_where(expr, order, condition) -%}
+    {{ return(adapter.dispatch('latest_where', 'govlake')(expr, order, condition)) }}
 {%- endmacro %}
 
-{% macro duckdb__latest_value(expr, order, present) -%}
-    arg_max({{ expr }}, {{ order }}) filter (where {{ present }} is not null)
+{% macro default__latest_where(expr, order, condition) -%}
+    max_by({{ expr }}, case when {{ condition }} then {{ order }} end)
+{%- endmacro %}
+
+{% macro duckdb__latest_where(expr, order, condition) -%}
+    arg_max({{ expr }}, {{ order }}) filter (where {{ condition }})
 {%- endmacro %}

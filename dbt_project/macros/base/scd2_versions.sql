@@ -2,33 +2,49 @@
    batch: a new version starts whenever a tracked column differs from the version before
    (NULLs compare as values: a value that disappears is a change too).
 
-   observations  CTE with `key`, the tracked columns, _batch, _file, _row_no, _staged_at
-                 and the `order` columns
+   observations  CTE over ALL of the source's staged records: `key`, the tracked columns,
+                 _batch, _file, _row_no, _staged_at and the `order` columns
    order         columns ordering a key's records oldest to newest, never NULL (coalesce
                  them), `_batch` among them, e.g. ['_batch', '_ingested_at', '_row_no'];
                  several records of one key in one batch: the newest stands for the batch
    Output columns: key, version_no, valid_from_batch, valid_to_batch (the batch the next
    version starts; NULL for the current one), is_current, the tracked columns,
    changed_columns (comma-separated, NULL for the first version), lineage of the record
-   that opened the version (_file, _row_no and the other order columns) and _staged_at.
+   that opened the version (_file, _row_no and the other order columns) and _staged_at
+   (the run that wrote the key's versions: the next run's watermark).
 
-   Incremental runs: the stored versions of the keys seen in new rows are read back as
-   observations and the islands recomputed, so the versions equal those of a full rebuild.
+   Incremental runs recompute only the keys a record staged since the last run can
+   change — a key not stored yet, a record differing from the key's current version, or
+   one sorting before the current version opened (a late batch) — from all their
+   records, so the versions equal those of a full rebuild; a snapshot repeating
+   yesterday's records costs one comparison per record.
    Leaves a CTE named `versions`. #}
 {% macro scd2_versions(observations, key, tracked, order) -%}
     {%- if '_batch' not in order -%}
         {{ exceptions.raise_compiler_error("scd2_versions: the order columns must include _batch") }}
     {%- endif -%}
     {%- set lineage = ['_file', '_row_no'] + (order | reject('in', ['_batch', '_file', '_row_no']) | list) -%}
+    {%- set opened_by = [] -%}
+    {%- for o in order -%}{%- do opened_by.append('valid_from_batch' if o == '_batch' else 'current.' ~ o) -%}{%- endfor -%}
+    {%- set new_order = [] -%}
+    {%- for o in order -%}{%- do new_order.append('n.' ~ o) -%}{%- endfor -%}
+    {%- if is_incremental() %}
+    scd2_scope as (
+        select distinct n.{{ key }}
+        from (select * from {{ observations }} where _staged_at > {{ govlake.watermark() }} and {{ key }} is not null) as n
+        left join (select * from {{ this }} where is_current) as current on current.{{ key }} = n.{{ key }}
+        where (current.{{ key }} is null
+               or {{ govlake.row_hash(tracked, 'n') }} <> {{ govlake.row_hash(tracked, 'current') }}
+               or {{ govlake.order_key(new_order) }} < {{ govlake.order_key(opened_by) }})
+    ),
+    {%- endif %}
+
     scd2_input as (
-        select {{ key }}, {{ tracked | join(', ') }}, _batch, {{ lineage | join(', ') }}, _staged_at
+        select {{ key }}, {{ tracked | join(', ') }}, _batch, {{ lineage | join(', ') }}
         from {{ observations }}
         where {{ key }} is not null
         {%- if is_incremental() %}
-        union all
-        select {{ key }}, {{ tracked | join(', ') }}, valid_from_batch, {{ lineage | join(', ') }}, _staged_at
-        from {{ this }}
-        where {{ key }} in (select {{ key }} from {{ observations }})
+          and {{ key }} in (select {{ key }} from scd2_scope)
         {%- endif %}
     ),
 
@@ -46,7 +62,6 @@
             {%- for c in tracked %}
             lag({{ c }}) over (partition by {{ key }} order by {{ order | join(', ') }}) as _previous_{{ c }},
             {%- endfor %}
-            max(_staged_at) over (partition by {{ key }}) as _key_staged_at
         from scd2_per_batch
     ),
 
@@ -71,16 +86,16 @@
                 case when _previous_hash is not null and {{ c }} is distinct from _previous_{{ c }} then '{{ c }}' end
                 {%- endfor %}), '') as changed_columns,
             {{ lineage | join(',\n            ') }},
-            _key_staged_at as _staged_at
+            {{ govlake.run_timestamp() }} as _staged_at
         from scd2_starts
     )
 {%- endmacro %}
 
 
 {# md5 of the columns' text, NULL written distinctly from any value #}
-{% macro row_hash(columns) -%}
+{% macro row_hash(columns, alias=none) -%}
     md5(concat_ws(chr(31)
     {%- for c in columns %},
-        coalesce(cast({{ c }} as varchar), chr(0))
+        coalesce(cast({{ alias ~ '.' if alias }}{{ c }} as varchar), chr(0))
     {%- endfor %}))
 {%- endmacro %}

@@ -32,7 +32,7 @@ with enterprise_register as (
         _ingested_at,
         _row_no,
         _staged_at
-    from ({{ staged_since_last_run(ref('stg_scjg__enterprise_register')) }})
+    from {{ ref('stg_scjg__enterprise_register') }}
 
 ),
 
@@ -48,7 +48,7 @@ taxpayer as (
         _ingested_at,
         _row_no,
         _staged_at
-    from ({{ staged_since_last_run(ref('stg_swj__taxpayer')) }})
+    from {{ ref('stg_swj__taxpayer') }}
 
 ),
 

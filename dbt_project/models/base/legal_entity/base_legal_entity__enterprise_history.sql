@@ -28,7 +28,7 @@ with observations as (
         _file,
         _row_no,
         _staged_at
-    from ({{ staged_since_last_run(ref('stg_scjg__enterprise_register')) }})
+    from {{ ref('stg_scjg__enterprise_register') }}
 
 ),
 

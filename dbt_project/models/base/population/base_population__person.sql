@@ -30,7 +30,7 @@ with household_register as (
         coalesce(updated_at, cast('1900-01-01' as timestamp)) as _updated_at,
         _row_no,
         _staged_at
-    from ({{ staged_since_last_run(ref('stg_gaj__household_register')) }})
+    from {{ ref('stg_gaj__household_register') }}
 
 ),
 
@@ -43,14 +43,14 @@ death_record as (
         _ingested_at,
         _row_no,
         _staged_at
-    from ({{ staged_since_last_run(ref('stg_wjw__death_record')) }})
+    from {{ ref('stg_wjw__death_record') }}
 
 ),
 
 -- each registration concerns two persons; the latest by registration date decides
 registrations as (
 
-    select * from ({{ staged_since_last_run(ref('stg_mzj__marriage_register')) }})
+    select * from {{ ref('stg_mzj__marriage_register') }}
     where reg_date is not null
 
 ),

@@ -29,7 +29,7 @@ with observations as (
         _file,
         _row_no,
         _staged_at
-    from ({{ staged_since_last_run(ref('stg_gaj__household_register')) }})
+    from {{ ref('stg_gaj__household_register') }}
 
 ),
 

@@ -3,13 +3,22 @@
 -- of the employee types resolved to the legal-entity library, and the person's golden
 -- record (公安 identity and region, 卫健 death).
 
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='person_id',
+    on_schema_change='fail',
+    pre_hook="{{ govlake.clear_on_new_snapshot(ref('stg_rsj__social_insurance')) }}",
+) }}
 
 {#- 险种类型 and 参保状态 code lists of rsj.social_insurance (registry); the employee types
     110/210/310/410 are the ones paid through an employer -#}
 {%- set insurance_types = ['110', '120', '210', '310', '410'] -%}
 {%- set employee_types = ['110', '210', '310', '410'] -%}
-{%- set statuses = ['1', '2', '3'] %}
+{%- set statuses = ['1', '2', '3'] -%}
+{#- a new 人社 snapshot recomputes every person (the pre-hook cleared the table); otherwise
+    only the persons whose golden record or employer changed since the last run -#}
+{%- set scoped = is_incremental() and not govlake.has_rows_since_last_run(ref('stg_rsj__social_insurance')) %}
 
 with latest_batch as (
 
@@ -18,6 +27,18 @@ with latest_batch as (
 
 ),
 
+{%- if scoped %}
+scope as (
+
+    select person_id from ({{ govlake.staged_since_last_run(ref('base_population__person')) }})
+    union
+    select person_id from {{ this }}
+    where employer_uscc in (
+        select uscc from ({{ govlake.staged_since_last_run(ref('base_legal_entity__enterprise')) }}))
+
+),
+{%- endif %}
+
 -- a full snapshot: the latest batch alone says who is covered now. A key delivered twice
 -- in it (a duplicate-key defect) counts once, the last row delivered standing for it.
 snapshot as (
@@ -25,6 +46,9 @@ snapshot as (
     select s.*
     from {{ ref('stg_rsj__social_insurance') }} as s
     where s._batch = (select _batch from latest_batch)
+    {%- if scoped %}
+      and s.id_no in (select person_id from scope)
+    {%- endif %}
     qualify row_number() over (
         partition by s.id_no, s.insurance_type order by s._file desc, s._row_no desc) = 1
 
@@ -125,7 +149,8 @@ select
     e.industry_code as employer_industry_code,
 
     -- lineage
-    c._batch
+    c._batch,
+    {{ govlake.run_timestamp() }} as _staged_at
 
 from per_person as c
 left join persons as p on p.person_id = c.person_id
