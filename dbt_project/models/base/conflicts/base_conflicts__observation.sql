@@ -9,10 +9,25 @@
 --   taxpayer_active_but_deregistered  a 正常 taxpayer the enterprise register says is 注销
 -- Copies are compared with the current golden value: a copy that kept an outdated value
 -- is a disagreement to route to its department like any other.
+-- Incremental: see macros/base/conflict_scope.sql (new records, rewritten entities).
 
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ govlake.conflict_clear_recomputed() }}",
+) }}
 
-with persons as (
+with
+{%- if is_incremental() %}
+touched_entities as (
+
+    {{ govlake.conflict_touched_entities() }}
+
+),
+{%- endif %}
+
+persons as (
 
     select person_id, name, death_date
     from {{ ref('base_population__person') }}
@@ -48,7 +63,8 @@ name_copies as (
     from {{ ref(copy.model) }} as c
     left join persons as p on p.person_id = c.{{ copy.code }}
     left join enterprises as e on e.uscc = c.{{ copy.code }}
-    where c.{{ copy.column }} is not null
+    where {{ govlake.conflict_records('c', copy.code) }}
+      and c.{{ copy.column }} is not null
       and coalesce(p.name, e.name) is not null
       and c.{{ copy.column }} <> coalesce(p.name, e.name)
     {%- if not loop.last %}
@@ -62,6 +78,7 @@ household_register as (
 
     select *, {{ govlake.staged_record_key('hr', ['id_no']) }} as record_key
     from {{ ref('stg_gaj__household_register') }} as hr
+    where {{ govlake.conflict_records('hr', 'id_no') }}
 
 ),
 
@@ -119,7 +136,8 @@ active_after_death as (
         c._row_no
     from {{ ref(copy.model) }} as c
     join persons as p on p.person_id = c.{{ copy.code }}
-    where c.{{ copy.column }} = '{{ copy.active }}'
+    where {{ govlake.conflict_records('c', copy.code) }}
+      and c.{{ copy.column }} = '{{ copy.active }}'
       and p.death_date < cast(c._batch as date)
     {%- if not loop.last %}
     union all
@@ -146,7 +164,8 @@ active_after_strike_off as (
         l._row_no
     from {{ ref('stg_dsj__e_licence') }} as l
     join enterprises as e on e.uscc = l.holder_code
-    where l.status = '有效' and e.status in ('注销', '吊销')
+    where {{ govlake.conflict_records('l', 'holder_code') }}
+      and l.status = '有效' and e.status in ('注销', '吊销')
 
     union all
 
@@ -166,14 +185,18 @@ active_after_strike_off as (
         t._row_no
     from {{ ref('stg_swj__taxpayer') }} as t
     join enterprises as e on e.uscc = t.uscc
-    where t.tax_status = '正常' and e.status = '注销'
+    where {{ govlake.conflict_records('t', 'uscc') }}
+      and t.tax_status = '正常' and e.status = '注销'
 
 )
 
-select * from name_copies
-union all
-select * from id_card_facts
-union all
-select * from active_after_death
-union all
-select * from active_after_strike_off
+select *, {{ govlake.run_timestamp() }} as _staged_at
+from (
+    select * from name_copies
+    union all
+    select * from id_card_facts
+    union all
+    select * from active_after_death
+    union all
+    select * from active_after_strike_off
+) as observations
