@@ -15,7 +15,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # process (CLI, Airflow task, ingest worker) recompiles its imports (~1 s each, measured).
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: env demo test test-fast bench clean help
+.PHONY: env browser demo test test-fast bench clean help
 
 help:
 	@echo "make demo    create the environment, generate the synthetic city, run the pipeline through Airflow"
@@ -33,10 +33,22 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 
 env: $(VENV)/.synced
 
+# The steward report (reports/quality/index.html) is checked in Debian's chromium, driven by
+# playwright without its own browser download, and its Chinese labels need a CJK font.
+BROWSER_PACKAGES := chromium fonts-wqy-zenhei
+APT_INSTALL := apt-get update && apt-get install -y --no-install-recommends $(BROWSER_PACKAGES)
+
+browser:
+	@if command -v chromium >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q .; then :; \
+	elif [ "$$(id -u)" = 0 ]; then sh -c '$(APT_INSTALL)'; \
+	elif command -v sudo >/dev/null; then sudo sh -c '$(APT_INSTALL)'; \
+	else echo "make: chromium and a CJK font are needed for the steward report's browser test;" \
+	          "as root run: $(APT_INSTALL)" >&2; fi
+
 demo: env
 	$(VENV)/bin/govlake demo --persons $(PERSONS) --seed $(SEED)
 
-test: env
+test: env browser
 	$(VENV)/bin/python -m pytest
 
 test-fast: env

@@ -150,8 +150,9 @@ def run(
     build the dbt project (staging, base libraries, themes) into the warehouse, run
     the quality rules (scores in quality.scores), then the quality gate
     (quality/gate.yaml): only when no batch is held are the base and theme tables
-    published as curated/<library>/<table>.parquet. Exits non-zero, with the reason,
-    when a step fails or the gate holds promotion.
+    published as curated/<library>/<table>.parquet. Then the steward report
+    (<lake>/reports/quality/index.html, a workbook per department). Exits non-zero,
+    with the reason, when a step fails or the gate holds promotion.
     """
     from govlake.pipeline import promote, transform, transform_failure
 
@@ -165,12 +166,13 @@ def run(
     if reason:
         err.print(f"[red]{reason}[/]")
         raise typer.Exit(1)
-    from quality.cli import print_gate, print_quality
+    from quality.cli import print_gate, print_quality, print_report
 
     with err.status("quality run …") as status:
         promoted = promote(lake, progress=lambda message: status.update(f"{message} …"))
     print_quality(promoted["quality"], lake)
     print_gate(promoted["gate"])
+    print_report(promoted["report"])
     if promoted["curated"]:
         rows = sum(t["rows"] for t in promoted["curated"])
         console.print(f"Curated: {len(promoted['curated'])} tables, {rows:,} rows → [bold]{lake.curated}[/]")

@@ -41,7 +41,8 @@ TRANSFORM_DAG_ID = "transform__dbt_build"
 
 def build_transform_dag():
     """dbt_build → quality_run → quality_gate → publish_curated, scheduled whenever any
-    raw-layer Asset is updated; publish_curated runs only when the gate passed."""
+    raw-layer Asset is updated; publish_curated runs only when the gate passed, the steward
+    report (quality_report) after the gate whatever it decided."""
     from functools import reduce
 
     from airflow.sdk import DAG, task
@@ -66,7 +67,8 @@ def build_transform_dag():
             "failing blocking rules is over its threshold (`quality/gate.yaml`; the task fails with the "
             "source, batch, rules and share), and only after a passing gate `publish_curated` publishes "
             "every base and theme table as `curated/<library>/<table>.parquet` and updates the Asset "
-            "`curated`."
+            "`curated`. `quality_report` writes the steward report (`reports/quality/index.html`, a "
+            "workbook per department) after the gate, also when it held a batch."
         ),
         default_args={
             "owner": "dsj",
@@ -112,7 +114,17 @@ def build_transform_dag():
 
             return publish_curated(Lake.from_env())
 
-        publish(quality_gate(quality_run(dbt_build())))
+        # the steward report explains a held gate: it runs once the gate is done, passed or not
+        @task(task_id="quality_report", trigger_rule="all_done")
+        def quality_report() -> dict:
+            from govlake.pipeline import quality_report
+            from govlake.settings import Lake
+
+            return quality_report(Lake.from_env())
+
+        gate = quality_gate(quality_run(dbt_build()))
+        publish(gate)
+        gate >> quality_report()
     return dag
 
 

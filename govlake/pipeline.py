@@ -113,9 +113,19 @@ def quality_gate(lake: Lake) -> dict:
     return run_gate(lake).as_dict()
 
 
+def quality_report(lake: Lake) -> dict:
+    """The steward report of the current results (quality/report): <lake>/reports/quality/
+    index.html and one XLSX workbook per department; written whether or not the gate passed
+    (it is what explains a held batch)."""
+    from quality.report import write_report
+
+    return write_report(lake).as_dict()
+
+
 def promote(lake: Lake, progress=None) -> dict:
-    """After a successful dbt build: quality run → gate → publish curated when the gate passed.
-    Returns {"quality": …, "gate": …, "curated": [...]} (curated empty when held)."""
+    """After a successful dbt build: quality run → gate → publish curated when the gate passed
+    → steward report. Returns {"quality": …, "gate": …, "curated": [...], "report": …}
+    (curated empty when held)."""
     say = progress or (lambda message: None)
     say("quality run")
     checked = quality_run(lake, progress=say)
@@ -125,4 +135,6 @@ def promote(lake: Lake, progress=None) -> dict:
     if gate["passed"]:
         say("publishing curated")
         curated = publish_curated(lake)
-    return {"quality": checked, "gate": gate, "curated": curated}
+    say("steward report")
+    report = quality_report(lake)
+    return {"quality": checked, "gate": gate, "curated": curated, "report": report}

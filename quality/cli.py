@@ -213,6 +213,48 @@ def scores(
                   "Trends: quality.scores (every run, per batch).")
 
 
+@app.command("report")
+def report(
+    home: Annotated[Optional[Path], typer.Option(
+        "--home", help="Lake directory (default: $GOVLAKE_HOME, else ./lake).", show_default=False)] = None,
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", help="Report directory (default: <lake>/reports/quality).", show_default=False)] = None,
+):
+    """Write the steward report: index.html and one XLSX workbook per department.
+
+    The page (open it from disk, it loads nothing from the network) shows the GB/T 36344
+    scorecard of all departments (table and charts), the trend of each department over
+    its batches, the promotion gate's held batches, the worst rules with counts, sample
+    violations, the 一数一源 conflicts per department, the 数据异议 tickets and a link to
+    the GX Data Docs. departments/<code>-<name>.xlsx lists a department's violations,
+    conflicts and tickets for correction (sheets 说明, 违规明细, 冲突, 数据异议; rows per
+    sheet capped by quality/report/report.yaml). Every personal value is masked. Run
+    `govlake quality run` first; exits 1 when there are no quality results.
+    """
+    from govlake.settings import Lake
+    from quality.report import ReportError, write_report
+
+    lake = Lake.from_env(home)
+    try:
+        with err.status("steward report …"):
+            result = write_report(lake, out)
+    except ReportError as e:
+        err.print(f"[red]{e}[/]")
+        raise typer.Exit(1)
+    print_report(result.as_dict())
+
+
+def print_report(result: dict) -> None:
+    """Where the steward report of a run was written (govlake quality report, govlake run)."""
+    page = Path(result["page"])
+    console.print(f"Steward report: [bold]{page}[/] ({result['departments']} departments, "
+                  f"{result['violations']:,} violations, {result['conflicts']:,} conflicts, "
+                  f"{result['disputes']:,} disputes)")
+    if result["workbooks"]:
+        folder = Path(next(iter(result["workbooks"].values()))).parent
+        console.print(f"Department workbooks: {len(result['workbooks'])} XLSX in [bold]{folder}[/]")
+
+
 def _score_cell(s, bold: bool = False) -> str:
     if s is None:
         return "—"

@@ -1,4 +1,5 @@
-"""The transform DAG runs dbt_build → quality_run → quality_gate → publish_curated, in that order.
+"""The transform DAG runs dbt_build → quality_run → quality_gate → publish_curated, in that order,
+and quality_report after the gate whatever it decided.
 
 Structure only, from the DAG file Airflow parses (dags/transform_dags.py), in a child
 process with the lake's Airflow environment (Airflow reads its configuration at import).
@@ -37,9 +38,11 @@ def test_transform_dag_gates_publication_on_the_quality_run(tmp_path):
     tasks = json.loads(proc.stdout.strip().splitlines()[-1])
     assert {t: v["upstream"] for t, v in tasks.items()} == {
         "dbt_build": [], "quality_run": ["dbt_build"], "quality_gate": ["quality_run"],
-        "publish_curated": ["quality_gate"],
+        "publish_curated": ["quality_gate"], "quality_report": ["quality_gate"],
     }
     # publish only after a gate that succeeded; a held gate is not retried; curated is the Asset
     assert tasks["publish_curated"]["trigger_rule"] == "all_success"
     assert tasks["quality_gate"]["retries"] == 0
     assert tasks["publish_curated"]["outlets"] == ["curated"]
+    # the steward report explains a held gate: it runs when the gate is done, failed or not
+    assert tasks["quality_report"]["trigger_rule"] == "all_done"

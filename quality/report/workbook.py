@@ -1,0 +1,169 @@
+"""One XLSX workbook per department: what the steward sends the department to correct.
+
+    path = write_workbook(data, card, directory)     # <directory>/<code>-<name>.xlsx
+
+Sheets: 说明 (the department, the run, its scores and failing rules), 违规明细 (violations),
+冲突 (一数一源 conflicts routed to it), 数据异议 (tickets routed to it). Each list sheet
+starts with a line saying how many rows it holds (and, when the cap of report.yaml cut it,
+of how many), then its header, frozen, with an autofilter. Values are as collect() read
+them: masked in SQL. Strings stay strings (a value starting with '=' is not a formula).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+EXCEL_MAX_ROWS = 1_048_576
+UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')  # characters a file name cannot hold
+HEAD_ROWS = 2  # the note line and the header
+HEADER_FONT, HEADER_FILL = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E79")
+NOTE_FONT, TITLE_FONT = Font(italic=True, color="555555"), Font(bold=True, size=14)
+
+# sheet -> (header, key of the row dict); headers in Chinese with English below
+VIOLATIONS = (
+    ("数据源\nsource", "source_id"), ("批次\nbatch", "batch"), ("记录键(脱敏)\nrecord key, masked", "record_key"),
+    ("字段\ncolumn", "column_name"), ("规则\nrule id", "rule_id"), ("维度\ndimension", "dimension_zh"),
+    ("严重性\nseverity", "severity"), ("说明\nmessage", "message_zh"), ("观测值(脱敏)\nobserved, masked", "observed"),
+    ("详情\ndetail", "detail"), ("文件\nfile", "_file"), ("行号\nrow", "_row_no"),
+)
+CONFLICTS = (
+    ("冲突编号\nconflict id", "conflict_id"), ("实体类型\nentity type", "entity_type"),
+    ("实体(脱敏)\nentity, masked", "entity_id"), ("属性\nattribute", "attribute"), ("规则\nrule", "rule"),
+    ("本部门数据源\nyour source", "other_source"), ("字段\ncolumn", "other_column"),
+    ("本部门值(脱敏)\nyour value, masked", "other_value"), ("权威来源\nauthoritative source", "authoritative_source"),
+    ("权威值(脱敏)\ngolden value, masked", "authoritative_value"), ("首次批次\nfirst seen", "first_seen_batch"),
+    ("最近批次\nlast seen", "last_seen_batch"), ("批次数\nbatches", "batches_seen"),
+    ("观测数\nobservations", "observations"),
+)
+DISPUTES = (
+    ("工单\nticket", "ticket_id"), ("状态\nstatus", "status"), ("实体(脱敏)\nentity, masked", "entity_id"),
+    ("属性\nattribute", "attribute"), ("主张值(脱敏)\nclaimed value, masked", "claimed_value"),
+    ("登记时值(脱敏)\nvalue when filed, masked", "filed_value"), ("权威数据源\nsource", "source_id"),
+    ("字段\ncolumn", "source_column"), ("登记批次\nbatch when filed", "filed_batch"), ("提出人\nfiled by", "filed_by"),
+    ("提出时间(UTC)\nfiled at", "filed_at"), ("承办人\nassignee", "assignee"), ("状态时间(UTC)\nstatus at", "status_at"),
+)
+RULES = (
+    ("规则\nrule id", "rule_id"), ("数据源\nsource", "source_id"), ("维度\ndimension", "dimension_zh"),
+    ("严重性\nseverity", "severity"), ("说明\nmessage", "message_zh"), ("失败\nfailed", "failed"),
+    ("检查\nchecked", "checked"), ("得分\nscore", "score"),
+)
+
+
+def workbook_name(card) -> str:
+    """<code>-<name>.xlsx, the name without characters a file name cannot hold."""
+    return f"{card.code}-{UNSAFE.sub('_', card.name)}.xlsx"
+
+
+def _clean(value):
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    if isinstance(value, float):
+        return round(value, 4)
+    return value
+
+
+def _cell(ws, value, font=None):
+    c = WriteOnlyCell(ws, value=_clean(value))
+    if isinstance(c.value, str):
+        c.data_type = "s"  # text as delivered, never a formula
+    if font:
+        c.font = font
+    return c
+
+
+def _width(value) -> int:
+    text = str(value) if value is not None else ""
+    line = max(text.split("\n"), key=len) if text else ""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in line)
+
+
+def _list_sheet(wb: Workbook, title: str, columns, rows: list[dict], total: int, what: str, cap: int) -> None:
+    ws = wb.create_sheet(title)
+    for i, (header, key) in enumerate(columns, start=1):
+        sample = [_width(header)] + [_width(r.get(key)) for r in rows[:500]]
+        ws.column_dimensions[get_column_letter(i)].width = min(max(sample) + 2, 60)
+    ws.freeze_panes = f"A{HEAD_ROWS + 1}"
+    last = get_column_letter(len(columns))
+    ws.auto_filter.ref = f"A{HEAD_ROWS}:{last}{HEAD_ROWS + max(len(rows), 1)}"
+    if total > len(rows):
+        note = (f"{what}: 仅列出前 {len(rows):,} 行,共 {total:,} 行(上限见 quality/report/report.yaml workbook.max_rows)"
+                f" — first {len(rows):,} of {total:,} rows (capped at {cap:,})")
+    else:
+        note = f"{what}: 共 {total:,} 行 — {total:,} rows"
+    ws.append([_cell(ws, note, NOTE_FONT)])
+    header = []
+    for h, _ in columns:
+        c = _cell(ws, h, HEADER_FONT)
+        c.fill, c.alignment = HEADER_FILL, Alignment(wrap_text=True, vertical="top")
+        header.append(c)
+    ws.append(header)
+    for r in rows:
+        ws.append([_cell(ws, r.get(key)) for _, key in columns])
+
+
+def _summary_sheet(wb: Workbook, data, card, rows) -> None:
+    ws = wb.create_sheet("说明")
+    ws.column_dimensions["A"].width = 34
+    ws.column_dimensions["B"].width = 70
+    run = data.run or {}
+
+    def line(label, value=None, font=None):
+        ws.append([_cell(ws, label, font), _cell(ws, value)])
+
+    line(f"数据质量整改清单 Data quality findings — {card.name}", font=TITLE_FONT)
+    line("部门 department", f"{card.name} ({card.code})")
+    line("数据源 sources", ", ".join(card.sources))
+    line("质量运行 quality run", run.get("run_id"))
+    line("报告生成(UTC) generated", data.generated_at.strftime("%Y-%m-%d %H:%M:%S"))
+    line("最近批次 latest batch", card.latest_batch)
+    line("")
+    line("GB/T 36344 得分 scores (0–100, latest batch of each source)", font=Font(bold=True))
+    for d in data.dimensions:
+        score = card.scores.get(d["dimension"])
+        line(f"{d['dimension_zh']} {d['dimension']} (权重 {d['weight']})",
+             round(score, 2) if score is not None else "— 未检查 nothing checked")
+    line("总分 overall", round(card.overall, 2) if card.overall is not None else "— 无结果 no results")
+    line("")
+    line("违规 violations (blocking 阻断)", f"{card.violations:,} ({card.blocking:,})")
+    line("一数一源冲突 conflicts", f"{card.conflicts:,}")
+    line("数据异议 disputes (open 未结)", f"{card.disputes:,} ({card.open_disputes:,})")
+    line("")
+    line("脱敏 masking", "身份证号保留前6后4、姓名保留首字、手机号保留3+4、地址保留区县 (STANDARDS.md)。"
+                        "Values are masked; the file and row locate each record in the delivery.")
+    line("")
+    line("失败规则 failing rules", font=Font(bold=True))
+    ws.append([_cell(ws, h.replace("\n", " "), Font(bold=True)) for h, _ in RULES])
+    for r in rows.rules:
+        ws.append([_cell(ws, r.get(key)) for _, key in RULES])
+
+
+def write_workbook(data, card, directory: Path) -> Path:
+    """The department's workbook under directory; replaces an older one atomically."""
+    rows = data.rows[card.code]
+    cap = data.limits["workbook_rows"]
+    wb = Workbook(write_only=True)
+    _summary_sheet(wb, data, card, rows)
+    _list_sheet(wb, "违规明细", VIOLATIONS, rows.violations, card.violations, "违规明细 violations", cap)
+    _list_sheet(wb, "冲突", CONFLICTS, rows.conflicts, card.conflicts, "一数一源冲突 conflicts", cap)
+    _list_sheet(wb, "数据异议", DISPUTES, rows.disputes, card.disputes, "数据异议 disputes", cap)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / workbook_name(card)
+    tmp = path.with_name(f".{path.name}.tmp")
+    wb.save(tmp)
+    tmp.replace(path)
+    return path
+
+
+def check_cap(cap: int) -> int:
+    """The configured rows per sheet, within what Excel can hold."""
+    if not 1 <= cap <= EXCEL_MAX_ROWS - HEAD_ROWS:
+        raise ValueError(f"workbook.max_rows must be 1..{EXCEL_MAX_ROWS - HEAD_ROWS:,} (Excel holds "
+                         f"{EXCEL_MAX_ROWS:,} rows a sheet, {HEAD_ROWS} of them note and header), got {cap:,}")
+    return cap
+

@@ -1,0 +1,132 @@
+"""The steward report of a generated city, opened in a real headless browser.
+
+One city (600 persons, seed 17, 5 % defects) goes through `govlake run` (ingest, dbt, quality,
+gate, report); a 数据异议 ticket is filed and `govlake quality report` writes the report
+again. Debian's chromium, driven by playwright (no browser download: `make browser`
+installs chromium and a CJK font), opens index.html from disk and the page must load with
+no console error and no request outside file://, list all 12 departments in the scorecard,
+render the charts, and show the worst rules and the ticket - with no ID number of a person
+of the city anywhere on the page.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from govlake.cli import app
+from govlake.settings import Lake
+from tests.integration.test_quality_gate import _run
+
+pytestmark = pytest.mark.slow
+
+PERSONS, SEED = 600, 17
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory):
+    from govlake.synth import generate_city
+    from quality.disputes import file_dispute
+
+    root = tmp_path_factory.mktemp("report")
+    landing, lake = root / "landing", Lake(root / "lake")
+    generate_city(landing, persons=PERSONS, seed=SEED, defect_rate=0.05)
+    ran = _run(landing, lake)
+    assert "Steward report:" in " ".join(ran.output.split()), ran.output  # the pipeline wrote it
+    with duckdb.connect(str(lake.warehouse), read_only=True) as con:
+        persons = [r[0] for r in con.execute("SELECT person_id FROM base.base_population__person").fetchall()]
+    ticket = file_dispute(lake, persons[0], "population.name", "张三丰", by="窗口-李")
+    reported = CliRunner().invoke(app, ["quality", "report", "--home", str(lake.home)], env={"COLUMNS": "250"})
+    assert reported.exit_code == 0, reported.output
+    return {"lake": lake, "persons": persons, "ticket": ticket.ticket_id, "output": reported.output}
+
+
+@pytest.fixture(scope="module")
+def page(city):
+    """What the browser saw: console messages, requests, and the page's content."""
+    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+        pytest.fail(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium and a CJK font")
+    from playwright.sync_api import sync_playwright
+
+    index = city["lake"].reports / "quality" / "index.html"
+    messages, requests = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+            tab.on("console", lambda m: messages.append((m.type, m.text)))
+            tab.on("pageerror", lambda e: messages.append(("pageerror", str(e))))
+            tab.on("request", lambda r: requests.append(r.url))
+            response = tab.goto(index.as_uri(), wait_until="load")
+            tab.wait_for_selector("#chart-scorecard .main-svg", timeout=30_000)
+            seen = tab.evaluate("""() => ({
+                departments: [...document.querySelectorAll('#scorecard tbody tr')].map(tr => ({
+                    code: tr.dataset.department, text: tr.innerText,
+                    overall: tr.querySelector('td.overall').innerText})),
+                bars: document.querySelectorAll('#chart-scorecard .trace.bars .point').length,
+                heatmap: document.querySelectorAll('#chart-dimensions .main-svg').length,
+                trend: document.querySelectorAll('#chart-trend .scatterlayer .trace').length,
+                overflowing: [...document.querySelectorAll('.plotly-graph-div')].filter(d =>
+                    d.querySelector('.main-svg').getBoundingClientRect().width
+                        > d.parentElement.getBoundingClientRect().width + 1).map(d => d.id),
+                worst: [...document.querySelectorAll('#worst-rules tbody tr')].map(tr => tr.innerText),
+                violations: document.querySelectorAll('#violations tbody tr').length,
+                disputes: document.querySelector('#disputes').innerText,
+                docs: document.querySelector('#data-docs-link') && document.querySelector('#data-docs-link').href,
+                text: document.body.textContent,  // collapsed <details> included
+            })""")
+            # sorting works: a click on the overall header orders the rows by score
+            tab.click("#scorecard thead th:nth-child(8)")
+            sorted_scores = tab.evaluate("""() => [...document.querySelectorAll('#scorecard tbody td.overall')]
+                .map(td => Number(td.dataset.sort))""")
+        finally:
+            browser.close()
+    return {"ok": response.ok, "messages": messages, "requests": requests, "seen": seen, "sorted": sorted_scores}
+
+
+def test_the_pipeline_and_the_command_say_where_the_report_is(city):
+    out = " ".join(city["output"].split())
+    assert str(city["lake"].reports / "quality" / "index.html") in out
+    assert "12 XLSX" in out
+    assert len(list((city["lake"].reports / "quality" / "departments").glob("*.xlsx"))) == 12
+
+
+def test_the_page_loads_offline_without_errors(page):
+    assert page["ok"]
+    assert not [m for m in page["messages"] if m[0] in ("error", "pageerror")], page["messages"]
+    assert page["requests"] and all(u.startswith("file://") for u in page["requests"]), page["requests"]
+
+
+def test_the_scorecard_lists_all_twelve_departments_with_a_score(page, registry):
+    rows = page["seen"]["departments"]
+    assert sorted(r["code"] for r in rows) == sorted(registry.departments) and len(rows) == 12
+    for r in rows:
+        assert registry.departments[r["code"]].name in r["text"]
+        assert float(r["overall"]) <= 100  # every department delivered: each has a score
+    assert page["sorted"] == sorted(page["sorted"])
+
+
+def test_the_charts_rendered(page):
+    seen = page["seen"]
+    assert seen["bars"] == 12
+    assert seen["heatmap"] >= 1
+    assert seen["trend"] >= 10  # one line per department with scored batches
+    assert seen["overflowing"] == []  # each chart fits its box (none drawn wider and cut off)
+
+
+def test_worst_rules_violations_and_disputes_are_shown(page, city):
+    seen = page["seen"]
+    assert seen["worst"] and all(row.split()[0].count(".") >= 3 for row in seen["worst"])  # rule ids
+    assert seen["violations"] > 0
+    assert city["ticket"] in seen["disputes"] and "待核实" in seen["disputes"]
+    assert seen["docs"] and seen["docs"].endswith("data_docs/index.html")
+
+
+def test_no_person_is_identified_on_the_page(page, city):
+    text = page["seen"]["text"]
+    leaked = [p for p in city["persons"] if p in text]
+    assert not leaked, leaked[:5]
