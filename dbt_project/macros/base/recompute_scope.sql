@@ -68,3 +68,55 @@
     select 1
     {%- endif -%}
 {%- endmacro %}
+
+
+{# ` and <column> in (select entity_id from scope)` when `scoped`, else nothing. #}
+{% macro in_scope(column, scoped) -%}
+    {%- if scoped %} and {{ column }} in (select entity_id from scope){% endif -%}
+{%- endmacro %}
+
+
+{# Entities (kind: person | enterprise) whose 一人一档 / 一企一档 row can differ since the
+   profile last ran, when no new snapshot arrived: their golden row was rewritten; (persons)
+   their household was; a licence, 双公示 decision or patent of theirs was delivered —
+   every holder, subject or applicant any delivery of that licence, decision or
+   application named, so one that moved to another holder is recounted for both. #}
+{% macro profile_entities_touched(kind) -%}
+    {%- set person = kind == 'person' -%}
+    {%- set golden = ref('base_population__person') if person else ref('base_legal_entity__enterprise') -%}
+    {%- set suffix = 'person_id' if person else 'uscc' -%}
+    select {{ 'person_id' if person else 'enterprise_id' }} as entity_id
+    from ({{ govlake.staged_since_last_run(golden) }})
+    {%- if person %}
+    union
+    select person_id from {{ golden }}
+    where household_no in (
+        select household_no from ({{ govlake.staged_since_last_run(ref('base_population__household')) }}))
+    {%- endif %}
+    union
+    select holder_{{ suffix }} from ({{ govlake.staged_since_last_run(ref('base_e_licence__licence')) }})
+    where holder_{{ suffix }} is not null
+    union
+    select holder_code from {{ ref('stg_dsj__e_licence') }}
+    where licence_id in (select licence_id from ({{ govlake.staged_since_last_run(ref('stg_dsj__e_licence')) }}))
+    union
+    select subject_{{ suffix }} from ({{ govlake.staged_since_last_run(ref('base_public_credit__decision')) }})
+    where subject_{{ suffix }} is not null
+    union
+    select subject_code from {{ ref('stg_xyzx__double_publicity') }}
+    where decision_no in (select decision_no from ({{ govlake.staged_since_last_run(ref('stg_xyzx__double_publicity')) }}))
+    union
+    select applicant_code from {{ ref('stg_scjg__patent') }}
+    where application_no in (select application_no from ({{ govlake.staged_since_last_run(ref('stg_scjg__patent')) }}))
+{%- endmacro %}
+
+
+{# True when none of `relations` (full snapshots) has rows since the model last ran:
+   then the model may recompute only a scope of entities. #}
+{% macro no_new_snapshot(relations) -%}
+    {%- if not is_incremental() -%}{{ return(false) }}{%- endif -%}
+    {%- for r in relations -%}
+        {%- if govlake.has_rows_since_last_run(r) -%}{{ return(false) }}{%- endif -%}
+    {%- endfor -%}
+    {{ return(true) }}
+{%- endmacro %}

@@ -4,11 +4,33 @@
 -- supervision (newest snapshot), employees insured and paying with 人社 (newest snapshot)
 -- and parcels owned.
 
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='enterprise_id',
+    on_schema_change='fail',
+) }}
 
-with enterprises as (
+{#- Incremental: a new snapshot of 应急, 人社 or parcels recomputes every enterprise;
+    otherwise only the enterprises something changed for since the last run
+    (macros/base/recompute_scope.sql: profile_entities_touched) -#}
+{%- set scoped = govlake.no_new_snapshot([ref('stg_yjj__hazard_enterprise'), ref('stg_rsj__social_insurance'),
+                                          ref('stg_zrzy__land_parcel')]) %}
+-- depends_on: {{ ref('stg_dsj__e_licence') }}, {{ ref('stg_xyzx__double_publicity') }}, {{ ref('base_public_credit__decision') }}
+
+with
+{%- if scoped %}
+scope as (
+
+    {{ govlake.profile_entities_touched('enterprise') }}
+
+),
+{%- endif %}
+
+enterprises as (
 
     select * from {{ ref('base_legal_entity__enterprise') }}
+    where true {{ govlake.in_scope('enterprise_id', scoped) }}
 
 ),
 
@@ -24,7 +46,7 @@ credit as (
         latest_penalty_on as credit_latest_penalty_on,
         active_permit_count as credit_active_permit_count
     from {{ ref('base_public_credit__subject_summary') }}
-    where subject_uscc is not null
+    where subject_uscc is not null {{ govlake.in_scope('subject_uscc', scoped) }}
 
 ),
 
@@ -35,7 +57,7 @@ licences as (
         count(*) as licence_count,
         count(*) filter (where status = '有效') as valid_licence_count
     from {{ ref('base_e_licence__licence') }}
-    where holder_uscc is not null
+    where holder_uscc is not null {{ govlake.in_scope('holder_uscc', scoped) }}
     group by holder_uscc
 
 ),
@@ -57,7 +79,7 @@ enterprise_patents as (
         count(*) as patent_count,
         count(*) filter (where granted_on is not null) as granted_patent_count
     from patents
-    where applicant_code is not null
+    where applicant_code is not null {{ govlake.in_scope('applicant_code', scoped) }}
     group by applicant_code
 
 ),
@@ -72,7 +94,7 @@ hazard as (
         s.last_inspected_on as hazard_last_inspected_on,
         s.open_hazards as hazard_open_count
     from {{ ref('stg_yjj__hazard_enterprise') }} as s
-    where s._batch = (select max(_batch) from {{ ref('stg_yjj__hazard_enterprise') }})
+    where s._batch = (select max(_batch) from {{ ref('stg_yjj__hazard_enterprise') }}) {{ govlake.in_scope('s.uscc', scoped) }}
     qualify row_number() over (partition by s.uscc order by s._file desc, s._row_no desc) = 1
 
 ),
@@ -94,7 +116,7 @@ employees as (
         employer_uscc as uscc,
         count(distinct id_no) as insured_employee_count
     from insurance_covers
-    where status = '1' and employer_uscc is not null
+    where status = '1' and employer_uscc is not null {{ govlake.in_scope('employer_uscc', scoped) }}
     group by employer_uscc
 
 ),
@@ -107,7 +129,7 @@ parcels as (
         count(*) as parcel_count,
         cast(sum(area_m2) as decimal(18, 2)) as parcel_area_m2
     from {{ ref('base_spatial__land_parcel') }}
-    where in_latest_snapshot and owner_uscc is not null
+    where in_latest_snapshot and owner_uscc is not null {{ govlake.in_scope('owner_uscc', scoped) }}
     group by owner_uscc
 
 )
@@ -163,7 +185,9 @@ select
 
     -- parcels owned (自然资源, newest snapshot)
     coalesce(parcels.parcel_count, 0) as parcel_count,
-    coalesce(parcels.parcel_area_m2, 0) as parcel_area_m2
+    coalesce(parcels.parcel_area_m2, 0) as parcel_area_m2,
+
+    {{ govlake.run_timestamp() }} as _staged_at
 from enterprises
 left join credit on credit.uscc = enterprises.enterprise_id
 left join licences on licences.uscc = enterprises.enterprise_id

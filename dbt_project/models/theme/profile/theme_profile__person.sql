@@ -4,11 +4,33 @@
 -- latest 低保 entry, 防返贫 monitoring as household head, licences held, 双公示 decisions,
 -- patents applied for as a person and parcels owned.
 
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='person_id',
+    on_schema_change='fail',
+) }}
 
-with persons as (
+{#- Incremental: a new snapshot of 人社, 低保, 防返贫 or parcels recomputes every person;
+    otherwise only the persons something changed for since the last run
+    (macros/base/recompute_scope.sql: profile_entities_touched) -#}
+{%- set scoped = govlake.no_new_snapshot([ref('stg_rsj__social_insurance'), ref('stg_mzj__subsistence_allowance'),
+                                          ref('stg_xczx__monitored_household'), ref('stg_zrzy__land_parcel')]) %}
+-- depends_on: {{ ref('stg_dsj__e_licence') }}, {{ ref('stg_xyzx__double_publicity') }}, {{ ref('base_public_credit__decision') }}
+
+with
+{%- if scoped %}
+scope as (
+
+    {{ govlake.profile_entities_touched('person') }}
+
+),
+{%- endif %}
+
+persons as (
 
     select * from {{ ref('base_population__person') }}
+    where true {{ govlake.in_scope('person_id', scoped) }}
 
 ),
 
@@ -25,7 +47,7 @@ insurance_covers as (
 
     select s.*
     from {{ ref('stg_rsj__social_insurance') }} as s
-    where s._batch = (select max(_batch) from {{ ref('stg_rsj__social_insurance') }})
+    where s._batch = (select max(_batch) from {{ ref('stg_rsj__social_insurance') }}) {{ govlake.in_scope('s.id_no', scoped) }}
     qualify row_number() over (
         partition by s.id_no, s.insurance_type order by s._file desc, s._row_no desc) = 1
 
@@ -54,7 +76,7 @@ allowance as (
         s.start_date as allowance_start_date,
         s.region_code as allowance_region_code
     from {{ ref('stg_mzj__subsistence_allowance') }} as s
-    where s._batch = (select max(_batch) from {{ ref('stg_mzj__subsistence_allowance') }})
+    where s._batch = (select max(_batch) from {{ ref('stg_mzj__subsistence_allowance') }}) {{ govlake.in_scope('s.id_no', scoped) }}
     qualify row_number() over (
         partition by s.id_no order by s.start_date desc nulls last, s._file desc, s._row_no desc) = 1
 
@@ -70,7 +92,7 @@ monitoring as (
         s.risk_cleared as monitor_risk_cleared,
         s.income_per_capita as monitor_income_per_capita
     from {{ ref('stg_xczx__monitored_household') }} as s
-    where s._batch = (select max(_batch) from {{ ref('stg_xczx__monitored_household') }})
+    where s._batch = (select max(_batch) from {{ ref('stg_xczx__monitored_household') }}) {{ govlake.in_scope('s.head_id_no', scoped) }}
     qualify row_number() over (
         partition by s.head_id_no order by s.year desc nulls last, s._file desc, s._row_no desc) = 1
 
@@ -83,7 +105,7 @@ licences as (
         count(*) as licence_count,
         count(*) filter (where status = '有效') as valid_licence_count
     from {{ ref('base_e_licence__licence') }}
-    where holder_person_id is not null
+    where holder_person_id is not null {{ govlake.in_scope('holder_person_id', scoped) }}
     group by holder_person_id
 
 ),
@@ -96,7 +118,7 @@ licence_types as (
     from (
         select distinct holder_person_id, licence_type_name
         from {{ ref('base_e_licence__licence') }}
-        where holder_person_id is not null and licence_type_name is not null
+        where holder_person_id is not null and licence_type_name is not null {{ govlake.in_scope('holder_person_id', scoped) }}
     ) as held
     group by holder_person_id
 
@@ -111,7 +133,7 @@ credit as (
         total_fine_amount as credit_total_fine_amount,
         latest_decided_on as credit_latest_decided_on
     from {{ ref('base_public_credit__subject_summary') }}
-    where subject_person_id is not null
+    where subject_person_id is not null {{ govlake.in_scope('subject_person_id', scoped) }}
 
 ),
 
@@ -132,7 +154,7 @@ person_patents as (
         count(*) as patent_count,
         count(*) filter (where granted_on is not null) as granted_patent_count
     from patents
-    where applicant_code is not null
+    where applicant_code is not null {{ govlake.in_scope('applicant_code', scoped) }}
     group by applicant_code
 
 ),
@@ -145,7 +167,7 @@ parcels as (
         count(*) as parcel_count,
         cast(sum(area_m2) as decimal(18, 2)) as parcel_area_m2
     from {{ ref('base_spatial__land_parcel') }}
-    where in_latest_snapshot and owner_person_id is not null
+    where in_latest_snapshot and owner_person_id is not null {{ govlake.in_scope('owner_person_id', scoped) }}
     group by owner_person_id
 
 )
@@ -211,7 +233,9 @@ select
 
     -- parcels owned (自然资源, newest snapshot)
     coalesce(parcels.parcel_count, 0) as parcel_count,
-    coalesce(parcels.parcel_area_m2, 0) as parcel_area_m2
+    coalesce(parcels.parcel_area_m2, 0) as parcel_area_m2,
+
+    {{ govlake.run_timestamp() }} as _staged_at
 from persons
 left join households on households.household_no = persons.household_no
 left join insurance on insurance.person_id = persons.person_id
