@@ -118,7 +118,8 @@ def models_yml(registry: Registry, dept: str) -> str:
     for s in _by_department(registry)[dept]:
         # Rows keep what they were staged with, so the per-batch checks need only look at
         # the rows of the newest staging run (all rows after a full refresh): a daily
-        # build does not re-test the whole history.
+        # build does not re-test the whole history. Within `dbt build` the tests narrow
+        # further to the rows this run staged (macros/staging/get_where_subquery.sql).
         newest = {"where": f"_staged_at = (select max(_staged_at) from staging.{dbt_docs.model_name(s)})"}
         columns = []
         for c in dbt_docs.staging_columns(s):

@@ -34,7 +34,9 @@
         from (select * from {{ observations }} where _staged_at > {{ govlake.watermark() }} and {{ key }} is not null) as n
         left join (select * from {{ this }} where is_current) as current on current.{{ key }} = n.{{ key }}
         where (current.{{ key }} is null
-               or {{ govlake.row_hash(tracked, 'n') }} <> {{ govlake.row_hash(tracked, 'current') }}
+               {%- for c in tracked %}
+               or n.{{ c }} is distinct from current.{{ c }}
+               {%- endfor %}
                or {{ govlake.order_key(new_order) }} < {{ govlake.order_key(opened_by) }})
     ),
     {%- endif %}

@@ -7,6 +7,7 @@
     incremental_strategy='delete+insert',
     unique_key='uscc',
     on_schema_change='fail',
+    meta={'tests_on_rows_written_this_run': true},
 ) }}
 
 with observations as (

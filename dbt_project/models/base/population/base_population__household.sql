@@ -9,6 +9,7 @@
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ govlake.household_clear_recomputed() }}",
+    meta={'tests_on_rows_written_this_run': true},
 ) }}
 
 -- depends_on: {{ ref('base_population__person_history') }}

@@ -9,6 +9,7 @@
     incremental_strategy='delete+insert',
     unique_key='enterprise_id',
     on_schema_change='fail',
+    meta={'tests_on_rows_written_this_run': true},
 ) }}
 
 {#- Incremental: a new snapshot of 应急, 人社 or parcels recomputes every enterprise;

@@ -9,6 +9,7 @@
     incremental_strategy='delete+insert',
     unique_key='person_id',
     on_schema_change='fail',
+    meta={'tests_on_rows_written_this_run': true},
 ) }}
 
 {#- Incremental: a new snapshot of 人社, 低保, 防返贫 or parcels recomputes every person;

@@ -9,6 +9,7 @@
     unique_key='person_id',
     on_schema_change='fail',
     pre_hook="{{ govlake.clear_on_new_snapshot(ref('stg_rsj__social_insurance')) }}",
+    meta={'tests_on_rows_written_this_run': true},
 ) }}
 
 {#- 险种类型 and 参保状态 code lists of rsj.social_insurance (registry); the employee types
