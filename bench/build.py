@@ -6,13 +6,16 @@ On the city of bench/ingest.py (generated under bench/data/ if missing):
   1. every batch except the newest day of the daily sources is ingested (untimed);
   2. full build: `dbt build --full-refresh` of the whole project (staging, base
      libraries, conflicts, themes, profiles) - timed;
-  3. the held-back day (one new daily batch of each daily source: the 公安 snapshot,
-     市场监管 changes, births, deaths, 双公示, licences) is ingested (untimed);
-  4. incremental build: plain `dbt build` - timed; repeated from a copy of the
-     warehouse as it was after step 2 (--repeat times; best wall time kept).
+  3. one daily batch: 市场监管's change records of the held-back day are ingested
+     (untimed) and a plain `dbt build` is timed;
+  4. the whole day: the rest of the held-back day (the 公安 full snapshot of ~1M rows,
+     births, deaths, 双公示, licences) is ingested (untimed) and a plain `dbt build` is
+     timed from the warehouse as it was after step 2, so it stages all six batches.
+  Steps 3 and 4 repeat from copies of that warehouse (--repeat times; best wall time kept).
 Each build runs in its own process; peak RSS and CPU are of that process tree.
 Per-model times come from dbt's run_results.json. Results: bench/results/build.json.
-Target: the incremental run of one daily batch under 10% of the full build time.
+Target: the incremental run of one daily batch under 10% of the full build time; the
+whole day (which carries a full snapshot of the population register) is reported beside it.
 """
 from __future__ import annotations
 
@@ -29,6 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import DATA, RESULTS, ROOT, TreeSampler, city_dir, ensure_city, machine  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
+
+
+# the daily increment measured alone: change records of registered enterprises
+ONE_BATCH_SOURCE = "scjg.enterprise_register"
 
 
 def newest_daily_batches(landing: Path) -> list[Path]:
@@ -92,6 +99,17 @@ def slowest_nodes(lake_home: Path, n: int = 12) -> list[dict]:
     return sorted(nodes, key=lambda x: -x["seconds"])[:n]
 
 
+def repeat_builds(lake_home: Path, snapshot: Path, repeat: int, what: str) -> list[dict]:
+    """`repeat` incremental builds, each from the warehouse the full build left."""
+    runs = []
+    for i in range(repeat):
+        shutil.copy2(snapshot, lake_home / "warehouse.duckdb")
+        print(f"incremental build ({what}) {i + 1}/{repeat} …", flush=True)
+        runs.append(timed_build(lake_home, full_refresh=False))
+        print(f"  {runs[-1]['seconds']} s, peak RSS {runs[-1]['peak_rss_mb']} MB", flush=True)
+    return runs
+
+
 def one_build(lake_home: Path, full_refresh: bool) -> None:
     from govlake.dbt_runner import run_dbt
     from govlake.settings import Lake
@@ -134,21 +152,24 @@ def main() -> None:
     shutil.copy2(lake_home / "warehouse.duckdb", snapshot)
     shutil.copytree(lake_home / "dbt", work / "dbt-after-full")
 
-    print("ingesting the new day …", flush=True)
+    one_batch = [p for p in held if p.parent.name == ONE_BATCH_SOURCE]
+    print(f"ingesting one daily batch ({ONE_BATCH_SOURCE} {held[0].name}) …", flush=True)
+    batch_ingest = ingest(landing_without(landing, [p for p in held if p not in one_batch],
+                                          work / "landing-one-batch"), lake_home)
+    single = repeat_builds(lake_home, snapshot, args.repeat, "one daily batch")
+    print("ingesting the rest of the day …", flush=True)
     new_day = ingest(landing, lake_home)
-    incremental = []
-    for i in range(args.repeat):
-        if i:  # start again from the warehouse the full build left
-            shutil.copy2(snapshot, lake_home / "warehouse.duckdb")
-        print(f"incremental build {i + 1}/{args.repeat} …", flush=True)
-        incremental.append(timed_build(lake_home, full_refresh=False))
-        print(f"  {incremental[-1]['seconds']} s, peak RSS {incremental[-1]['peak_rss_mb']} MB", flush=True)
+    incremental = repeat_builds(lake_home, snapshot, args.repeat, "the whole day")
     best = min(incremental, key=lambda r: r["seconds"])
+    best_single = min(single, key=lambda r: r["seconds"])
     ratio = round(best["seconds"] / full["seconds"], 3)
+    ratio_single = round(best_single["seconds"] / full["seconds"], 3)
     result = {
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": machine(),
         "city": {"persons": args.persons, "seed": args.seed, "landing": str(landing), "generation": generation},
+        "one_daily_batch": {"batch": held[0].name, "source": ONE_BATCH_SOURCE, "ingest": batch_ingest,
+                            "runs": single, "best": best_single, "ratio_to_full": ratio_single},
         "new_day": {"batch": held[0].name, "sources": sorted(p.parent.name for p in held),
                     "ingest": new_day},
         "ingest_before": before,
@@ -158,11 +179,13 @@ def main() -> None:
         "incremental_runs": incremental,
         "incremental_best": best,
         "ratio_incremental_to_full": ratio,
-        "targets": {"incremental_under_10_percent_of_full": ratio < 0.10},
+        "targets": {"one_daily_batch_under_10_percent_of_full": ratio_single < 0.10,
+                    "whole_day_under_10_percent_of_full": ratio < 0.10},
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"full {full['seconds']} s, incremental {best['seconds']} s: ratio {ratio} -> {args.out}")
+    print(f"full {full['seconds']} s; one daily batch {best_single['seconds']} s (ratio {ratio_single}); "
+          f"whole day {best['seconds']} s (ratio {ratio}) -> {args.out}")
 
 
 if __name__ == "__main__":

@@ -38,7 +38,8 @@ INCREMENTAL_BASE_MODELS = (
 )
 DERIVED_BASE_MODELS = ("base_population__household", "base_conflicts__observation", "base_conflicts__conflict")
 # theme models kept incrementally (only the entities whose inputs changed are recomputed)
-INCREMENTAL_THEME_MODELS = ("theme_social_security__coverage", "theme_profile__person", "theme_profile__enterprise")
+INCREMENTAL_THEME_MODELS = ("theme_social_security__coverage", "theme_social_security__anomaly", "theme_profile__person",
+                            "theme_profile__enterprise")
 # audit column: when the dbt run that staged the row started; differs between two builds
 RUN_AUDIT_COLUMNS = {"_staged_at"}
 

@@ -6,7 +6,7 @@
    since the last run and from every record of a rewritten entity. #}
 
 {# Golden entities (persons, enterprises) rewritten since the model last ran. #}
-{% macro conflict_touched_entities() -%}
+{% macro golden_entities_rewritten() -%}
     select person_id as entity_id from ({{ govlake.staged_since_last_run(ref('base_population__person')) }})
     union
     select uscc from ({{ govlake.staged_since_last_run(ref('base_legal_entity__enterprise')) }})
@@ -38,7 +38,7 @@
 {% macro conflict_clear_recomputed() -%}
     {%- if execute and is_incremental() -%}
     delete from {{ this }}
-    where entity_id in ({{ govlake.conflict_touched_entities() }})
+    where entity_id in ({{ govlake.golden_entities_rewritten() }})
        or other_source || '|' || _batch in (
         {%- for sid, model in govlake.conflict_sources().items() %}
         select distinct '{{ sid }}|' || _batch from {{ ref(model) }} where _staged_at > {{ govlake.watermark() }}
@@ -119,4 +119,29 @@
         {%- if govlake.has_rows_since_last_run(r) -%}{{ return(false) }}{%- endif -%}
     {%- endfor -%}
     {{ return(true) }}
+{%- endmacro %}
+
+
+
+{# Pre-hook of a model of findings over full-snapshot records (`snapshots`): a new snapshot
+   clears the model (every finding is recomputed); otherwise the findings whose `column`
+   is in `scope` (a query) go, to be recomputed. #}
+{% macro clear_findings_for_recompute(snapshots, column, scope) -%}
+    {%- if not (execute and is_incremental()) -%}
+    select 1
+    {%- elif not govlake.no_new_snapshot(snapshots) -%}
+    delete from {{ this }}
+    {%- else -%}
+    delete from {{ this }} where {{ column }} in ({{ scope }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{# Persons whose social-security findings can change without a new snapshot: their
+   golden row was rewritten, or that of an employer one of their 社保 records names. #}
+{% macro social_security_persons_touched() -%}
+    {{ govlake.golden_entities_rewritten() }}
+    union
+    select id_no from {{ ref('stg_rsj__social_insurance') }}
+    where employer_uscc in ({{ govlake.golden_entities_rewritten() }})
 {%- endmacro %}

@@ -23,7 +23,7 @@ with
 {%- if is_incremental() %}
 touched_entities as (
 
-    {{ govlake.conflict_touched_entities() }}
+    {{ govlake.golden_entities_rewritten() }}
 
 ),
 {%- endif %}

@@ -9,11 +9,30 @@
 --                                      unregistered in the legal-entity library, or struck
 --                                      off while contributions are still paid
 
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ govlake.clear_findings_for_recompute([ref('stg_rsj__social_insurance'), ref('stg_mzj__subsistence_allowance')], 'person_id', govlake.social_security_persons_touched()) }}",
+    meta={'tests_on_rows_written_this_run': true},
+) }}
 
-{%- set employee_types = ['110', '210', '310', '410'] %}
+{%- set employee_types = ['110', '210', '310', '410'] -%}
+{#- Incremental: a new 人社 or 低保 snapshot recomputes every finding (is_latest_batch moves);
+    otherwise only the records of the persons whose golden row, or whose employer's, was
+    rewritten (macros/base/recompute_scope.sql) -#}
+{%- set scoped = govlake.no_new_snapshot([ref('stg_rsj__social_insurance'), ref('stg_mzj__subsistence_allowance')]) %}
 
-with persons as (
+with
+{%- if scoped %}
+touched_persons as (
+
+    {{ govlake.social_security_persons_touched() }}
+
+),
+{%- endif %}
+
+persons as (
 
     select person_id, death_date, is_registered
     from {{ ref('base_population__person') }}
@@ -34,6 +53,9 @@ insurance as (
 
     select *, id_no || '|' || insurance_type as record_key
     from {{ ref('stg_rsj__social_insurance') }}
+    {%- if scoped %}
+    where id_no in (select entity_id from touched_persons)
+    {%- endif %}
 
 ),
 
@@ -41,6 +63,9 @@ allowance as (
 
     select *, id_no || '|' || cast(start_date as varchar) as record_key
     from {{ ref('stg_mzj__subsistence_allowance') }}
+    {%- if scoped %}
+    where id_no in (select entity_id from touched_persons)
+    {%- endif %}
 
 ),
 
@@ -196,7 +221,8 @@ select
     d._batch = b.latest_batch as is_latest_batch,
     d._batch,
     d._file,
-    d._row_no
+    d._row_no,
+    {{ govlake.run_timestamp() }} as _staged_at
 
 from deduplicated as d
 join latest_batches as b using (source_id)
