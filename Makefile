@@ -56,6 +56,8 @@ test-fast: env
 
 bench: env
 	$(VENV)/bin/python bench/ingest.py
+	$(VENV)/bin/python bench/build.py
+	$(VENV)/bin/python bench/quality.py
 
 clean:
 	rm -rf lake dbt_project/target dbt_project/logs .pytest_cache

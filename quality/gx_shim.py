@@ -41,3 +41,15 @@ def installed() -> bool:
     from great_expectations.execution_engine import sqlalchemy_execution_engine as engine
 
     return DUCKDB in engine._PERSISTED_CONNECTION_DIALECTS
+
+
+def connection_config() -> dict[str, str]:
+    """The configuration duckdb-engine opens a DuckDB file with: none but its user agent.
+    DuckDB refuses a second connection to one file under another configuration in the same
+    process, and shares the database instance under the same one, so a connection opened
+    with this one can stay open while GX's engine works on the file (quality/runner.py).
+    tests/unit/test_quality_gx_shim.py fails when duckdb-engine changes what it sets."""
+    import duckdb_engine
+    import sqlalchemy
+
+    return {"custom_user_agent": f"duckdb_engine/{duckdb_engine.__version__}(sqlalchemy/{sqlalchemy.__version__})"}

@@ -6,22 +6,25 @@
 Steps, each set-based in DuckDB:
   1. rules from the registry and quality/rules.yaml (quality/ruleset.py), written to
      quality.rules; the SQL macros (quality/sql/*.sql) created on the connection;
-  2. this run's rows of staging.stg_rejected copied once into a temp table (the view
-     recomputes every key check over raw each time it is read);
+  2. this run's rows of staging.stg_rejected (an incremental dbt table) copied into a temp
+     table, with each row's reasons as a list;
   3. per source, in one transaction: its batches' old rows deleted, every failing row of
      every rule inserted into quality.violations (quality/evaluate.py);
   4. Great Expectations validates each source's rows against one expectation per rule
-     (quality/gx_validate.py); its counts must agree with the table's;
+     (quality/gx_validate.py) on a thread of its own, as soon as the source is committed,
+     while DuckDB checks the next source; its counts must agree with the table's;
   5. quality.rule_results written: per rule and batch, rows checked and failed.
 
-Great Expectations takes ~5 s to import: it is imported on a thread while DuckDB works
-(DuckDB releases the GIL while it runs a query), so the import costs little wall time.
+Great Expectations takes ~5 s to import and ~15 ms of Python per expectation: both happen
+on GX's thread while DuckDB works (DuckDB releases the GIL while it runs a query), so
+little of either adds to the wall time. GX reaches the warehouse through duckdb-engine;
+the run's connection is opened with duckdb-engine's configuration so that both share one
+database instance (quality/gx_shim.py).
 The run holds the lake's dbt lock (<lake>/dbt/.lock): a dbt build and a quality run never
 write the warehouse at the same time.
 """
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from collections import defaultdict
@@ -37,7 +40,8 @@ from quality import files as qfiles
 from quality import staging as stg
 from quality.dimensions import DIMENSIONS
 from quality.evaluate import SourceResult, evaluate_source
-from quality.gx_validate import Validation, validate
+from quality import gx_shim
+from quality.gx_validate import GxSession, Validation
 from quality.model import Rule
 from quality.ruleset import all_rules
 from quality.sqlfiles import install_macros, sql_literal
@@ -85,10 +89,12 @@ def run_quality(lake: Lake, sources: list[str] | None = None, batches: list[str]
 
     lake.dbt.mkdir(parents=True, exist_ok=True)
     with _lake_lock(lake.dbt / ".lock"):
-        con = duckdb.connect(str(lake.warehouse))
+        # GX's engine shares this connection's database instance (same configuration)
+        con = duckdb.connect(str(lake.warehouse), config=gx_shim.connection_config())
+        gx_session = None
         try:
             _require_staging(con, registry, by_source)
-            gx_loaded = _import_in_background("great_expectations")
+            gx_session = GxSession(lake, run_id)  # imports GX on its thread meanwhile
             install_macros(con, registry)
             ensure_schema(con)
             write_rules(con, rules)
@@ -99,30 +105,27 @@ def run_quality(lake: Lake, sources: list[str] | None = None, batches: list[str]
 
             t = time.perf_counter()
             results: dict[str, SourceResult] = {}
+            failed: dict[tuple[str, str], int] = {}
+            expectations = 0
             for sid, (run_batches, all_batches) in plan.items():
                 if run_batches:
                     say(f"checking {sid} ({len(run_batches)} batches)")
                     results[sid] = _evaluate(con, lake, run_id, registry.source(sid), by_source[sid],
                                              run_batches, all_batches)
+                    failed.update(_failed_rows(con, run_id, sid))
+                    validation = _validation(sid, by_source[sid], results[sid], failed)
+                    if validation:  # GX checks it on its thread while DuckDB goes on
+                        gx_session.submit(validation)
+                        expectations += len(validation.rules)
             timings["rules_s"] = time.perf_counter() - t
-            failed = _failed_rows(con, run_id)
-        finally:
-            # GX opens the warehouse through duckdb-engine, whose connection settings differ
-            # from ours; DuckDB refuses two configurations of one file in a process
-            con.close()
 
-        t = time.perf_counter()
-        validations = _validations(by_source, results, failed)
-        say(f"validating with Great Expectations ({sum(len(v.rules) for v in validations)} expectations)")
-        t_join = time.perf_counter()
-        gx_loaded.join()
-        timings["gx_import_wait_s"] = time.perf_counter() - t_join
-        outcomes = validate(lake, run_id, validations, progress=say) if validations else {}
-        timings["gx_s"] = time.perf_counter() - t
-        _agree(by_source, results, failed, outcomes)
+            t = time.perf_counter()
+            say(f"validating with Great Expectations ({expectations} expectations)")
+            outcomes = gx_session.finish()
+            timings["gx_wait_s"] = time.perf_counter() - t
+            timings["gx_thread_s"] = gx_session.seconds
+            _agree(by_source, results, failed, outcomes)
 
-        con = duckdb.connect(str(lake.warehouse))
-        try:
             con.begin()
             dims = _write_rule_results(con, run_id, by_source, results, failed)
             violations = sum(r.violations for r in results.values())
@@ -134,6 +137,8 @@ def run_quality(lake: Lake, sources: list[str] | None = None, batches: list[str]
                          success, seconds])
             con.commit()
         finally:
+            if gx_session is not None:
+                gx_session.close()  # after a failure too: its engine must not outlive the run
             con.close()
     return RunSummary(run_id, round(seconds, 2), len(results), sum(len(r.batches) for r in results.values()),
                       len(rules), violations, success, dims, {k: round(v, 2) for k, v in timings.items()})
@@ -152,12 +157,6 @@ def _evaluate(con, lake, run_id, source, rules, run_batches, all_batches) -> Sou
         raise
 
 
-def _import_in_background(module: str) -> threading.Thread:
-    thread = threading.Thread(target=__import__, args=(module,), daemon=True, name=f"import {module}")
-    thread.start()
-    return thread
-
-
 def _require_staging(con: duckdb.DuckDBPyConnection, registry: Registry, by_source: dict) -> None:
     have = {f"staging.{t}" for (t,) in con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'staging'").fetchall()}
@@ -168,7 +167,7 @@ def _require_staging(con: duckdb.DuckDBPyConnection, registry: Registry, by_sour
 
 
 def _copy_rejected(con: duckdb.DuckDBPyConnection, sources: list[str], batches: list[str] | None) -> None:
-    """stg_rejected is a view over all of raw: read it once per run, for these sources."""
+    """This run's rows of stg_rejected, with each row's reasons as a list (the key rules' SQL reads them)."""
     where = f"source_id IN ({', '.join(sql_literal(s) for s in sources)})"
     if batches:
         where += f" AND _batch IN ({', '.join(sql_literal(b) for b in batches)})"
@@ -187,23 +186,19 @@ def _batches(con: duckdb.DuckDBPyConnection, lake: Lake, source, wanted: list[st
     return [b for b in every if not wanted or b in wanted], every
 
 
-def _failed_rows(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[tuple[str, str], int]:
-    """(rule_id, batch) -> distinct failing rows, counted in SQL to check GX's count against."""
+def _failed_rows(con: duckdb.DuckDBPyConnection, run_id: str, source_id: str) -> dict[tuple[str, str], int]:
+    """(rule_id, batch) -> distinct failing rows of one source, counted in SQL to check GX's count against."""
     return {(r, b): n for r, b, n in con.execute(
         "SELECT rule_id, batch, count(DISTINCT (_file, _row_no)) FROM quality.violations "
-        "WHERE run_id = ? GROUP BY 1, 2", [run_id]).fetchall()}
+        "WHERE run_id = ? AND source_id = ? GROUP BY 1, 2", [run_id, source_id]).fetchall()}
 
 
-def _validations(by_source: dict[str, list[Rule]], results: dict[str, SourceResult],
-                 failed: dict[tuple[str, str], int]) -> list[Validation]:
-    """One validation per source, with the rules that looked at something in its batches."""
-    out = []
-    for sid, res in results.items():
-        rules = [r for r in by_source[sid]
-                 if any(res.checked[(r.id, b)] > 0 or failed.get((r.id, b), 0) > 0 for b in res.batches)]
-        if rules:
-            out.append(Validation(sid, res.batches, rules))
-    return out
+def _validation(source_id: str, rules: list[Rule], result: SourceResult,
+                failed: dict[tuple[str, str], int]) -> Validation | None:
+    """A source's validation: the rules that looked at something in its batches (None if none did)."""
+    looked = [r for r in rules
+              if any(result.checked[(r.id, b)] > 0 or failed.get((r.id, b), 0) > 0 for b in result.batches)]
+    return Validation(source_id, result.batches, looked) if looked else None
 
 
 def _agree(by_source, results, failed, outcomes) -> None:

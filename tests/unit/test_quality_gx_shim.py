@@ -73,3 +73,20 @@ def test_with_the_shim_gx_counts_unexpected_rows_on_duckdb(warehouse):
 def test_without_the_shim_gx_still_fails_on_duckdb(warehouse):
     """If this fails, GX works on DuckDB unpatched: delete quality/gx_shim.py and this test."""
     assert _run(warehouse, "plain") != "RESULT False 7 False"
+
+
+def test_a_connection_with_duckdb_engines_configuration_shares_the_file_with_gx(warehouse):
+    """quality/runner.py keeps its connection open while GX's engine reads the same file."""
+    import sqlalchemy as sa
+
+    from quality import gx_shim
+
+    con = duckdb.connect(str(warehouse), config=gx_shim.connection_config())
+    engine = sa.create_engine(f"duckdb:///{warehouse}")
+    try:
+        with engine.connect() as other:
+            assert other.execute(sa.text("SELECT count(*) FROM t")).scalar() == con.execute(
+                "SELECT count(*) FROM t").fetchone()[0] == 10
+    finally:
+        engine.dispose()
+        con.close()

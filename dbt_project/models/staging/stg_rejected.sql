@@ -2,12 +2,24 @@
 -- unparseable, or an identifier key with a wrong check character), one row each,
 -- with the reason. Reads raw through the same macros as the staging models, so a
 -- raw row is in exactly one of them.
--- A view: it recomputes from raw when read, so it is current without an incremental
--- bookkeeping of which batches had no rejections.
+-- Incremental like the staging models: delete+insert on (source_id, _batch), reading
+-- only the raw files not read before. Which (source, batch, _ingested_at) were read is
+-- kept in a ledger beside the table, since a batch without rejections leaves no row
+-- here (macros/staging/rejected_ledger.sql); each batch read also yields one mark
+-- (reason NULL) so that a re-delivered batch replaces its old rows; the post-hook moves
+-- the marks into the ledger before the build commits.
 
-{{ config(materialized='view') }}
+{{ config(
+    materialized='incremental',
+    unique_key=['source_id', '_batch'],
+    pre_hook="{{ govlake.rejected_ledger_reset() }}",
+    post_hook="{{ govlake.rejected_ledger_update() }}",
+) }}
+
+{%- set ledger_exists = is_incremental() and govlake.rejected_ledger_exists() %}
 
 {% for source_id in registry_facts() %}
+{%- set raw_rows = govlake.unread_raw_rows(source_id, ledger_exists) %}
 select
     '{{ source_id }}' as source_id,
     _batch,
@@ -26,10 +38,21 @@ from (
         {{ rejection_reason(source_id) }} as reason
     from (
         select {{ clean_columns(source_id) }}
-        from {{ raw_source(source_id) }} as raw
+        from {{ raw_rows }} as raw
     ) as cleaned
 ) as checked
 where reason is not null
+union all
+-- the mark of each batch read (see above)
+select distinct
+    '{{ source_id }}' as source_id,
+    _batch,
+    cast(null as varchar) as _file,
+    cast(null as bigint) as _row_no,
+    cast(null as varchar) as record_key,
+    cast(null as varchar) as reason,
+    _ingested_at
+from {{ raw_rows }} as raw
 {% if not loop.last %}
 union all
 {% endif %}
