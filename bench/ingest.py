@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import shutil
 import subprocess
 import sys
@@ -34,9 +33,11 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import RESULTS, ROOT, TreeSampler, city_dir, ensure_city, machine  # noqa: E402
+
 sys.path.insert(0, str(ROOT))
-RESULTS = ROOT / "bench" / "results" / "ingest.json"
+OUT = RESULTS / "ingest.json"
 
 
 def csv_files(landing: Path, sources: list[str] | None):
@@ -50,53 +51,6 @@ def csv_files(landing: Path, sources: list[str] | None):
         for d in find_complete_batches(landing, src):
             for f in classify_files(d, src).data:
                 yield src, f
-
-
-class TreeSampler:
-    """Peak RSS of this process plus all its descendants (ingest workers fork from a
-    forkserver, so getrusage(RUSAGE_CHILDREN) would miss them), and CPU seconds."""
-
-    def __init__(self, every: float = 0.05):
-        import threading
-
-        import psutil
-
-        self.me = psutil.Process()
-        self.peak_rss = 0
-        self.child_cpu: dict[int, float] = {}
-        self.cpu_at_start = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(every,), daemon=True)
-        self._thread.start()
-
-    def _run(self, every: float) -> None:
-        import psutil
-
-        while not self._stop.is_set():
-            rss = self.me.memory_info().rss
-            for c in self.me.children(recursive=True):
-                try:
-                    rss += c.memory_info().rss
-                    t = c.cpu_times()
-                    self.child_cpu[c.pid] = t.user + t.system
-                except psutil.Error:
-                    pass
-            self.peak_rss = max(self.peak_rss, rss)
-            self._stop.wait(every)
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def cpu(self) -> float:
-        t = self.me.cpu_times()
-        return t.user + t.system + sum(self.child_cpu.values()) - self.cpu_at_start
-
-    def start_clock(self) -> float:
-        """Called when the timed work starts (after any preparation)."""
-        self.cpu_at_start = 0.0
-        self.cpu_at_start = self.cpu()
-        return time.perf_counter()
 
 
 def run_one(method: str, landing: Path, sources: list[str] | None, work: Path, sampler: TreeSampler) -> tuple[float, dict]:
@@ -160,33 +114,6 @@ def per_source(results) -> dict:
     return out
 
 
-def ensure_city(landing: Path, persons: int, seed: int) -> dict:
-    stamp = landing / "_truth" / "bench_generation.json"
-    if stamp.exists():
-        return json.loads(stamp.read_text())
-    print(f"generating {persons:,} persons into {landing} …", flush=True)
-    out = subprocess.run([sys.executable, __file__, "--generate", str(landing), str(persons), str(seed)],
-                         capture_output=True, text=True)
-    if out.returncode:
-        raise SystemExit(f"generation failed:\n{out.stderr[-2000:]}")
-    info = json.loads(out.stdout.strip().splitlines()[-1])
-    stamp.write_text(json.dumps(info))
-    return info
-
-
-def generate(landing: Path, persons: int, seed: int) -> dict:
-    from govlake.synth import generate_city
-
-    sampler = TreeSampler()
-    t = sampler.start_clock()
-    summary = generate_city(landing, persons=persons, seed=seed)
-    secs = time.perf_counter() - t
-    sampler.stop()
-    return {"seconds": round(secs, 1), "cpu_s": round(sampler.cpu(), 1), "peak_rss_mb": round(sampler.peak_rss / 2**20),
-            "rows": summary.rows, "files": summary.files,
-            "bytes": sum(f.stat().st_size for f in landing.rglob("*") if f.is_file())}
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--persons", type=int, default=1_000_000)
@@ -194,14 +121,10 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--landing", type=Path, help="Benchmark this landing zone instead of generating one.")
     ap.add_argument("--methods", default="duckdb,pandas,govlake,govlake-all")
-    ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--one", help=argparse.SUPPRESS)
-    ap.add_argument("--generate", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.generate:
-        print(json.dumps(generate(Path(args.generate[0]), int(args.generate[1]), int(args.generate[2]))))
-        return
-    landing = args.landing or ROOT / "bench" / "data" / f"city-{args.persons}-{args.seed}"
+    landing = args.landing or city_dir(args.persons, args.seed)
     if args.one:
         sampler = TreeSampler()
         with tempfile.TemporaryDirectory(dir=landing.parent) as tmp:
@@ -240,8 +163,7 @@ def main() -> None:
     peak = max((r["rss_mb"] for m in ("govlake", "govlake-all") for r in runs.get(m, [])), default=None)
     result = {
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
+        "machine": machine(),
         "landing": {"path": str(landing), "persons": None if args.landing else args.persons,
                     "csv_files": len(files), "csv_bytes": size, "generation": generation},
         "method": "best wall time of interleaved runs, each method in a fresh process; "

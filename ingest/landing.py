@@ -31,6 +31,13 @@ log = logging.getLogger(__name__)
 # Below this much data a process pool costs more (start-up, imports) than it saves.
 PARALLEL_MIN_BYTES = 32 << 20
 _WORKER_MODULE = "ingest.worker"
+# The workers' environment, set when their forkserver starts (a variable already set
+# wins). mimalloc, Arrow's allocator, hands freed pages back to the OS after 10 ms, and
+# a worker faulted them in again, zeroed, for its next block. Kept instead: ingesting
+# the benchmark city's CSV sources (bench/ingest.py) took 93-99k page faults instead of
+# 648-654k and 20.1-21.0 s of CPU instead of 21.9-22.2 s (perf stat over the process
+# tree, two runs each). What a worker holds stays bounded by its largest batch.
+_WORKER_ENV = {"MIMALLOC_PURGE_DELAY": "-1"}
 
 
 def ingest_landing(landing: Path, lake: Lake, sources: list[str] | None = None,
@@ -169,10 +176,19 @@ def _start_forkserver() -> None:
         return
     from multiprocessing import forkserver
 
+    saved = {k: os.environ.get(k) for k in _WORKER_ENV}
+    for k, v in _WORKER_ENV.items():
+        os.environ.setdefault(k, v)
     try:
-        forkserver.ensure_running()
+        forkserver.ensure_running()  # the forkserver, and every worker, inherit the variables...
     except OSError as e:  # the pool will try again, and say so if it cannot
         log.debug("forkserver not started early: %s", e)
+    finally:
+        for k, v in saved.items():  # ...this process does not keep them
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def _ingest_in_worker(source: Source, batch_dir: str, home: str) -> BatchResult:
@@ -188,6 +204,7 @@ def _run_parallel(tasks, lake: Lake, workers: int, done: Callable[[BatchResult],
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
+    _start_forkserver()  # if not yet: with the workers' environment
     try:
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
     except (OSError, AssertionError) as e:  # e.g. inside a daemonic process
@@ -209,7 +226,8 @@ def _run_parallel(tasks, lake: Lake, workers: int, done: Callable[[BatchResult],
                 broken.append((sid, d))
     if broken:
         from ingest.runner import ingest_batch
-    for sid, d in broken:
-        r = ingest_batch(registry.sources[sid], d, lake, registry=registry)
-        r.messages.insert(0, "a worker process died on this batch; it was retried in-process")
-        done(r)
+
+        for sid, d in broken:
+            r = ingest_batch(registry.sources[sid], d, lake, registry=registry)
+            r.messages.insert(0, "a worker process died on this batch; it was retried in-process")
+            done(r)

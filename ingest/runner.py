@@ -201,6 +201,7 @@ def _ingest_file(source: Source, path: Path, index: int, raw_stage: Path, quaran
     writer = PartWriter(
         raw_stage / fr.part, source.column_names, batch=batch, file_name=path.name, ingested_at=ingested_at,
         dictionary_columns=code_columns(source),
+        nullable=source.format != "csv",  # a CSV value is text, never null ("" stays "")
         metadata={"govlake.source": source.id, "govlake.batch": batch, "govlake.file": path.name,
                   "govlake.ingest_code_version": code_version()},
     )

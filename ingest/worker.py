@@ -13,6 +13,13 @@ that called ingest_landing never imports it. `set_up()` runs once in each worker
   (~2% of a worker's CPU). Only in the worker: frozen objects are never freed, and
   DuckDB's bindings report them as leaks when an interpreter shuts down normally
   (forkserver workers end with os._exit; other start methods unfreeze at exit).
+
+A worker reading CSV never imports pandas: pyarrow imports it whenever it is handed a
+Python object to convert (pa.scalar, pa.array of a list or even of an ndarray), which
+cost 0.56 s (import profile) in each worker's first batch; the CSV path builds its Arrow
+data from buffers instead (parquet.py, readers/csvplain.py, readers/marks.py; a test in
+tests/integration/test_ingest_csv_blocks.py guards it). landing.py gives the workers
+their allocator setting.
 """
 import atexit
 import ctypes

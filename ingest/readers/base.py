@@ -85,6 +85,11 @@ class CountingHasher:
         self._h.update(data)
         self.bytes += len(data)
 
+    def reset(self) -> None:
+        """For a reader that starts the file over."""
+        self._h = hashlib.sha256()
+        self.bytes = 0
+
     def hexdigest(self) -> str:
         return self._h.hexdigest()
 

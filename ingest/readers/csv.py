@@ -1,11 +1,19 @@
 """CSV (RFC 4180: comma, double quotes, "" escapes) -> raw Parquet, streaming.
 
-Transcoder (bytes -> UTF-8 in ~4 MiB blocks, header held back) -> CsvBatches
-(pyarrow's streaming parser: record batches in file order with their record
-numbers, and the rows with a wrong number of fields) -> PartWriter. No Python per
-row: rows holding undecodable bytes are looked up by line number or found with a
-vectorised scan (MarkedRows), and the rest of each batch is written as zero-copy
-slices around them.
+Two paths, the same result (tests/integration/test_ingest_csv_blocks.py checks both
+against the records a file was built from):
+
+- a body without any quote character (most deliveries) goes through PlainCsv
+  (csvplain.py): the raw bytes are parsed and only columns holding non-ASCII bytes are
+  decoded, value by value;
+- otherwise the general path: Transcoder (bytes -> UTF-8 in ~4 MiB blocks, header held
+  back) -> CsvBatches (pyarrow's streaming parser: record batches in file order with
+  their record numbers, and the rows with a wrong number of fields) -> PartWriter. Rows
+  holding undecodable bytes are looked up by line number or found with a vectorised scan
+  (MarkedRows).
+
+No Python per row on either: the rest of each batch is written as zero-copy slices
+around the quarantined rows.
 
 Why pyarrow and not DuckDB's read_csv here: DuckDB cannot report the record
 number of the rows it accepts (its `file_row_number` is not supported by the CSV
@@ -17,14 +25,21 @@ on one thread, 0.95 + 0.53 s for pyarrow's parse + Parquet write.
 from __future__ import annotations
 
 import csv as pycsv
+import logging
 
 import pyarrow as pa
 
 from ingest.lines import record_start_lines
 from ingest.readers.base import FileUnreadable, ReadContext, check_header
 from ingest.readers.csvparse import CsvBatches, Rejected
+from ingest.readers.csvplain import NotPlain, PlainCsv, bad_line, quote_free
 from ingest.readers.marks import MarkedRows
 from ingest.transcode import MARK_OPEN, Transcoder, codec_for
+
+log = logging.getLogger(__name__)
+
+# Quote-free bodies take the PlainCsv path (tests switch it off to exercise the other).
+PLAIN_PATH = True
 
 
 def parse_header(text: str) -> list[str]:
@@ -33,6 +48,30 @@ def parse_header(text: str) -> list[str]:
 
 
 def read_csv(ctx: ReadContext) -> None:
+    tr, file_columns = _start(ctx)
+    try:
+        if file_columns is None:
+            return  # header only: a valid delivery of zero rows
+        if PLAIN_PATH and quote_free(ctx.path, tr.body_offset):
+            try:
+                _stream_plain(ctx, tr, file_columns)
+                return
+            except NotPlain as e:  # rare (a lone CR): begin again, on the general path
+                log.info("%s: %s; reading it again on the general CSV path", ctx.file_name, e)
+                tr.close()
+                ctx.writer.restart()
+                ctx.quarantine.discard()
+                if ctx.hasher is not None:
+                    ctx.hasher.reset()
+                tr, file_columns = _start(ctx)
+        _stream(ctx, tr, file_columns)
+    finally:
+        tr.close()
+
+
+def _start(ctx: ReadContext) -> tuple[Transcoder, list[str] | None]:
+    """Open the file and check its header: (transcoder positioned after the header,
+    canonical names in file order, or None for a file of just a header)."""
     source, result = ctx.source, ctx.result
     tr = Transcoder(ctx.path, source.encoding, skip_header=True, hasher=ctx.hasher)
     try:
@@ -45,11 +84,34 @@ def read_csv(ctx: ReadContext) -> None:
         headers = parse_header(tr.header_text)
         mapping = check_header(source, ctx.file_name, headers)
         result.column_mapping = mapping
-        if tr.at_eof:
-            return  # header only: a valid delivery of zero rows
-        _stream(ctx, tr, [mapping[h] for h in headers])
-    finally:
+    except BaseException:
         tr.close()
+        raise
+    return tr, (None if tr.at_eof else [mapping[h] for h in headers])
+
+
+def _stream_plain(ctx: ReadContext, tr: Transcoder, file_columns: list[str]) -> None:
+    result = ctx.result
+    codec = tr.decoder.codec
+    parsed = PlainCsv(tr, file_columns, ctx.source.column_names)
+    headers = {v: k for k, v in result.column_mapping.items()}
+    # (A parse error here raises NotPlain: the general path decides whether the file is unreadable.)
+    for batch, row_no, marked in parsed:
+        for i, m in sorted(marked.items()):  # in file order, as the general path finds them
+            bl = bad_line(m.raw, m.line, codec)
+            if bl is None:  # a value failed to decode, its line did not: impossible, never load it
+                raise RuntimeError(f"{ctx.file_name} line {m.line}: a value did not decode but its line does")
+            columns = m.columns(bl.reason, parsed.columns)
+            _add_undecodable(ctx, [bl], int(row_no[i]), [f"{headers[c]} ({c})" for c in columns])
+        ctx.writer.write(batch, row_no, skip=sorted(marked))
+    result.rows_read = parsed.records
+    expected = len(file_columns)
+    for r in parsed.rejected:
+        bl = bad_line(r.raw, r.line, codec)
+        if bl is not None:
+            _add_undecodable(ctx, [bl], r.number, [])
+        else:
+            _add_wrong_field_count(ctx, r.number, r.line, r.raw.decode(codec), expected, r.fields)
 
 
 def _stream(ctx: ReadContext, tr: Transcoder, file_columns: list[str]) -> None:
@@ -101,20 +163,23 @@ def _quarantine_rejects(ctx: ReadContext, tr: Transcoder, rejected: list[Rejecte
         lines = {n: n + 1 for n in wanted if n is not None}
     else:
         lines = record_start_lines(ctx.path, wanted, records) if wanted else {}
-    headers = list(ctx.result.column_mapping)
     for r in rejected:
         if MARK_OPEN in r.text:
             bad = tr.decoder.lines_for(r.text)
             met.update(b.id for b in bad)
             _add_undecodable(ctx, bad, r.number, [])
             continue
-        if r.actual < r.expected:
-            missing = headers[r.actual:]
-            reason = "too_few_fields"
-            detail = (f"expected {r.expected} fields, found {r.actual}; missing "
-                      + ", ".join(f"{h} ({ctx.result.column_mapping[h]})" for h in missing))
-        else:
-            reason = "too_many_fields"
-            detail = f"expected {r.expected} fields, found {r.actual} ({r.actual - r.expected} extra)"
-        ctx.quarantine.add(reason=reason, detail=detail, line=lines.get(r.number), row_no=r.number,
-                           raw_text=r.text)
+        _add_wrong_field_count(ctx, r.number, lines.get(r.number), r.text, r.expected, r.actual)
+
+
+def _add_wrong_field_count(ctx: ReadContext, number: int | None, line: int | None, text: str,
+                           expected: int, actual: int) -> None:
+    if actual < expected:
+        missing = list(ctx.result.column_mapping)[actual:]
+        reason = "too_few_fields"
+        detail = (f"expected {expected} fields, found {actual}; missing "
+                  + ", ".join(f"{h} ({ctx.result.column_mapping[h]})" for h in missing))
+    else:
+        reason = "too_many_fields"
+        detail = f"expected {expected} fields, found {actual} ({actual - expected} extra)"
+    ctx.quarantine.add(reason=reason, detail=detail, line=line, row_no=number, raw_text=text)

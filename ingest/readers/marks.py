@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from ingest.parquet import int64_array
 from ingest.transcode import MARK_OPEN, Transcoder
 
 _MARK_BYTES = np.frombuffer(MARK_OPEN.encode("utf-8"), dtype=np.uint8)  # EF B7 90
@@ -70,7 +71,7 @@ class MarkedRows:
 def _values(batch: pa.RecordBatch, rows: list[int]) -> dict[int, dict[str, str]]:
     if not rows:
         return {}
-    taken = batch.take(pa.array(rows, type=pa.int64())).to_pydict()
+    taken = batch.take(int64_array(np.asarray(rows))).to_pydict()
     return {row: {c: taken[c][k] for c in batch.schema.names if MARK_OPEN in taken[c][k]}
             for k, row in enumerate(rows)}
 
