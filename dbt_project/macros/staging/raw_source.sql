@@ -25,15 +25,20 @@
     {{ govlake.empty_raw_relation(facts) }}
     {%- elif is_incremental() -%}
     {%- set files = govlake.unstaged_raw_files(facts.raw_glob) -%}
+    {{ govlake.raw_files_relation(facts, files) }}
+    {%- else -%}
+    {{ relation }}
+    {%- endif -%}
+{%- endmacro %}
+
+{# The given raw Parquet files as one relation; the empty raw relation when there are none. #}
+{% macro raw_files_relation(facts, files) -%}
     {%- if files -%}
     read_parquet([
         {%- for f in files %}'{{ f | replace("'", "''") }}'{{ ", " if not loop.last }}{% endfor -%}
     ], union_by_name = true, hive_partitioning = false)
     {%- else -%}
     {{ govlake.empty_raw_relation(facts) }}
-    {%- endif -%}
-    {%- else -%}
-    {{ relation }}
     {%- endif -%}
 {%- endmacro %}
 

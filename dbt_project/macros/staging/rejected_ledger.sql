@@ -57,13 +57,7 @@
     {{ govlake.empty_raw_relation(facts) }}
     {%- else -%}
     {%- set files = govlake.unread_raw_files(facts, ledger_exists) -%}
-    {%- if files -%}
-    read_parquet([
-        {%- for f in files %}'{{ f | replace("'", "''") }}'{{ ", " if not loop.last }}{% endfor -%}
-    ], union_by_name = true, hive_partitioning = false)
-    {%- else -%}
-    {{ govlake.empty_raw_relation(facts) }}
-    {%- endif -%}
+    {{ govlake.raw_files_relation(facts, files) }}
     {%- endif -%}
 {%- endmacro %}
 
