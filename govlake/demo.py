@@ -65,6 +65,8 @@ def _print_locations(lake: Lake, console: Console) -> None:
         ("curated Parquet", lake.curated),
         ("ingest log", lake.logs / "ingest"),
         ("reports", lake.reports),
+        ("steward report", lake.reports / "quality" / "index.html"),
+        ("department workbooks", lake.reports / "quality" / "departments"),
         ("Airflow home", lake.airflow_home),
     ):
         mark = "" if path.exists() else "  [dim](not produced yet)[/]"
