@@ -29,7 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import DATA, RESULTS, ROOT, TreeSampler, city_dir, ensure_city, machine  # noqa: E402
+from harness import DATA, RESULTS, ROOT, TreeSampler, city_dir, ensure_city, fastest, machine  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 
@@ -160,8 +160,8 @@ def main() -> None:
     print("ingesting the rest of the day …", flush=True)
     new_day = ingest(landing, lake_home)
     incremental = repeat_builds(lake_home, snapshot, args.repeat, "the whole day")
-    best = min(incremental, key=lambda r: r["seconds"])
-    best_single = min(single, key=lambda r: r["seconds"])
+    best = fastest(incremental)
+    best_single = fastest(single)
     ratio = round(best["seconds"] / full["seconds"], 3)
     ratio_single = round(best_single["seconds"] / full["seconds"], 3)
     result = {

@@ -15,6 +15,16 @@ DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results"
 
 
+def fastest(runs: list[dict]) -> dict:
+    """The run with the best wall time (machines here are shared: the best is the least disturbed)."""
+    return min(runs, key=lambda r: r["seconds"])
+
+
+def ratio(a: dict, b: dict, key: str = "seconds") -> float:
+    """a's measure over b's, as the results files give it."""
+    return round(a[key] / b[key], 2)
+
+
 def city_dir(persons: int, seed: int) -> Path:
     return DATA / f"city-{persons}-{seed}"
 

@@ -34,7 +34,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import RESULTS, ROOT, TreeSampler, city_dir, ensure_city, machine  # noqa: E402
+from harness import RESULTS, ROOT, TreeSampler, city_dir, ensure_city, fastest, machine, ratio  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 OUT = RESULTS / "ingest.json"
@@ -147,7 +147,7 @@ def main() -> None:
             if out.returncode:
                 raise SystemExit(f"{method} failed:\n{out.stderr[-2000:]}")
             runs[method].append(json.loads(out.stdout.strip().splitlines()[-1]))
-    best = {m: min(rs, key=lambda r: r["seconds"]) for m, rs in runs.items()}
+    best = {m: fastest(rs) for m, rs in runs.items()}
     for method in methods:
         secs = sorted(r["seconds"] for r in runs[method])
         print(f"{method:12s} best {best[method]['seconds']:6.2f} s  (runs {', '.join(f'{s:.2f}' for s in secs)})"
@@ -156,10 +156,10 @@ def main() -> None:
     g, d, p = best.get("govlake"), best.get("duckdb"), best.get("pandas")
     ratios = {}
     if g and d:
-        ratios["govlake_vs_duckdb_floor"] = round(g["seconds"] / d["seconds"], 2)
-        ratios["govlake_vs_duckdb_floor_cpu"] = round(g["cpu_s"] / d["cpu_s"], 2)
+        ratios["govlake_vs_duckdb_floor"] = ratio(g, d)
+        ratios["govlake_vs_duckdb_floor_cpu"] = ratio(g, d, "cpu_s")
     if g and p:
-        ratios["govlake_vs_pandas"] = round(g["seconds"] / p["seconds"], 2)
+        ratios["govlake_vs_pandas"] = ratio(g, p)
     peak = max((r["rss_mb"] for m in ("govlake", "govlake-all") for r in runs.get(m, [])), default=None)
     result = {
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -43,7 +43,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import DATA, RESULTS, ROOT, TreeSampler, city_dir, ensure_city, machine  # noqa: E402
+from harness import DATA, RESULTS, ROOT, TreeSampler, city_dir, ensure_city, fastest, machine, ratio  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 
@@ -438,7 +438,7 @@ def main() -> None:
             if c == "peer":
                 checks["peer"] = {"failed_by_rule": run.get("failed_by_rule", {})}
             print(f"  {run['seconds']} s wall, {run['cpu_s']} s CPU, peak RSS {run['peak_rss_mb']} MB", flush=True)
-    best = {c: min(rs, key=lambda r: r["seconds"]) for c, rs in runs.items()}
+    best = {c: fastest(rs) for c, rs in runs.items()}
     result = report(args, prepared, runs, best, checks, work)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -449,10 +449,10 @@ def report(args, prepared, runs, best, checks, work: Path) -> dict:
     g, f, p = best.get("govlake"), best.get("floor"), best.get("peer")
     ratios = {}
     if g and f:
-        ratios["govlake_vs_floor"] = round(g["seconds"] / f["seconds"], 2)
-        ratios["govlake_vs_floor_cpu"] = round(g["cpu_s"] / f["cpu_s"], 2)
+        ratios["govlake_vs_floor"] = ratio(g, f)
+        ratios["govlake_vs_floor_cpu"] = ratio(g, f, "cpu_s")
     if g and p:
-        ratios["govlake_vs_peer"] = round(g["seconds"] / p["seconds"], 2)
+        ratios["govlake_vs_peer"] = ratio(g, p)
         ratios["govlake_vs_peer_validation_only"] = round(g["seconds"] / p["validate_s"], 2)
     agreement = {}
     if "govlake" in checks and "floor" in checks:

@@ -36,17 +36,14 @@
 
 {# Pre-hook: drop the observations the run recomputes. #}
 {% macro conflict_clear_recomputed() -%}
-    {%- if execute and is_incremental() -%}
-    delete from {{ this }}
-    where entity_id in ({{ govlake.golden_entities_rewritten() }})
-       or other_source || '|' || _batch in (
+    {%- set restaged -%}
         {%- for sid, model in govlake.conflict_sources().items() %}
         select distinct '{{ sid }}|' || _batch from {{ ref(model) }} where _staged_at > {{ govlake.watermark() }}
         {%- if not loop.last %} union{% endif %}
-        {%- endfor %})
-    {%- else -%}
-    select 1
-    {%- endif -%}
+        {%- endfor %}
+    {%- endset -%}
+    {{ govlake.delete_before_recompute("entity_id in (" ~ govlake.golden_entities_rewritten() ~ ")
+       or other_source || '|' || _batch in (" ~ restaged ~ ")") }}
 {%- endmacro %}
 
 
@@ -62,11 +59,7 @@
 {%- endmacro %}
 
 {% macro household_clear_recomputed() -%}
-    {%- if execute and is_incremental() -%}
-    delete from {{ this }} where household_no in ({{ govlake.households_touched() }})
-    {%- else -%}
-    select 1
-    {%- endif -%}
+    {{ govlake.delete_before_recompute("household_no in (" ~ govlake.households_touched() ~ ")") }}
 {%- endmacro %}
 
 
@@ -97,29 +90,16 @@
     select holder_{{ suffix }} from ({{ govlake.staged_since_last_run(ref('base_e_licence__licence')) }})
     where holder_{{ suffix }} is not null
     union
-    select holder_code from {{ ref('stg_dsj__e_licence') }}
-    where licence_id in (select licence_id from ({{ govlake.staged_since_last_run(ref('stg_dsj__e_licence')) }}))
+    {{ govlake.codes_in_redelivered(ref('stg_dsj__e_licence'), 'licence_id', 'holder_code') }}
     union
     select subject_{{ suffix }} from ({{ govlake.staged_since_last_run(ref('base_public_credit__decision')) }})
     where subject_{{ suffix }} is not null
     union
-    select subject_code from {{ ref('stg_xyzx__double_publicity') }}
-    where decision_no in (select decision_no from ({{ govlake.staged_since_last_run(ref('stg_xyzx__double_publicity')) }}))
+    {{ govlake.codes_in_redelivered(ref('stg_xyzx__double_publicity'), 'decision_no', 'subject_code') }}
     union
-    select applicant_code from {{ ref('stg_scjg__patent') }}
-    where application_no in (select application_no from ({{ govlake.staged_since_last_run(ref('stg_scjg__patent')) }}))
+    {{ govlake.codes_in_redelivered(ref('stg_scjg__patent'), 'application_no', 'applicant_code') }}
 {%- endmacro %}
 
-
-{# True when none of `relations` (full snapshots) has rows since the model last ran:
-   then the model may recompute only a scope of entities. #}
-{% macro no_new_snapshot(relations) -%}
-    {%- if not is_incremental() -%}{{ return(false) }}{%- endif -%}
-    {%- for r in relations -%}
-        {%- if govlake.has_rows_since_last_run(r) -%}{{ return(false) }}{%- endif -%}
-    {%- endfor -%}
-    {{ return(true) }}
-{%- endmacro %}
 
 
 
@@ -127,12 +107,25 @@
    clears the model (every finding is recomputed); otherwise the findings whose `column`
    is in `scope` (a query) go, to be recomputed. #}
 {% macro clear_findings_for_recompute(snapshots, column, scope) -%}
-    {%- if not (execute and is_incremental()) -%}
-    select 1
-    {%- elif not govlake.no_new_snapshot(snapshots) -%}
-    delete from {{ this }}
+    {{ govlake.delete_before_recompute(column ~ " in (" ~ scope ~ ")" if govlake.no_new_snapshot(snapshots) else "true") }}
+{%- endmacro %}
+
+
+{# Pre-hook of an incremental model derived from a full snapshot: a new snapshot of
+   `relation` replaces everything the model holds (rows of keys the snapshot dropped
+   included), so the stored rows go before the model recomputes them all. #}
+{% macro clear_on_new_snapshot(relation) -%}
+    {{ govlake.delete_before_recompute("false" if govlake.no_new_snapshot([relation]) else "true") }}
+{%- endmacro %}
+
+
+{# The pre-hook mechanism of the models above: on an incremental run, delete the stored
+   rows matching `condition` (they are about to be recomputed); nothing otherwise. #}
+{% macro delete_before_recompute(condition) -%}
+    {%- if execute and is_incremental() and condition != 'false' -%}
+    delete from {{ this }} where {{ condition }}
     {%- else -%}
-    delete from {{ this }} where {{ column }} in ({{ scope }})
+    select 1
     {%- endif -%}
 {%- endmacro %}
 
@@ -144,4 +137,13 @@
     union
     select id_no from {{ ref('stg_rsj__social_insurance') }}
     where employer_uscc in ({{ govlake.golden_entities_rewritten() }})
+{%- endmacro %}
+
+
+{# Every `code` any delivery of a record (`key`) of `relation` named, for the records
+   delivered again since the model last ran: a holder, subject or applicant the record
+   moved away from is recounted as well as the new one. #}
+{% macro codes_in_redelivered(relation, key, code) -%}
+    select {{ code }} from {{ relation }}
+    where {{ key }} in (select {{ key }} from ({{ govlake.staged_since_last_run(relation) }}))
 {%- endmacro %}

@@ -19,7 +19,7 @@
 {%- set statuses = ['1', '2', '3'] -%}
 {#- a new 人社 snapshot recomputes every person (the pre-hook cleared the table); otherwise
     only the persons whose golden record or employer changed since the last run -#}
-{%- set scoped = is_incremental() and not govlake.has_rows_since_last_run(ref('stg_rsj__social_insurance')) %}
+{%- set scoped = govlake.no_new_snapshot([ref('stg_rsj__social_insurance')]) %}
 
 with latest_batch as (
 
