@@ -142,12 +142,18 @@ def run(
         bool, typer.Option("--full-refresh",
                            help="Rebuild incremental models from the whole raw layer (after a model changed).")
     ] = False,
+    every_model: Annotated[
+        bool, typer.Option("--every-model",
+                           help="Build every model, not only those downstream of sources with new raw data.")
+    ] = False,
     home: HomeOpt = None,
 ):
     """Run the pipeline in-process over a landing zone, without a scheduler.
 
     Calls the same task code the Airflow DAGs call: ingest every complete batch,
-    build the dbt project (staging, base libraries, themes) into the warehouse, run
+    build the dbt project (staging, base libraries, themes) into the warehouse — the
+    models downstream of sources whose raw data changed since the last complete build,
+    every model after a failed build or a change to the project — run
     the quality rules (scores in quality.scores), then the quality gate
     (quality/gate.yaml): only when no batch is held are the base and theme tables
     published as curated/<library>/<table>.parquet. Then the steward report
@@ -160,9 +166,13 @@ def run(
     results = _ingest(lake, landing, source, verbose)
     console.print(f"Raw layer: [bold]{lake.raw}[/]   quarantine: [bold]{lake.quarantine}[/]")
     with err.status("dbt build …"):
-        built = transform(lake, quiet=not verbose, full_refresh=full_refresh)
+        built = transform(lake, quiet=not verbose, full_refresh=full_refresh, every_model=every_model)
     reason = transform_failure(built)
-    console.print(f"dbt build: {built['counts']} in {built['seconds']:.0f} s → [bold]{lake.warehouse}[/]")
+    plan = built["plan"]
+    console.print(f"dbt build: {plan['reason']}"
+                  + (f" ({', '.join(plan['changed_sources'])})" if plan["changed_sources"] else ""))
+    if built["args"]:
+        console.print(f"dbt build: {built['counts']} in {built['seconds']:.0f} s → [bold]{lake.warehouse}[/]")
     if reason:
         err.print(f"[red]{reason}[/]")
         raise typer.Exit(1)

@@ -74,6 +74,7 @@ def run_dbt(
     full_refresh: bool = False,
     threads: int | None = None,
     quiet: bool = False,
+    indirect_selection: str = "cautious",
     project_dir: Path = DBT_PROJECT,
 ) -> DbtRunResult:
     """Invoke `dbt <command>` on the project for `lake`; never raises for a failed run.
@@ -81,6 +82,10 @@ def run_dbt(
     `command` is a dbt subcommand ("build", "run", "test", "seed", "parse", "docs
     generate" as ["docs", "generate"]) or a full argument list. `select`/`exclude` are
     dbt selectors; `full_refresh` rebuilds incremental models from all of raw.
+    `indirect_selection` decides which tests a selection brings along: "cautious" (the
+    default) runs a test only when every model it reads is selected, so an ad-hoc build
+    never tests a relationship against a table it did not build; a build that knows the
+    unselected tables are current (govlake.build_plan) passes "eager".
     """
     from dbt.cli.main import dbtRunner  # ~5 s import: only when dbt is actually run
 
@@ -90,11 +95,9 @@ def run_dbt(
     args += ["--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
              "--target-path", str(target), "--log-path", str(logs)]
     if select:
-        # cautious: a test runs only when every model it reads is selected, so a partial
-        # build never tests a relationship against a table it did not build
         args += ["--select", *select]
         if args[0] in ("build", "test"):
-            args += ["--indirect-selection", "cautious"]
+            args += ["--indirect-selection", indirect_selection]
     if exclude:
         args += ["--exclude", *exclude]
     if full_refresh:
@@ -107,7 +110,7 @@ def run_dbt(
     out.mkdir(parents=True, exist_ok=True)
     lake.home.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    with _in_process, _lake_lock(out / ".lock"), _env(GOVLAKE_HOME=str(lake.home)):
+    with _in_process, lake_lock(lake), _env(GOVLAKE_HOME=str(lake.home)):
         before = _mtimes(target)
         try:
             res = dbtRunner().invoke(args)
@@ -198,13 +201,29 @@ def _artifact_invocation(path: Path) -> str | None:
         return None
 
 
+def lake_lock(lake: Lake):
+    """The lake's writer lock (<lake>/dbt/.lock): one dbt build, quality run or ticket
+    update at a time, across processes."""
+    lake.dbt.mkdir(parents=True, exist_ok=True)
+    return _lake_lock(lake.dbt / ".lock")
+
+
+_held = threading.local()  # lock files this thread holds, so a holder may call run_dbt
+
+
 @contextmanager
 def _lake_lock(path: Path) -> Iterator[None]:
+    held = _held.__dict__.setdefault("paths", set())
+    if path in held:
+        yield
+        return
     with path.open("a") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
+        held.add(path)
         try:
             yield
         finally:
+            held.discard(path)
             fcntl.flock(f, fcntl.LOCK_UN)
 
 

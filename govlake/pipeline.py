@@ -51,14 +51,19 @@ def _as_dict(result) -> dict:
     return {k: (str(v) if isinstance(v, Path) else v) for k, v in d.items()}
 
 
-def transform(lake: Lake, quiet: bool = False, publish: bool = False, full_refresh: bool = False) -> dict:
+def transform(lake: Lake, quiet: bool = False, publish: bool = False, full_refresh: bool = False,
+              every_model: bool = False) -> dict:
     """Build the dbt project (staging, base libraries, themes) on the lake's raw layer and,
     with publish=True and a successful build, publish the curated Parquet copies
     (result["curated"]) without the quality gate. The pipeline publishes through
-    quality_run → quality_gate → publish_curated instead (promote())."""
-    from govlake.dbt_runner import run_dbt
+    quality_run → quality_gate → publish_curated instead (promote()).
 
-    result = run_dbt(lake, "build", quiet=quiet, full_refresh=full_refresh).as_dict()
+    The build runs what raw data changed since the last complete build reaches
+    (govlake.build_plan; result["plan"] says what and why), every model with
+    every_model=True or full_refresh=True."""
+    from govlake.build_plan import build
+
+    result = build(lake, quiet=quiet, full_refresh=full_refresh, every_model=every_model)
     # 回流: a 数据异议 ticket closes as 已更正 once its authoritative source delivered a changed
     # value. After run_dbt returns: both take the lake's lock.
     result["disputes_closed"] = close_corrected_disputes(lake) if result["success"] else []
