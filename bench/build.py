@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -109,6 +110,7 @@ def repeat_builds(lake_home: Path, snapshot: Path, repeat: int, what: str, kind:
     runs = []
     for i in range(repeat):
         shutil.copy2(snapshot, lake_home / "warehouse.duckdb")
+        os.sync()  # the 1 GB copy's write-back would otherwise land inside the timed build
         print(f"incremental build ({what}, {kind}) {i + 1}/{repeat} …", flush=True)
         runs.append(timed_build(lake_home, kind))
         print(f"  {runs[-1]['seconds']} s, peak RSS {runs[-1]['peak_rss_mb']} MB", flush=True)

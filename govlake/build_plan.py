@@ -37,7 +37,10 @@ from govlake.settings import Lake
 LEDGER = "ops.dbt_build_ledger"
 PROJECT_KEY = "(dbt project)"  # the ledger row of the project fingerprint
 # dbt's own output under the project when run from the checkout; not part of what it builds
-NOT_PROJECT = {"target", "logs", "dbt_packages", ".user.yml"}
+NOT_PROJECT = {"target", "logs", "dbt_packages"}
+# what dbt builds from: SQL (models, macros, tests), YAML (configuration, tests, meta), seeds.
+# Markdown (READMEs, docs blocks) changes descriptions, never a table.
+BUILT_FROM = {".sql", ".yml", ".yaml", ".csv", ".py"}
 
 
 @dataclass
@@ -79,7 +82,8 @@ def plan_build(lake: Lake, full_refresh: bool = False, every_model: bool = False
                      changed_sources=changed, fingerprints=now)
 
 
-def build(lake: Lake, *, full_refresh: bool = False, every_model: bool = False, quiet: bool = False) -> dict:
+def build(lake: Lake, *, full_refresh: bool = False, every_model: bool = False, quiet: bool = False,
+          debug_log: bool = False) -> dict:
     """Plan, run `dbt build` on the plan's scope and record the outcome in the ledger.
 
     The result is run_dbt's (as a dict) plus "plan"; when nothing is new, dbt is not
@@ -90,7 +94,7 @@ def build(lake: Lake, *, full_refresh: bool = False, every_model: bool = False, 
             return {"success": True, "args": [], "seconds": 0.0, "counts": {}, "problems": [],
                     "error": None, "plan": plan.as_dict()}
         result = run_dbt(lake, "build", select=plan.select, full_refresh=full_refresh, quiet=quiet,
-                         indirect_selection="eager")
+                         debug_log=debug_log, indirect_selection="eager")
         write_ledger(lake, plan.fingerprints if result.success else None)
     return {**result.as_dict(), "plan": plan.as_dict()}
 
@@ -108,12 +112,12 @@ def fingerprints(lake: Lake) -> dict[str, str]:
 
 
 def project_fingerprint(project_dir: Path = DBT_PROJECT) -> str:
-    """Every file of the dbt project (models, macros, seeds, tests, configuration) and the
-    dbt versions that build it."""
+    """Every file of the dbt project a table can depend on (models, macros, seeds, tests,
+    configuration) and the dbt versions that build it."""
     h = hashlib.sha256(f"dbt-core {version('dbt-core')}; dbt-duckdb {version('dbt-duckdb')}\n".encode())
     for f in sorted(project_dir.rglob("*")):
         rel = f.relative_to(project_dir)
-        if f.is_file() and rel.parts[0] not in NOT_PROJECT:
+        if f.is_file() and f.suffix in BUILT_FROM and rel.parts[0] not in NOT_PROJECT:
             h.update(f"{rel.as_posix()}\0".encode())
             h.update(hashlib.sha256(f.read_bytes()).digest())
     return h.hexdigest()

@@ -136,7 +136,8 @@ def run(
     ] = None,
     source: SourcesOpt = None,
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="One line per batch, and dbt's own log.")
+        bool, typer.Option("--verbose", "-v",
+                           help="One line per batch, dbt's own log, and its debug lines in <lake>/dbt/logs/dbt.log.")
     ] = False,
     full_refresh: Annotated[
         bool, typer.Option("--full-refresh",
@@ -166,7 +167,8 @@ def run(
     results = _ingest(lake, landing, source, verbose)
     console.print(f"Raw layer: [bold]{lake.raw}[/]   quarantine: [bold]{lake.quarantine}[/]")
     with err.status("dbt build …"):
-        built = transform(lake, quiet=not verbose, full_refresh=full_refresh, every_model=every_model)
+        built = transform(lake, quiet=not verbose, full_refresh=full_refresh, every_model=every_model,
+                          debug_log=verbose)
     reason = transform_failure(built)
     plan = built["plan"]
     console.print(f"dbt build: {plan['reason']}"

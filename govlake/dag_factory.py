@@ -61,7 +61,9 @@ def build_transform_dag():
         tags=["transform", "dbt", "quality"],
         doc_md=(
             "### dbt build\n\nRuns `dbt build` (models and their tests) on the warehouse whenever a "
-            "raw-layer Asset changes. The manifest.json and run_results.json of the same invocation "
+            "raw-layer Asset changes: the models downstream of the sources whose raw data changed since "
+            "the last complete build, every model after a failed build or a change to the dbt project "
+            "(`govlake/build_plan.py`; the task's XCom says which and why). The manifest.json and run_results.json of the same invocation "
             "are kept under `<lake>/dbt/`. Then `quality_run` checks every batch (GB/T 36344 rules, "
             "scores in `quality.scores`), `quality_gate` holds promotion when a batch's share of rows "
             "failing blocking rules is over its threshold (`quality/gate.yaml`; the task fails with the "

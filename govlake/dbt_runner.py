@@ -74,6 +74,7 @@ def run_dbt(
     full_refresh: bool = False,
     threads: int | None = None,
     quiet: bool = False,
+    debug_log: bool = False,
     indirect_selection: str = "cautious",
     project_dir: Path = DBT_PROJECT,
 ) -> DbtRunResult:
@@ -82,6 +83,10 @@ def run_dbt(
     `command` is a dbt subcommand ("build", "run", "test", "seed", "parse", "docs
     generate" as ["docs", "generate"]) or a full argument list. `select`/`exclude` are
     dbt selectors; `full_refresh` rebuilds incremental models from all of raw.
+    `debug_log` writes dbt's debug lines (every SQL statement) to <lake>/dbt/logs/dbt.log;
+    by default the file gets info and above: the debug lines cost a build about a tenth of
+    its time when the models have little to do (formatting and secret-scrubbing thousands
+    of lines), and the SQL of each model is kept in target/run/ anyway.
     `indirect_selection` decides which tests a selection brings along: "cautious" (the
     default) runs a test only when every model it reads is selected, so an ad-hoc build
     never tests a relationship against a table it did not build; a build that knows the
@@ -106,6 +111,7 @@ def run_dbt(
         args += ["--threads", str(threads)]
     if quiet:
         args.append("--quiet")
+    args += ["--log-level-file", "debug" if debug_log else "info"]
 
     out.mkdir(parents=True, exist_ok=True)
     lake.home.mkdir(parents=True, exist_ok=True)

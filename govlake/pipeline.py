@@ -52,7 +52,7 @@ def _as_dict(result) -> dict:
 
 
 def transform(lake: Lake, quiet: bool = False, publish: bool = False, full_refresh: bool = False,
-              every_model: bool = False) -> dict:
+              every_model: bool = False, debug_log: bool = False) -> dict:
     """Build the dbt project (staging, base libraries, themes) on the lake's raw layer and,
     with publish=True and a successful build, publish the curated Parquet copies
     (result["curated"]) without the quality gate. The pipeline publishes through
@@ -63,7 +63,7 @@ def transform(lake: Lake, quiet: bool = False, publish: bool = False, full_refre
     every_model=True or full_refresh=True."""
     from govlake.build_plan import build
 
-    result = build(lake, quiet=quiet, full_refresh=full_refresh, every_model=every_model)
+    result = build(lake, quiet=quiet, full_refresh=full_refresh, every_model=every_model, debug_log=debug_log)
     # 回流: a 数据异议 ticket closes as 已更正 once its authoritative source delivered a changed
     # value. After run_dbt returns: both take the lake's lock.
     result["disputes_closed"] = close_corrected_disputes(lake) if result["success"] else []

@@ -83,12 +83,14 @@ def test_a_build_with_nothing_new_does_not_run_dbt(built_lake):
     assert result["success"] and result["args"] == [] and result["plan"]["select"] == []
 
 
-def test_the_project_fingerprint_follows_its_files_not_dbts_output(tmp_path):
+def test_the_project_fingerprint_follows_what_dbt_builds_from(tmp_path):
     copy = tmp_path / "dbt_project"
     shutil.copytree(DBT_PROJECT, copy, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
     assert project_fingerprint(copy) == project_fingerprint(DBT_PROJECT)
     (copy / "target").mkdir()
     (copy / "target" / "manifest.json").write_text("{}")
+    assert project_fingerprint(copy) == project_fingerprint(DBT_PROJECT)
+    (copy / "README.md").write_text("an edited README")
     assert project_fingerprint(copy) == project_fingerprint(DBT_PROJECT)
     macro = copy / "macros" / "cross_db" / "run_timestamp.sql"
     macro.write_text(macro.read_text() + "\n")

@@ -28,14 +28,17 @@
 
 {# The raw rows of a source stg_rejected has not read: all of raw on a full refresh,
    else the files whose (_batch, _ingested_at) the ledger lacks (DuckDB lists them
-   before the query is written, as raw_source does for the staging models; other
+   before the query is written, as raw_source does for the staging models, and gives
+   '' when there are none, so the model leaves the source out of its query; other
    engines read the whole source and filter its rows). #}
 {% macro unread_raw_rows(source_id, ledger_exists) -%}
     {%- if not is_incremental() -%}
     {{ govlake.raw_source(source_id) }}
     {%- else -%}
     {%- set facts = govlake.registry_facts()[source_id] -%}
-    (select * from {{ adapter.dispatch('unread_raw_relation', 'govlake')(facts, ledger_exists) }} as raw
+    {%- set relation = adapter.dispatch('unread_raw_relation', 'govlake')(facts, ledger_exists) -%}
+    {%- if relation | trim -%}
+    (select * from {{ relation }} as raw
      {%- if ledger_exists %}
      where not exists (
         select 1 from {{ govlake.rejected_ledger() }} as loaded
@@ -44,20 +47,20 @@
      {%- endif -%}
     )
     {%- endif -%}
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro default__unread_raw_relation(facts, ledger_exists) -%}
     {{ source(facts.department, facts.entity) }}
 {%- endmacro %}
 
+{# '' when nothing is unread: no raw files yet, or every file read #}
 {% macro duckdb__unread_raw_relation(facts, ledger_exists) -%}
     {%- if not execute -%}
     {{ source(facts.department, facts.entity) }}
-    {%- elif not govlake.raw_files_exist(facts.raw_glob) -%}
-    {{ govlake.empty_raw_relation(facts) }}
-    {%- else -%}
+    {%- elif govlake.raw_files_exist(facts.raw_glob) -%}
     {%- set files = govlake.unread_raw_files(facts, ledger_exists) -%}
-    {{ govlake.raw_files_relation(facts, files) }}
+    {%- if files %}{{ govlake.raw_files_relation(facts, files) }}{% endif -%}
     {%- endif -%}
 {%- endmacro %}
 

@@ -63,11 +63,18 @@ licences as (
 
 ),
 
--- patents: an incremental source, the latest delivery of an application wins
+-- patents: an incremental source, the latest delivery of an application wins (in scope:
+-- only applications some delivery of which names an enterprise in scope, the only ones
+-- whose latest delivery can)
 patents as (
 
     select *
     from {{ ref('stg_scjg__patent') }}
+    {%- if scoped %}
+    where application_no in (
+        select application_no from {{ ref('stg_scjg__patent') }}
+        where applicant_code in (select entity_id from scope))
+    {%- endif %}
     qualify row_number() over (
         partition by application_no order by _batch desc, _ingested_at desc, _file desc, _row_no desc) = 1
 
@@ -100,11 +107,23 @@ hazard as (
 
 ),
 
+latest_insurance as (
+
+    select * from {{ ref('stg_rsj__social_insurance') }}
+    where _batch = (select max(_batch) from {{ ref('stg_rsj__social_insurance') }})
+
+),
+
+-- in scope: only the persons with a cover naming an enterprise in scope, the only ones
+-- whose last-delivered cover can
 insurance_covers as (
 
     select s.*
-    from {{ ref('stg_rsj__social_insurance') }} as s
-    where s._batch = (select max(_batch) from {{ ref('stg_rsj__social_insurance') }})
+    from latest_insurance as s
+    {%- if scoped %}
+    where s.id_no in (
+        select id_no from latest_insurance where employer_uscc in (select entity_id from scope))
+    {%- endif %}
     qualify row_number() over (
         partition by s.id_no, s.insurance_type order by s._file desc, s._row_no desc) = 1
 
