@@ -33,6 +33,7 @@ from pathlib import Path
 from govlake.dbt_runner import DBT_PROJECT, lake_lock, run_dbt
 from govlake.registry import load_registry
 from govlake.settings import Lake
+from govlake.warehouse import connect_when_free
 
 LEDGER = "ops.dbt_build_ledger"
 PROJECT_KEY = "(dbt project)"  # the ledger row of the project fingerprint
@@ -125,11 +126,9 @@ def project_fingerprint(project_dir: Path = DBT_PROJECT) -> str:
 
 def read_ledger(lake: Lake) -> dict[str, str]:
     """The fingerprints the last complete build started from; {} when there is none."""
-    import duckdb
-
     if not lake.warehouse.exists():
         return {}
-    with duckdb.connect(str(lake.warehouse), read_only=True) as con:
+    with connect_when_free(lake, read_only=True) as con:
         found = con.execute("select count(*) from information_schema.tables "
                             "where table_schema = 'ops' and table_name = 'dbt_build_ledger'").fetchone()[0]
         if not found:
@@ -139,11 +138,9 @@ def read_ledger(lake: Lake) -> dict[str, str]:
 
 def write_ledger(lake: Lake, prints: dict[str, str] | None) -> None:
     """Record a complete build's starting fingerprints, or (None) forget the last one."""
-    import duckdb
-
     if not lake.warehouse.exists():
         return
-    with duckdb.connect(str(lake.warehouse)) as con:
+    with connect_when_free(lake) as con:
         con.execute("create schema if not exists ops")
         con.execute(f"create table if not exists {LEDGER} "
                     "(name varchar primary key, fingerprint varchar not null, built_at timestamptz not null)")

@@ -84,15 +84,16 @@ def run_dbt(
     generate" as ["docs", "generate"]) or a full argument list. `select`/`exclude` are
     dbt selectors; `full_refresh` rebuilds incremental models from all of raw.
     `debug_log` writes dbt's debug lines (every SQL statement) to <lake>/dbt/logs/dbt.log;
-    by default the file gets info and above: the debug lines cost a build about a tenth of
-    its time when the models have little to do (formatting and secret-scrubbing thousands
-    of lines), and the SQL of each model is kept in target/run/ anyway.
+    by default the file gets info and above: writing the debug lines (thousands) cost a
+    build whose models have little to do about a tenth of its time, and the SQL of each
+    model is kept in target/run/ anyway. `quiet` prints nothing (the result carries dbt's
+    error and the failing nodes).
     `indirect_selection` decides which tests a selection brings along: "cautious" (the
     default) runs a test only when every model it reads is selected, so an ad-hoc build
     never tests a relationship against a table it did not build; a build that knows the
     unselected tables are current (govlake.build_plan) passes "eager".
     """
-    from dbt.cli.main import dbtRunner  # ~5 s import: only when dbt is actually run
+    from dbt.cli.main import dbtRunner  # ~2 s import: only when dbt is actually run
 
     args = [command] if isinstance(command, str) else list(command)
     out = dbt_dir(lake)
@@ -110,7 +111,9 @@ def run_dbt(
     if threads:
         args += ["--threads", str(threads)]
     if quiet:
-        args.append("--quiet")
+        # not --quiet: that still formats every event for the console and drops it after;
+        # the result carries dbt's error and the failing nodes
+        args += ["--log-level", "none"]
     args += ["--log-level-file", "debug" if debug_log else "info"]
 
     out.mkdir(parents=True, exist_ok=True)

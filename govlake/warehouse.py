@@ -27,6 +27,22 @@ def connect(lake: Lake, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(lake.warehouse), read_only=read_only)
 
 
+def connect_when_free(lake: Lake, read_only: bool = False, *, attempts: int = 5,
+                      first_wait: float = 0.2) -> duckdb.DuckDBPyConnection:
+    """connect(), retried with a doubling wait while another process holds the warehouse
+    (dbt, an ingest task refreshing the ops views, a notebook); raises the last error."""
+    wait = first_wait
+    for attempt in range(1, attempts + 1):
+        try:
+            return connect(lake, read_only=read_only)
+        except duckdb.IOException:  # "Could not set lock on file": someone else is writing
+            if attempt == attempts:
+                raise
+            time.sleep(wait)
+            wait *= 2
+    raise AssertionError("unreachable")
+
+
 def _sql_str(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
@@ -71,22 +87,15 @@ def refresh_ops_views(con: duckdb.DuckDBPyConnection, lake: Lake) -> list[str]:
 def refresh_ops_views_quietly(lake: Lake, *, attempts: int = 5, first_wait: float = 0.2) -> list[str]:
     """refresh_ops_views with its own connection, retried while another process holds
     the warehouse (dbt, a notebook); gives up with a warning, never raises."""
-    wait = first_wait
-    for attempt in range(1, attempts + 1):
-        try:
-            con = connect(lake)
-        except duckdb.Error as e:  # "Could not set lock on file": someone else is writing
-            if attempt == attempts:
-                log.warning("ops views not refreshed: warehouse busy after %d attempts (%s)", attempts, e)
-                return []
-            time.sleep(wait)
-            wait *= 2
-            continue
-        try:
-            return refresh_ops_views(con, lake)
-        except duckdb.Error as e:
-            log.warning("ops views not refreshed: %s", e)
-            return []
-        finally:
-            con.close()
-    return []
+    try:
+        con = connect_when_free(lake, attempts=attempts, first_wait=first_wait)
+    except duckdb.Error as e:
+        log.warning("ops views not refreshed: warehouse busy after %d attempts (%s)", attempts, e)
+        return []
+    try:
+        return refresh_ops_views(con, lake)
+    except duckdb.Error as e:
+        log.warning("ops views not refreshed: %s", e)
+        return []
+    finally:
+        con.close()
