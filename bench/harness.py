@@ -25,6 +25,20 @@ def ratio(a: dict, b: dict, key: str = "seconds") -> float:
     return round(a[key] / b[key], 2)
 
 
+def ratios_to(best: dict, subject: str, baselines: dict[str, str], with_cpu: tuple[str, ...] = ()) -> dict:
+    """`subject`'s best wall time over each baseline's, for the contenders that ran:
+    {"<subject>_vs_<label>": …}, and CPU time too ("…_cpu") for the labels in with_cpu.
+    `baselines` maps a label to the contender's name in `best`."""
+    mine, ratios = best.get(subject), {}
+    for label, name in baselines.items():
+        theirs = best.get(name)
+        if mine and theirs:
+            ratios[f"{subject}_vs_{label}"] = ratio(mine, theirs)
+            if label in with_cpu:
+                ratios[f"{subject}_vs_{label}_cpu"] = ratio(mine, theirs, "cpu_s")
+    return ratios
+
+
 def city_dir(persons: int, seed: int) -> Path:
     return DATA / f"city-{persons}-{seed}"
 

@@ -34,7 +34,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import RESULTS, ROOT, TreeSampler, city_dir, ensure_city, fastest, machine, ratio  # noqa: E402
+from harness import RESULTS, ROOT, TreeSampler, city_dir, ensure_city, fastest, machine, ratios_to  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 OUT = RESULTS / "ingest.json"
@@ -153,13 +153,7 @@ def main() -> None:
         print(f"{method:12s} best {best[method]['seconds']:6.2f} s  (runs {', '.join(f'{s:.2f}' for s in secs)})"
               f"  CPU {min(r['cpu_s'] for r in runs[method]):6.2f} s"
               f"  peak RSS {max(r['rss_mb'] for r in runs[method]):6.0f} MB")
-    g, d, p = best.get("govlake"), best.get("duckdb"), best.get("pandas")
-    ratios = {}
-    if g and d:
-        ratios["govlake_vs_duckdb_floor"] = ratio(g, d)
-        ratios["govlake_vs_duckdb_floor_cpu"] = ratio(g, d, "cpu_s")
-    if g and p:
-        ratios["govlake_vs_pandas"] = ratio(g, p)
+    ratios = ratios_to(best, "govlake", {"duckdb_floor": "duckdb", "pandas": "pandas"}, with_cpu=("duckdb_floor",))
     peak = max((r["rss_mb"] for m in ("govlake", "govlake-all") for r in runs.get(m, [])), default=None)
     result = {
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -43,7 +43,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import DATA, RESULTS, ROOT, TreeSampler, city_dir, ensure_city, fastest, machine, ratio  # noqa: E402
+from harness import DATA, RESULTS, ROOT, TreeSampler, city_dir, ensure_city, fastest, machine, ratios_to  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 
@@ -446,13 +446,9 @@ def main() -> None:
 
 
 def report(args, prepared, runs, best, checks, work: Path) -> dict:
-    g, f, p = best.get("govlake"), best.get("floor"), best.get("peer")
-    ratios = {}
-    if g and f:
-        ratios["govlake_vs_floor"] = ratio(g, f)
-        ratios["govlake_vs_floor_cpu"] = ratio(g, f, "cpu_s")
+    g, p = best.get("govlake"), best.get("peer")
+    ratios = ratios_to(best, "govlake", {"floor": "floor", "peer": "peer"}, with_cpu=("floor",))
     if g and p:
-        ratios["govlake_vs_peer"] = ratio(g, p)
         ratios["govlake_vs_peer_validation_only"] = round(g["seconds"] / p["validate_s"], 2)
     agreement = {}
     if "govlake" in checks and "floor" in checks:

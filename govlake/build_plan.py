@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 from importlib.metadata import version
 from pathlib import Path
 
-from govlake.dbt_runner import DBT_PROJECT, lake_lock, run_dbt
+from govlake.dbt_runner import DBT_PROJECT, DbtRunResult, lake_lock, run_dbt
 from govlake.registry import load_registry
 from govlake.settings import Lake
 from govlake.warehouse import connect_when_free
@@ -92,8 +92,7 @@ def build(lake: Lake, *, full_refresh: bool = False, every_model: bool = False, 
     with lake_lock(lake):
         plan = plan_build(lake, full_refresh=full_refresh, every_model=every_model)
         if plan.nothing_new:
-            return {"success": True, "args": [], "seconds": 0.0, "counts": {}, "problems": [],
-                    "error": None, "plan": plan.as_dict()}
+            return {**DbtRunResult(success=True, args=[], seconds=0.0).as_dict(), "plan": plan.as_dict()}
         result = run_dbt(lake, "build", select=plan.select, full_refresh=full_refresh, quiet=quiet,
                          debug_log=debug_log, indirect_selection="eager")
         write_ledger(lake, plan.fingerprints if result.success else None)

@@ -14,7 +14,6 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    on_schema_change='fail',
     pre_hook="{{ govlake.conflict_clear_recomputed() }}",
     meta={'tests_on_rows_written_this_run': true},
 ) }}

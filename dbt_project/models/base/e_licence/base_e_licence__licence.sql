@@ -6,9 +6,7 @@
 
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
     unique_key='licence_id',
-    on_schema_change='fail',
 ) }}
 
 {%- set delivered = ['licence_id', 'licence_type', 'holder_name', 'holder_code', 'holder_code_flag',

@@ -5,9 +5,7 @@
 
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
     unique_key='enterprise_id',
-    on_schema_change='fail',
     meta={'tests_on_rows_written_this_run': true},
 ) }}
 

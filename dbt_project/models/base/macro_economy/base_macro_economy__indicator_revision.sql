@@ -6,9 +6,7 @@
 
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
     unique_key=['indicator_code', 'region_code', 'period'],
-    on_schema_change='fail',
 ) }}
 
 {%- set delivered = ['indicator_code', 'region_code', 'period', 'value', 'indicator_name', 'unit',

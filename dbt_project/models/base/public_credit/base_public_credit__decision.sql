@@ -6,9 +6,7 @@
 
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
     unique_key='decision_no',
-    on_schema_change='fail',
 ) }}
 
 {%- set delivered = ['decision_no', 'kind', 'subject_type', 'subject_name', 'subject_code', 'subject_code_flag',

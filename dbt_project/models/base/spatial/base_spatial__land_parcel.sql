@@ -5,9 +5,7 @@
 
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
     unique_key='parcel_code',
-    on_schema_change='fail',
 ) }}
 
 {%- set delivered = ['parcel_code', 'land_use', 'area_m2', 'owner_name', 'owner_code', 'owner_code_flag',

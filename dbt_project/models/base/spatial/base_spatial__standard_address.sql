@@ -4,9 +4,7 @@
 
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
     unique_key='address_code',
-    on_schema_change='fail',
 ) }}
 
 {%- set delivered = ['address_code', 'address', 'region_code', 'region_code_delivered', 'region_code_flag',

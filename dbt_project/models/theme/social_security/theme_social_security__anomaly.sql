@@ -12,7 +12,6 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    on_schema_change='fail',
     pre_hook="{{ govlake.clear_findings_for_recompute([ref('stg_rsj__social_insurance'), ref('stg_mzj__subsistence_allowance')], 'person_id', govlake.social_security_persons_touched()) }}",
     meta={'tests_on_rows_written_this_run': true},
 ) }}

@@ -5,9 +5,7 @@
 
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
     unique_key='person_id',
-    on_schema_change='fail',
     pre_hook="{{ govlake.clear_on_new_snapshot(ref('stg_rsj__social_insurance')) }}",
     meta={'tests_on_rows_written_this_run': true},
 ) }}
