@@ -8,7 +8,7 @@ On the city of bench/ingest.py (generated under bench/data/ if missing):
      libraries, conflicts, themes, profiles) - timed;
   3. one daily batch: 市场监管's change records of the held-back day are ingested
      (untimed) and the pipeline's build is timed: the models downstream of the sources
-     with new raw data (govlake.build_plan), all incremental. For comparison, a
+     with new raw data (transform.build_plan), all incremental. For comparison, a
      `dbt build` of every model (each still incremental) is timed on the same batch;
   4. the whole day: the rest of the held-back day (the 公安 full snapshot of ~1M rows,
      births, deaths, 双公示, licences) is ingested (untimed) and the pipeline's build is timed
@@ -118,7 +118,7 @@ def repeat_builds(lake_home: Path, snapshot: Path, repeat: int, what: str, kind:
 
 
 def one_build(lake_home: Path, kind: str) -> None:
-    from govlake.build_plan import build
+    from transform.build_plan import build
     from govlake.settings import Lake
 
     result = build(Lake(lake_home), quiet=True, **BUILDS[kind])
@@ -185,7 +185,7 @@ def main() -> None:
         "new_day": {"batch": held[0].name, "sources": sorted(p.parent.name for p in held),
                     "ingest": new_day},
         "ingest_before": before,
-        "method": "each build in a fresh process (python + dbt start-up included) through govlake.build_plan.build, "
+        "method": "each build in a fresh process (python + dbt start-up included) through transform.build_plan.build, "
                   "the pipeline's build; RSS and CPU of the process tree; incremental runs restart from a copy of "
                   "the warehouse after the full build (its build ledger included)",
         "full": full,

@@ -111,7 +111,7 @@ def ensure_city(landing: Path, persons: int, seed: int) -> dict:
 
 
 def _generate(landing: Path, persons: int, seed: int) -> dict:
-    from govlake.synth import generate_city
+    from synth import generate_city
 
     sampler = TreeSampler()
     t = sampler.start_clock()

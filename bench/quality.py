@@ -90,7 +90,7 @@ def _child(args: list[str]) -> dict:
 
 
 def build_lake(landing: Path, home: Path) -> dict:
-    from govlake.dbt_runner import run_dbt
+    from transform.dbt_runner import run_dbt
     from govlake.settings import Lake
     from ingest import ingest_landing
 
@@ -110,7 +110,7 @@ def prepare_in_child(home: Path, work: Path) -> dict:
     floor's SQL is written."""
     import duckdb
 
-    from govlake.dbt_runner import run_dbt
+    from transform.dbt_runner import run_dbt
     from govlake.registry import load_registry
     from govlake.settings import Lake
     from quality.staging import relation

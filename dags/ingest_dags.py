@@ -1,7 +1,7 @@
 """Airflow DAG file: one ingestion DAG per source of the govlake registry.
 
-Thin on purpose: the DAGs are built by govlake.dag_factory from the registry.
+Thin on purpose: the DAGs are built by conductor.dag_factory from the registry.
 """
-from govlake.dag_factory import build_ingest_dags
+from conductor.dag_factory import build_ingest_dags
 
 globals().update(build_ingest_dags())

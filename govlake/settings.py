@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_HOME = Path("lake")
+# The dbt project of this checkout (models, macros, seeds): read by the transform stage, and
+# by quality for the project's shared vars and SQL.
+DBT_PROJECT = Path(__file__).resolve().parent.parent / "dbt_project"
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,11 @@ class Lake:
     def dbt(self) -> Path:
         """dbt's target/ and logs/, and the manifest and run results of the last run."""
         return self.home / "dbt"
+
+    @property
+    def writer_lock(self) -> Path:
+        """The lock every warehouse writer holds (govlake.lock.lake_lock)."""
+        return self.dbt / ".lock"
 
     @property
     def curated(self) -> Path:

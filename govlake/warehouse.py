@@ -1,21 +1,18 @@
-"""The DuckDB warehouse (lake/warehouse.duckdb): connections and the ops views.
+"""The DuckDB warehouse (lake/warehouse.duckdb): connections.
 
-DuckDB lets one process write a database file at a time. Ingestion therefore
-never writes tables here; it appends record files under lake/logs and this module
-(re)creates views over them. Views cost nothing to refresh and always show the
-latest records, because DuckDB reads the files at query time.
+DuckDB lets one process write a database file at a time: writers hold the lake lock
+(govlake.lock) and, where another process may briefly hold the file (a view refresh, a
+notebook), connect through connect_when_free. Each stage owns the tables and views it
+writes (ingest: ops.ingest_log and ops.quarantined_rows; transform: ops.dbt_build_ledger;
+quality: the quality schema).
 """
 from __future__ import annotations
 
-import logging
 import time
-from pathlib import Path
 
 import duckdb
 
 from govlake.settings import Lake
-
-log = logging.getLogger(__name__)
 
 
 def connect(lake: Lake, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -41,61 +38,3 @@ def connect_when_free(lake: Lake, read_only: bool = False, *, attempts: int = 5,
             time.sleep(wait)
             wait *= 2
     raise AssertionError("unreachable")
-
-
-def _sql_str(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
-def _has_files(root: Path, pattern: str) -> bool:
-    return root.is_dir() and next(root.glob(pattern), None) is not None
-
-
-def refresh_ops_views(con: duckdb.DuckDBPyConnection, lake: Lake) -> list[str]:
-    """(Re)create the ops views over the lake's record files; returns the views made.
-
-    A view is made only when its files exist: DuckDB fails to bind a read_json
-    over a glob matching nothing, and a view that errors is worse than none.
-    """
-    from ingest.log import COLUMNS, log_dir
-    from ingest.quarantine import ROWS_DIR
-
-    made = []
-    con.execute("CREATE SCHEMA IF NOT EXISTS ops")
-    logs = log_dir(lake)
-    if _has_files(logs, "*/*.json"):
-        columns = "{" + ", ".join(f"{_sql_str(k)}: {_sql_str(v)}" for k, v in COLUMNS.items()) + "}"
-        con.execute(f"""
-            CREATE OR REPLACE VIEW ops.ingest_log AS
-            SELECT * FROM read_json({_sql_str(str(logs / '*' / '*.json'))},
-                                    format = 'newline_delimited', columns = {columns})
-        """)
-        made.append("ops.ingest_log")
-    if _has_files(lake.quarantine, f"*/batch=*/{ROWS_DIR}/*.jsonl"):
-        con.execute(f"""
-            CREATE OR REPLACE VIEW ops.quarantined_rows AS
-            SELECT * FROM read_json({_sql_str(str(lake.quarantine / '*' / 'batch=*' / ROWS_DIR / '*.jsonl'))},
-                format = 'newline_delimited',
-                columns = {{'source': 'VARCHAR', 'batch': 'VARCHAR', 'file': 'VARCHAR', 'line': 'BIGINT',
-                           'row_no': 'BIGINT', 'column': 'VARCHAR', 'reason': 'VARCHAR', 'detail': 'VARCHAR',
-                           'raw_text': 'VARCHAR', 'raw_hex': 'VARCHAR', 'encoding': 'VARCHAR'}})
-        """)
-        made.append("ops.quarantined_rows")
-    return made
-
-
-def refresh_ops_views_quietly(lake: Lake, *, attempts: int = 5, first_wait: float = 0.2) -> list[str]:
-    """refresh_ops_views with its own connection, retried while another process holds
-    the warehouse (dbt, a notebook); gives up with a warning, never raises."""
-    try:
-        con = connect_when_free(lake, attempts=attempts, first_wait=first_wait)
-    except duckdb.Error as e:
-        log.warning("ops views not refreshed: warehouse busy after %d attempts (%s)", attempts, e)
-        return []
-    try:
-        return refresh_ops_views(con, lake)
-    except duckdb.Error as e:
-        log.warning("ops views not refreshed: %s", e)
-        return []
-    finally:
-        con.close()

@@ -60,7 +60,7 @@ def ingest_landing(landing: Path, lake: Lake, sources: list[str] | None = None,
         _start_forkserver()
 
     from govlake.registry import load_registry
-    from govlake.warehouse import refresh_ops_views_quietly
+    from ingest.ops_views import refresh_ops_views_quietly
     from ingest.batches import READY, batch_dirs, is_complete
 
     registry = load_registry()

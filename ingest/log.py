@@ -3,7 +3,7 @@
 Why files and not rows in the warehouse: warehouse.duckdb admits one writer, and
 dbt plus parallel Airflow ingest tasks would contend for it. Appending a file
 needs no lock and cannot fail for someone else's reason. The warehouse exposes
-the records as the view `ops.ingest_log` (govlake.warehouse.refresh_ops_views).
+the records as the view `ops.ingest_log` (ingest.ops_views.refresh_ops_views).
 
 Layout: logs/ingest/<source>/<started UTC>_<batch>_<attempt id>.json, each a
 single-line JSON object (so DuckDB reads the lot as newline-delimited JSON).

@@ -1,4 +1,4 @@
-"""`govlake quality …` — the quality layer's commands (registered in govlake/cli.py).
+"""`govlake quality …` — the quality layer's commands (registered in conductor/cli.py).
 
 Imports stay inside the commands: Great Expectations alone takes seconds to import, and
 `govlake --help` should answer at once.
@@ -92,7 +92,7 @@ def summary_table(summary) -> Table:
 
 
 def print_quality(result: dict, lake) -> None:
-    """The summary of a quality run given as a dict (govlake.pipeline.quality_run)."""
+    """The summary of a quality run given as a dict (conductor.pipeline.quality_run)."""
     from types import SimpleNamespace
 
     dims = [SimpleNamespace(**d) for d in result["dimensions"]]

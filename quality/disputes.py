@@ -23,7 +23,7 @@ Storage, in the warehouse schema `quality` (nothing is updated or deleted):
                              batch at that step
     quality.disputes         view: each ticket with its current status (its latest event)
 
-Writers hold the lake lock (govlake.dbt_runner._lake_lock on <lake>/dbt/.lock), the lock
+Writers hold the lake lock (govlake.lock.lake_lock on <lake>/dbt/.lock), the lock
 dbt builds hold too, so a ticket is never written while dbt has the warehouse open.
 """
 from __future__ import annotations
@@ -252,12 +252,11 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 @contextmanager
 def _warehouse(lake: Lake, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
     """The warehouse under the lake lock (one writer at a time, dbt included)."""
-    from govlake.dbt_runner import _lake_lock
+    from govlake.lock import lake_lock
 
     if not lake.warehouse.exists():
         raise DisputeError(f"no warehouse at {lake.warehouse}: build it first (govlake run)")
-    lake.dbt.mkdir(parents=True, exist_ok=True)
-    with _lake_lock(lake.dbt / ".lock"):
+    with lake_lock(lake):
         con = duckdb.connect(str(lake.warehouse))
         try:
             if write:

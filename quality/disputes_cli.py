@@ -1,4 +1,4 @@
-"""`govlake dispute …` — 数据异议 tickets (registered in govlake/cli.py); logic in quality/disputes.py."""
+"""`govlake dispute …` — 数据异议 tickets (registered in conductor/cli.py); logic in quality/disputes.py."""
 from __future__ import annotations
 
 from pathlib import Path

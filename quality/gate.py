@@ -14,7 +14,7 @@ latest check) and decides per source and batch, with the thresholds of quality/g
                     and (no file rejected whole, when count_rejected_files)
 
 Every decision is appended to quality.gate_decisions (one gate_id per evaluation). Promotion
-(publishing curated Parquet, govlake.pipeline) happens only when every batch passed; a fixed
+(publishing curated Parquet, conductor.pipeline) happens only when every batch passed; a fixed
 re-delivery of a held batch is re-ingested, re-built and re-checked, which replaces its
 results, and the next gate passes it.
 """
@@ -180,14 +180,13 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def run_gate(lake, config: GateConfig | None = None) -> GateResult:
     """Decide on the lake's current quality results and record the decisions."""
-    from govlake.dbt_runner import _lake_lock
+    from govlake.lock import lake_lock
     from quality.store import insert_rows
 
     if not lake.warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {lake.warehouse}: run `govlake run` first")
     gate_id = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
-    lake.dbt.mkdir(parents=True, exist_ok=True)
-    with _lake_lock(lake.dbt / ".lock"):
+    with lake_lock(lake):
         con = duckdb.connect(str(lake.warehouse))
         try:
             has_results = con.execute(

@@ -33,7 +33,7 @@ from datetime import datetime, timezone
 
 import duckdb
 
-from govlake.dbt_runner import _lake_lock
+from govlake.lock import lake_lock
 from govlake.registry import Registry, load_registry
 from govlake.settings import Lake
 from quality import files as qfiles
@@ -86,9 +86,7 @@ def run_quality(lake: Lake, sources: list[str] | None = None, batches: list[str]
     by_source: dict[str, list[Rule]] = defaultdict(list)
     for r in rules:
         by_source[r.source].append(r)
-
-    lake.dbt.mkdir(parents=True, exist_ok=True)
-    with _lake_lock(lake.dbt / ".lock"):
+    with lake_lock(lake):
         # GX's engine shares this connection's database instance (same configuration)
         con = duckdb.connect(str(lake.warehouse), config=gx_shim.connection_config())
         gx_session = None

@@ -123,10 +123,10 @@ def current_scores(con: duckdb.DuckDBPyConnection, registry: Registry | None = N
 def record_scores(lake, run_id: str, registry: Registry | None = None) -> list[Score]:
     """Score a finished quality run and append its rows to quality.scores (replacing rows
     of the same run, so scoring a run twice is harmless)."""
-    from govlake.dbt_runner import _lake_lock
+    from govlake.lock import lake_lock
     from quality.store import insert_rows
 
-    with _lake_lock(lake.dbt / ".lock"):
+    with lake_lock(lake):
         con = duckdb.connect(str(lake.warehouse))
         try:
             ensure_schema(con)

@@ -15,7 +15,7 @@ import duckdb
 import jinja2
 import yaml
 
-from govlake.dbt_runner import DBT_PROJECT
+from govlake.settings import DBT_PROJECT
 from govlake.identifiers import INDUSTRY_SECTIONS
 from govlake.registry import Registry
 

@@ -1,12 +1,12 @@
 """How the quality SQL reads a source in the warehouse: model, columns, record key, values.
 
-The staging models' shape is derived from the registry by govlake.dbt_docs (the same rules
+The staging models' shape is derived from the registry by govlake.staging_contract (the same rules
 the dbt integration test holds the models to), so these expressions follow it rather than
 guess: which registry column has `<col>_delivered` and `<col>_flag`, which is typed.
 """
 from __future__ import annotations
 
-from govlake.dbt_docs import IDENTIFIER_CHECKS, TYPES, column_kind, model_name
+from govlake.staging_contract import IDENTIFIER_CHECKS, TYPES, column_kind, model_name
 from govlake.registry import Column, Source
 
 DELIVERED_KINDS = ("party_code", *IDENTIFIER_CHECKS, "region")  # have <col>_delivered and <col>_flag

@@ -138,13 +138,12 @@ def _dimensions(con: duckdb.DuckDBPyConnection) -> list[dict]:
 def collect(lake: Lake, config: dict, registry: Registry | None = None) -> ReportData:
     """Everything the page and the department workbooks show. ReportError when the warehouse
     has no quality results yet."""
-    from govlake.dbt_runner import _lake_lock
+    from govlake.lock import lake_lock
 
     registry = registry or load_registry()
     if not lake.warehouse.exists():
         raise ReportError(f"no warehouse at {lake.warehouse}: build it first (govlake run)")
-    lake.dbt.mkdir(parents=True, exist_ok=True)
-    with _lake_lock(lake.dbt / ".lock"):
+    with lake_lock(lake):
         con = duckdb.connect(str(lake.warehouse), read_only=True)
         try:
             if not _has(con, "quality", "rule_results"):

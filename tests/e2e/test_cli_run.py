@@ -3,7 +3,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from govlake.cli import app
+from conductor.cli import app
 from govlake.settings import Lake
 from tests.conftest import FIXTURES
 

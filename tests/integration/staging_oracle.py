@@ -126,7 +126,7 @@ def region(t: str, batch: str, city):
 
 
 def expected(kind: str, text: str | None, *, excel_serial: bool, batch: str, city):
-    """(value, flag) of a staging column of `kind` (govlake.dbt_docs.column_kind) for delivered `text`."""
+    """(value, flag) of a staging column of `kind` (govlake.staging_contract.column_kind) for delivered `text`."""
     t = clean(text)
     if t is None:
         return None, None

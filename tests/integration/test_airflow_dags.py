@@ -7,13 +7,13 @@ import sys
 
 import pytest
 
-from govlake.airflow_env import airflow_environ
-from govlake.dag_factory import TRANSFORM_DAG_ID, ingest_dag_id
+from conductor.airflow_env import airflow_environ
+from conductor.dag_factory import TRANSFORM_DAG_ID, ingest_dag_id
 from govlake.settings import Lake
 from tests.conftest import FIXTURES, REPO
 
 pytestmark = pytest.mark.airflow
-GOVLAKE = [sys.executable, "-m", "govlake.cli"]
+GOVLAKE = [sys.executable, "-m", "conductor.cli"]
 
 
 def _json_from(stdout: str):
@@ -44,7 +44,7 @@ def test_generated_dag_ingests_its_batches_through_dag_test(tmp_path):
     shutil.copytree(FIXTURES / "clean-city" / source, lake.landing / source)
     result_file = tmp_path / "runs.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "govlake.airflow_runner", "--dag-prefix", ingest_dag_id(source),
+        [sys.executable, "-m", "conductor.airflow_runner", "--dag-prefix", ingest_dag_id(source),
          "--result", str(result_file)],
         env=airflow_environ(lake), cwd=REPO, capture_output=True, text=True, timeout=600,
     )

@@ -1,10 +1,10 @@
-"""The pipeline build after a failed build (govlake.build_plan, real dbt): it forgets its
+"""The pipeline build after a failed build (transform.build_plan, real dbt): it forgets its
 ledger, so the next build runs every model, and a later complete build records one again."""
 from __future__ import annotations
 
 import pytest
 
-from govlake.build_plan import build, plan_build, read_ledger
+from transform.build_plan import build, plan_build, read_ledger
 
 pytestmark = pytest.mark.slow
 
@@ -12,7 +12,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     from govlake.settings import Lake
-    from govlake.synth import generate_city
+    from synth import generate_city
     from ingest import ingest_landing
 
     root = tmp_path_factory.mktemp("plan")

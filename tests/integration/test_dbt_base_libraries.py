@@ -24,10 +24,10 @@ import duckdb
 import pytest
 
 from govlake import identifiers as ids
-from govlake.dbt_runner import run_dbt
+from transform.dbt_runner import run_dbt
 from govlake.registry import load_registry
 from govlake.settings import Lake
-from govlake.synth import geo
+from synth import geo
 
 pytestmark = pytest.mark.slow
 
@@ -124,7 +124,7 @@ def _add_oversized_parcel(landing: Path) -> str:
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory) -> Built:
-    from govlake.synth import generate_city
+    from synth import generate_city
     from ingest import ingest_landing
 
     root = tmp_path_factory.mktemp("base_libraries")

@@ -2,7 +2,7 @@
 
 One generated city (1,500 persons, seed 21, 5% defects so every cross-source kind occurs
 many times) is built twice into two lakes:
-  incremental  built in three rounds by the pipeline's build (govlake.build_plan), as a
+  incremental  built in three rounds by the pipeline's build (transform.build_plan), as a
                daily schedule would: batches before 2026-10-01 (every model), then up to
                2026-10-02 (人社's new monthly snapshot among them), then the last day
                (daily sources only: the incremental models' partial path, and only the
@@ -23,8 +23,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from govlake.build_plan import build as pipeline_build
-from govlake.dbt_runner import DBT_PROJECT, run_dbt
+from transform.build_plan import build as pipeline_build
+from transform.dbt_runner import DBT_PROJECT, run_dbt
 from govlake.registry import load_registry
 from govlake.settings import Lake
 
@@ -78,7 +78,7 @@ def _bring_back(landing: Path, held: Path) -> None:
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory) -> Path:
-    from govlake.synth import generate_city
+    from synth import generate_city
 
     landing = tmp_path_factory.mktemp("golden") / "landing"
     generate_city(landing, persons=1500, seed=21, defect_rate=0.05)
@@ -297,7 +297,7 @@ def test_conflict_register_spans_the_batches_a_disagreement_was_seen_in(incremen
 
 
 def test_a_clean_city_has_no_conflicts(tmp_path):
-    from govlake.synth import generate_city
+    from synth import generate_city
     from ingest import ingest_landing
 
     landing, lake = tmp_path / "landing", Lake(tmp_path / "lake")
@@ -357,7 +357,7 @@ def _assert_same_rows(incremental: Built, full: Built, model: str) -> None:
 
 # --- published and documented ------------------------------------------------------------------
 def test_curated_parquet_holds_every_base_and_theme_table(incremental):
-    from govlake.curated import publish_curated
+    from transform.curated import publish_curated
 
     published = publish_curated(incremental.lake)
     built = {t for (t,) in incremental.q(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import duckdb
 import pytest
 
-from govlake.dbt_runner import run_dbt
+from transform.dbt_runner import run_dbt
 from govlake.settings import Lake
 
 pytestmark = pytest.mark.slow
@@ -29,7 +29,7 @@ class Built:
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory) -> Built:
-    from govlake.synth import generate_city
+    from synth import generate_city
     from ingest import ingest_landing
 
     root = tmp_path_factory.mktemp("profiles")

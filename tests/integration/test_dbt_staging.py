@@ -23,9 +23,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from govlake import dbt_docs
+from govlake import staging_contract
 from govlake import identifiers as ids
-from govlake.dbt_runner import run_dbt
+from transform.dbt_runner import run_dbt
 from govlake.settings import Lake
 from tests.conftest import FIXTURES
 from tests.integration import staging_oracle as oracle
@@ -69,7 +69,7 @@ def _connect(lake: Lake, build) -> duckdb.DuckDBPyConnection:
 def _batch_counts(con, registry) -> dict:
     out = {}
     for s in registry.sources.values():
-        m = dbt_docs.model_name(s)
+        m = staging_contract.model_name(s)
         for batch, n in con.execute(f"select _batch, count(*) from staging.{m} group by 1").fetchall():
             out[(m, batch)] = n
     return out
@@ -89,7 +89,7 @@ def clean(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory, registry):
-    from govlake.synth import generate_city
+    from synth import generate_city
     from ingest import ingest_landing
 
     root = tmp_path_factory.mktemp("city")
@@ -219,23 +219,23 @@ def test_clean_rejects_nothing_and_stages_every_raw_row(clean, registry):
     for sid, s in registry.sources.items():
         lineage = "select _batch, _file, _row_no from {}"
         raw = set(clean.q(lineage.format(clean.raw(sid))))
-        staged = clean.q(lineage.format(f"staging.{dbt_docs.model_name(s)}"))
+        staged = clean.q(lineage.format(f"staging.{staging_contract.model_name(s)}"))
         assert raw and len(staged) == len(raw) and set(staged) == raw, sid
 
 
 def test_clean_delivery_raises_no_flag(clean, registry):
     for s in registry.sources.values():
-        flags = [c.name for c in dbt_docs.staging_columns(s) if c.role == "flag"]
+        flags = [c.name for c in staging_contract.staging_columns(s) if c.role == "flag"]
         if flags:
-            counts = clean.q(f"select {', '.join(f'count({f})' for f in flags)} from staging.{dbt_docs.model_name(s)}")
+            counts = clean.q(f"select {', '.join(f'count({f})' for f in flags)} from staging.{staging_contract.model_name(s)}")
             assert dict(zip(flags, counts[0])) == dict.fromkeys(flags, 0), s.id
 
 
 def test_staging_columns_and_types_follow_the_registry(clean, registry):
     for s in registry.sources.values():
         actual = dict(clean.q("select column_name, data_type from information_schema.columns "
-                              "where table_schema = 'staging' and table_name = ?", [dbt_docs.model_name(s)]))
-        assert actual == {c.name: c.data_type for c in dbt_docs.staging_columns(s)}, s.id
+                              "where table_schema = 'staging' and table_name = ?", [staging_contract.model_name(s)]))
+        assert actual == {c.name: c.data_type for c in staging_contract.staging_columns(s)}, s.id
 
 
 def test_artifacts_of_the_invocation_are_kept_under_the_lake(clean):
@@ -281,19 +281,19 @@ def test_every_staged_value_agrees_with_the_python_oracle(built, registry):
     for sid, s in registry.sources.items():
         if not built.has_raw(sid):
             continue
-        staged = {c.name for c in dbt_docs.staging_columns(s)}
+        staged = {c.name for c in staging_contract.staging_columns(s)}
         select = ["s._batch"]
         for c in s.columns:
             select += [f'r."{c.name}"', f's."{c.name}"',
                        f's."{c.name}_flag"' if f"{c.name}_flag" in staged else "null",
                        f's."{c.name}_delivered"' if f"{c.name}_delivered" in staged else "r." + c.name]
         rows = built.q(f"select {', '.join(select)} from {built.raw(sid)} as r "
-                       f"join staging.{dbt_docs.model_name(s)} as s using (_batch, _file, _row_no)")
+                       f"join staging.{staging_contract.model_name(s)} as s using (_batch, _file, _row_no)")
         for row in rows:
             batch = row[0]
             for i, c in enumerate(s.columns):
                 raw_text, value, flag, delivered = row[1 + 4 * i: 5 + 4 * i]
-                want = oracle.expected(dbt_docs.column_kind(c), raw_text, excel_serial=s.format == "xlsx",
+                want = oracle.expected(staging_contract.column_kind(c), raw_text, excel_serial=s.format == "xlsx",
                                        batch=batch, city=registry.city)
                 checked[sid] += 1
                 if (value, flag) != want or delivered != raw_text:
@@ -314,7 +314,7 @@ def _duplicate_key_warnings(build, registry) -> Counter:
         if "_stg_" not in p["unique_id"]:
             continue  # base and theme tests warn on the defects the city carries (codes outside lists)
         (s,) = [s for s in registry.sources.values()
-                if f"unique_combination_{dbt_docs.model_name(s)}__batch__{'__'.join(s.key)}." in p["unique_id"]]
+                if f"unique_combination_{staging_contract.model_name(s)}__batch__{'__'.join(s.key)}." in p["unique_id"]]
         warned[s.id] += p["failures"]
     return warned
 
@@ -351,7 +351,7 @@ def test_city_raw_rows_are_either_staged_or_rejected(city, registry):
             continue
         lineage = "select _batch, _file, _row_no from {}"
         raw = city.q(lineage.format(city.raw(sid)))
-        staged = set(city.q(lineage.format(f"staging.{dbt_docs.model_name(s)}")))
+        staged = set(city.q(lineage.format(f"staging.{staging_contract.model_name(s)}")))
         rejected = {(b, f, n) for s_id, b, f, n, _k, _r in city.rejected if s_id == sid}
         assert not staged & rejected and staged | rejected == set(raw) and len(raw) == len(set(raw)), sid
 
@@ -364,7 +364,7 @@ def test_city_truth_normalisations_are_applied(city, registry):
         if t["kind"] not in want_value:
             continue
         s = registry.source(t["source"])
-        rows = city.q(f"select {t['column']}, {t['column']}_flag from staging.{dbt_docs.model_name(s)} "
+        rows = city.q(f"select {t['column']}, {t['column']}_flag from staging.{staging_contract.model_name(s)} "
                       f"where _batch = ? and _file = ? and {t['column']}_delivered = ?",
                       [t["batch"], t["file"], t["injected"]])
         delivered = city.q(f"select count(*) from {city.raw(s.id)} where _batch = ? and _file = ? and "
@@ -387,7 +387,7 @@ def test_city_truth_impossible_dates_become_null_and_flagged(city, registry):
         at = city.q(f"select _row_no from {city.raw(s.id)} where _batch = ? and _file = ? and {col} = ?",
                     [t["batch"], t["file"], t["injected"]])
         for (row_no,) in at:
-            staged = city.q(f"select {col}, {col}_flag from staging.{dbt_docs.model_name(s)} "
+            staged = city.q(f"select {col}, {col}_flag from staging.{staging_contract.model_name(s)} "
                             f"where _batch = ? and _file = ? and _row_no = ?", [t["batch"], t["file"], row_no])
             rejected = [(r,) for s_id, b, f, n, _k, r in city.rejected
                         if (s_id, b, f, n) == (s.id, t["batch"], t["file"], row_no)]
@@ -412,7 +412,7 @@ def _probe_rows(city: Built, model: str, source_id: str, batch: str) -> dict[int
     ("mzj.marriage_register", MARRIAGE_PROBE_BATCH, MARRIAGE_PROBE),
 ])
 def test_city_probe_rows_are_typed_normalised_or_rejected_as_specified(city, registry, source_id, batch, probe):
-    rows = _probe_rows(city, dbt_docs.model_name(registry.source(source_id)), source_id, batch)
+    rows = _probe_rows(city, staging_contract.model_name(registry.source(source_id)), source_id, batch)
     assert sorted(rows) == list(range(1, len(probe) + 1))
     for row_no, case in enumerate(probe, start=1):
         want = case[-1]
@@ -433,17 +433,17 @@ def test_city_excel_serial_and_text_dates_are_the_same_day(city):
 
 def test_city_source_without_deliveries_builds_an_empty_model(city, registry):
     assert not city.has_raw(MISSING)
-    model = dbt_docs.model_name(registry.source(MISSING))
+    model = staging_contract.model_name(registry.source(MISSING))
     assert city.q(f"select count(*) from staging.{model}") == [(0,)]
     columns = city.q("select column_name from information_schema.columns where table_name = ?", [model])
-    assert {c for (c,) in columns} == {c.name for c in dbt_docs.staging_columns(registry.source(MISSING))}
+    assert {c for (c,) in columns} == {c.name for c in staging_contract.staging_columns(registry.source(MISSING))}
 
 
 def test_city_incremental_build_adds_new_batches_and_replaces_redelivered_ones(city, registry):
     after = _batch_counts(city.con, registry)
     source_id, batch, rows = city.redelivered
-    model = dbt_docs.model_name(registry.source(source_id))
+    model = staging_contract.model_name(registry.source(source_id))
     assert after.pop((model, batch)) == rows == city.before.pop((model, batch)) - 1
     new = {k: v for k, v in after.items() if k not in city.before}
-    assert set(new) == {(dbt_docs.model_name(registry.source(s)), b) for s, b in PROBES}
+    assert set(new) == {(staging_contract.model_name(registry.source(s)), b) for s, b in PROBES}
     assert {k: after[k] for k in city.before} == city.before  # nothing else touched

@@ -23,7 +23,7 @@ import pytest
 from openpyxl import load_workbook
 
 from govlake import identifiers as ids
-from govlake.dbt_runner import run_dbt
+from transform.dbt_runner import run_dbt
 from govlake.settings import Lake
 
 pytestmark = pytest.mark.slow
@@ -146,7 +146,7 @@ def _write_probe(landing: Path, probe: Probe) -> None:
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory, registry):
-    from govlake.synth import generate_city
+    from synth import generate_city
     from ingest import ingest_landing
 
     root = tmp_path_factory.mktemp("themes")

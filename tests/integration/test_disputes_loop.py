@@ -16,7 +16,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from govlake.dbt_runner import run_dbt
+from transform.dbt_runner import run_dbt
 from govlake.settings import Lake
 from quality import disputes as d
 from quality.disputes import DisputeError
@@ -45,7 +45,7 @@ def _q(lake: Lake, sql: str, params=None) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory):
-    from govlake.synth import generate_city
+    from synth import generate_city
 
     root = tmp_path_factory.mktemp("disputes")
     landing, lake = root / "landing", Lake.from_env(root / "lake")
@@ -188,7 +188,7 @@ def test_close_corrected_is_idempotent(loop):
 
 
 def test_cli_lists_and_shows_the_loop(loop):
-    from govlake.cli import app
+    from conductor.cli import app
 
     runner, home = CliRunner(), ["--home", str(loop["lake"].home)]
     listed = runner.invoke(app, ["dispute", "list", "--status", "已更正", *home], env={"COLUMNS": "250"})

@@ -14,7 +14,7 @@ import ingest.runner as runner
 from govlake.registry import load_registry
 from govlake.warehouse import connect
 from ingest.log import read_attempts
-from ingest.testing import csv_bytes, make_batch, read_quarantined_rows, read_raw, tree_state
+from tests.lake_fixtures import csv_bytes, make_batch, read_quarantined_rows, read_raw, tree_state
 
 REG = load_registry()
 HJ = REG.sources["gaj.household_register"]
@@ -259,7 +259,7 @@ def test_no_ops_view_without_records_and_a_busy_warehouse_never_fails_ingestion(
     import sys
     import time
 
-    from govlake.warehouse import refresh_ops_views, refresh_ops_views_quietly
+    from ingest.ops_views import refresh_ops_views, refresh_ops_views_quietly
 
     con = connect(lake)
     try:

@@ -23,7 +23,7 @@ from govlake.settings import Lake
 from govlake.warehouse import connect
 from ingest.batches import READY, classify_files
 from ingest.log import read_attempts
-from ingest.testing import tree_state
+from tests.lake_fixtures import tree_state
 
 CLEAN = Path(__file__).resolve().parents[1] / "fixtures" / "clean-city"
 REG = load_registry()

@@ -25,7 +25,7 @@ import ingest.readers.csvparse as csvparse
 import ingest.readers.csvplain as csvplain
 import ingest.transcode as transcode
 from govlake.registry import load_registry
-from ingest.testing import make_batch, read_quarantined_rows, read_raw
+from tests.lake_fixtures import make_batch, read_quarantined_rows, read_raw
 
 REG = load_registry()
 BATCH = "2026-10-01"

@@ -7,7 +7,7 @@ import pytest
 
 import ingest
 from govlake.registry import load_registry
-from ingest.testing import csv_bytes, jsonl_bytes, make_batch, read_quarantined_rows, read_raw, xlsx_bytes
+from tests.lake_fixtures import csv_bytes, jsonl_bytes, make_batch, read_quarantined_rows, read_raw, xlsx_bytes
 
 REG = load_registry()
 BATCH = "2026-10-01"

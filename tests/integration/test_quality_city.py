@@ -21,10 +21,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from govlake.dbt_runner import run_dbt
+from transform.dbt_runner import run_dbt
 from govlake.registry import load_registry
 from govlake.settings import Lake
-from govlake.synth.defects import FILE_KINDS, KINDS
+from synth.defects import FILE_KINDS, KINDS
 from quality import staging as stg
 from quality.masking import mask_kind
 from quality.runner import RunSummary, run_quality
@@ -74,7 +74,7 @@ class City:
 def _build(root: Path, defect_rate: float) -> City:
     from ingest import ingest_landing
 
-    from govlake.synth import generate_city
+    from synth import generate_city
 
     landing, lake = root / "landing", Lake(root / "lake")
     generate_city(landing, persons=PERSONS, seed=SEED, defect_rate=defect_rate)

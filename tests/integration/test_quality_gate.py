@@ -14,7 +14,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from govlake.cli import app
+from conductor.cli import app
 from govlake.identifiers import is_valid_id_card
 from govlake.settings import Lake
 
@@ -53,7 +53,7 @@ def _decisions(lake, batch):
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory):
-    from govlake.synth import generate_city
+    from synth import generate_city
 
     root = tmp_path_factory.mktemp("gate")
     landing, lake = root / "landing", Lake(root / "lake")

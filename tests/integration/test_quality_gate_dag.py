@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from govlake.airflow_env import airflow_environ
+from conductor.airflow_env import airflow_environ
 from govlake.settings import Lake
 from tests.conftest import REPO
 
@@ -19,8 +19,8 @@ pytestmark = pytest.mark.airflow
 PROBE = """
 import json
 from airflow.dag_processing.dagbag import DagBag
-from govlake.airflow_env import DAGS_FOLDER
-from govlake.dag_factory import TRANSFORM_DAG_ID
+from conductor.airflow_env import DAGS_FOLDER
+from conductor.dag_factory import TRANSFORM_DAG_ID
 bag = DagBag(dag_folder=str(DAGS_FOLDER / "transform_dags.py"))
 assert not bag.import_errors, bag.import_errors
 dag = bag.dags[TRANSFORM_DAG_ID]

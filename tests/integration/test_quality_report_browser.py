@@ -17,7 +17,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from govlake.cli import app
+from conductor.cli import app
 from govlake.settings import Lake
 from tests.integration.test_quality_gate import _run
 
@@ -29,7 +29,7 @@ CHROMIUM = "/usr/bin/chromium"
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory):
-    from govlake.synth import generate_city
+    from synth import generate_city
     from quality.disputes import file_dispute
 
     root = tmp_path_factory.mktemp("report")

@@ -1,4 +1,4 @@
-"""Test-side reader of a generated landing zone (independent of govlake.synth).
+"""Test-side reader of a generated landing zone (independent of synth).
 
 It reads each delivery the way a department's file is documented in the spec:
 CSV in its declared encoding, XLSX by sheet name, JSON arrays, JSON Lines and

@@ -1,4 +1,4 @@
-"""The pipeline build's scope (govlake.build_plan): what new raw data reaches, else every model."""
+"""The pipeline build's scope (transform.build_plan): what new raw data reaches, else every model."""
 from __future__ import annotations
 
 import os
@@ -7,9 +7,9 @@ import shutil
 import duckdb
 import pytest
 
-from govlake.build_plan import (LEDGER, PROJECT_KEY, build, fingerprints, plan_build, project_fingerprint,
+from transform.build_plan import (LEDGER, PROJECT_KEY, build, fingerprints, plan_build, project_fingerprint,
                                 read_ledger, write_ledger)
-from govlake.dbt_runner import DBT_PROJECT
+from transform.dbt_runner import DBT_PROJECT
 
 
 def _deliver(lake, source_id: str, batch: str, content: bytes = b"PAR1 rows PAR1") -> None:

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from govlake.cli import app
+from conductor.cli import app
 from quality import disputes as d
 from quality.disputes import DisputeError
 

@@ -7,7 +7,7 @@ from govlake.registry import load_registry
 from ingest import find_complete_batches
 from ingest.batches import classify_files
 from ingest.readers.base import HeaderMismatch, check_header
-from ingest.testing import make_batch
+from tests.lake_fixtures import make_batch
 
 REG = load_registry()
 HJ = REG.sources["gaj.household_register"]

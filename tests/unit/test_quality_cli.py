@@ -2,7 +2,7 @@
 import pytest
 from typer.testing import CliRunner
 
-from govlake.cli import app
+from conductor.cli import app
 
 runner = CliRunner()
 

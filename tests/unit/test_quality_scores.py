@@ -72,7 +72,7 @@ def test_department_score_pools_its_sources_per_dimension_then_weights_dimension
 def test_scores_and_gate_commands_explain_themselves():
     from typer.testing import CliRunner
 
-    from govlake.cli import app
+    from conductor.cli import app
 
     for command, words in (("scores", ("--department", "quality.scores", "renormalis")),
                            ("gate", ("quality/gate.yaml", "quality.gate_decisions"))):

@@ -23,7 +23,7 @@ from govlake.identifiers import (
     is_valid_uscc,
 )
 from govlake.registry.model import ConditionalCheck
-from govlake.synth import generate_city
+from synth import generate_city
 from synth_landing import as_text, deliveries
 
 PERSONS = 1500

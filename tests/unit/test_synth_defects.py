@@ -18,7 +18,7 @@ from govlake.identifiers import (
     is_valid_patent_no,
     is_valid_uscc,
 )
-from govlake.synth import generate_city
+from synth import generate_city
 from synth_landing import as_text
 
 RATE = 0.02

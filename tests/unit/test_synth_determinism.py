@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from govlake.synth import generate_city
+from synth import generate_city
 
 
 def _files(root: Path) -> dict[str, bytes]:

@@ -8,13 +8,13 @@ from datetime import date
 import numpy as np
 
 from govlake.identifiers import id_card_birth_date, is_valid_id_card, is_valid_uscc
-from govlake.synth import geo
-from govlake.synth.batches import schedule
-from govlake.synth.defects import Injector, SourceDefects
-from govlake.synth.population import id_numbers
-from govlake.synth.rng import stream
-from govlake.synth.timeline import Timeline
-from govlake.synth.world import World
+from synth import geo
+from synth.batches import schedule
+from synth.defects import Injector, SourceDefects
+from synth.population import id_numbers
+from synth.rng import stream
+from synth.timeline import Timeline
+from synth.world import World
 
 
 def test_timeline_anchors():
@@ -105,7 +105,7 @@ def test_streams_depend_on_seed_and_name_only():
 
 
 def test_a_new_year_end_date(tmp_path, registry):
-    from govlake.synth import generate_city
+    from synth import generate_city
     from synth_landing import deliveries
 
     end = date(2027, 1, 15)

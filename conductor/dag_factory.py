@@ -1,0 +1,203 @@
+"""Builds the Airflow DAGs from the source registry (dags/ only calls this).
+
+One ingestion DAG per source: wait for a complete batch (_READY), ingest it,
+and publish the raw-layer Asset that downstream DAGs (dbt) are scheduled on.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import yaml
+
+from govlake.registry import Source, load_registry
+
+CONFIG_PATH = Path(__file__).with_name("orchestration.yaml")
+
+
+def load_config() -> dict:
+    return yaml.safe_load(CONFIG_PATH.read_text(encoding="utf-8"))
+
+
+def ingest_dag_id(source_id: str) -> str:
+    return "ingest__" + source_id.replace(".", "__")
+
+
+def raw_asset(source_id: str):
+    from airflow.sdk import Asset
+
+    return Asset(name=f"raw/{source_id}", uri=f"govlake://raw/{source_id}", group="raw")
+
+
+def curated_asset():
+    """The curated Parquet layer: what quality checks and the resource directory read."""
+    from airflow.sdk import Asset
+
+    return Asset(name="curated", uri="govlake://curated", group="curated")
+
+
+TRANSFORM_DAG_ID = "transform__dbt_build"
+
+
+def build_transform_dag():
+    """dbt_build → quality_run → quality_gate → publish_curated, scheduled whenever any
+    raw-layer Asset is updated; publish_curated runs only when the gate passed, the steward
+    report (quality_report) after the gate whatever it decided."""
+    from functools import reduce
+
+    from airflow.sdk import DAG, task
+
+    registry = load_registry()
+    config = load_config()
+    args = config["default_args"]
+    assets = [raw_asset(s) for s in sorted(registry.sources)]
+    with DAG(
+        dag_id=TRANSFORM_DAG_ID,
+        description="dbt build → quality run → quality gate → publish curated",
+        schedule=reduce(lambda a, b: a | b, assets),
+        start_date=datetime.fromisoformat(str(config["start_date"])),
+        catchup=False,
+        max_active_runs=1,
+        tags=["transform", "dbt", "quality"],
+        doc_md=(
+            "### dbt build\n\nRuns `dbt build` (models and their tests) on the warehouse whenever a "
+            "raw-layer Asset changes: the models downstream of the sources whose raw data changed since "
+            "the last complete build, every model after a failed build or a change to the dbt project "
+            "(`transform/build_plan.py`; the task's XCom says which and why). The manifest.json and run_results.json of the same invocation "
+            "are kept under `<lake>/dbt/`. Then `quality_run` checks every batch (GB/T 36344 rules, "
+            "scores in `quality.scores`), `quality_gate` holds promotion when a batch's share of rows "
+            "failing blocking rules is over its threshold (`quality/gate.yaml`; the task fails with the "
+            "source, batch, rules and share), and only after a passing gate `publish_curated` publishes "
+            "every base and theme table as `curated/<library>/<table>.parquet` and updates the Asset "
+            "`curated`. `quality_report` writes the steward report (`reports/quality/index.html`, a "
+            "workbook per department) after the gate, also when it held a batch."
+        ),
+        default_args={
+            "owner": "dsj",
+            "retries": args["retries"],
+            "retry_delay": timedelta(minutes=args["retry_delay_minutes"]),
+            "execution_timeout": timedelta(minutes=args["execution_timeout_minutes"]),
+        },
+    ) as dag:
+
+        @task(task_id="dbt_build")
+        def dbt_build() -> dict:
+            from conductor.pipeline import transform, transform_failure
+            from govlake.settings import Lake
+
+            result = transform(Lake.from_env(), publish=False)
+            reason = transform_failure(result)
+            if reason:
+                raise RuntimeError(reason)
+            return result
+
+        @task(task_id="quality_run")
+        def quality_run(_build: dict) -> dict:
+            from conductor.pipeline import quality_run
+            from govlake.settings import Lake
+
+            return quality_run(Lake.from_env())
+
+        # a held batch stays held until it is re-delivered: retrying the gate changes nothing
+        @task(task_id="quality_gate", retries=0)
+        def quality_gate(_checked: dict) -> dict:
+            from conductor.pipeline import quality_gate
+            from govlake.settings import Lake
+
+            result = quality_gate(Lake.from_env())
+            if not result["passed"]:
+                raise RuntimeError(result["reason"])
+            return result
+
+        @task(task_id="publish_curated", outlets=[curated_asset()])
+        def publish(_gate: dict) -> list[dict]:
+            from conductor.pipeline import publish_curated
+            from govlake.settings import Lake
+
+            return publish_curated(Lake.from_env())
+
+        # the steward report explains a held gate: it runs once the gate is done, passed or not
+        @task(task_id="quality_report", trigger_rule="all_done")
+        def quality_report() -> dict:
+            from conductor.pipeline import quality_report
+            from govlake.settings import Lake
+
+            return quality_report(Lake.from_env())
+
+        gate = quality_gate(quality_run(dbt_build()))
+        publish(gate)
+        gate >> quality_report()
+    return dag
+
+
+def build_ingest_dags() -> dict[str, object]:
+    registry = load_registry()
+    config = load_config()
+    return {ingest_dag_id(s.id): _ingest_dag(s, registry, config) for s in registry.sources.values()}
+
+
+def _ingest_dag(source: Source, registry, config: dict):
+    from airflow.sdk import DAG, Param, PokeReturnValue, task
+
+    dept = registry.departments[source.department]
+    args = config["default_args"]
+    sensor = config["ready_sensor"]
+    doc = (
+        f"### {source.title} ({source.id})\n\n"
+        f"Provider: {dept.name}. Delivery: {source.delivery.note}. Format: {source.format}"
+        f"{' / ' + source.encoding if source.encoding else ''}. Files: `{source.file}`.\n\n"
+        "Waits for a batch directory holding `_READY`, ingests every complete batch into "
+        f"raw Parquet (idempotent, atomic per batch), then updates the Asset `raw/{source.id}`."
+    )
+    with DAG(
+        dag_id=ingest_dag_id(source.id),
+        description=f"Ingest {source.title} ({source.id}) into raw Parquet",
+        schedule=config["schedules"][source.delivery.cadence],
+        start_date=datetime.fromisoformat(str(config["start_date"])),
+        catchup=False,
+        max_active_runs=config["max_active_runs"],
+        tags=["ingest", source.department, source.library],
+        doc_md=doc,
+        default_args={
+            "owner": source.department,
+            "retries": args["retries"],
+            "retry_delay": timedelta(minutes=args["retry_delay_minutes"]),
+            "execution_timeout": timedelta(minutes=args["execution_timeout_minutes"]),
+        },
+        params={
+            "only_new": Param(True, type="boolean",
+                              description="Wait for a new or changed batch; false ingests whatever is complete."),
+        },
+    ) as dag:
+
+        @task.sensor(
+            task_id="wait_for_ready",
+            poke_interval=sensor["poke_interval_seconds"],
+            timeout=sensor["timeout_seconds"],
+            mode=sensor["mode"],
+            soft_fail=True,
+        )
+        def wait_for_ready(params=None) -> PokeReturnValue:
+            from conductor.pipeline import pending_batches
+            from govlake.settings import Lake
+
+            pending = pending_batches(source.id, Lake.from_env())
+            ready = bool(pending) or not params["only_new"]
+            return PokeReturnValue(is_done=ready, xcom_value=pending)
+
+        @task(task_id="ingest", outlets=[raw_asset(source.id)])
+        def ingest(pending: list[str]) -> list[dict]:
+            from conductor.pipeline import ingest_source
+            from govlake.settings import Lake
+
+            results = ingest_source(source.id, Lake.from_env())
+            failed = [r for r in results if r["status"] == "failed"]
+            if failed:
+                raise RuntimeError(
+                    f"{source.id}: {len(failed)} batch(es) failed: "
+                    + "; ".join(f"{r['batch']}: {' '.join(r['messages'])}" for r in failed)
+                )
+            return results
+
+        ingest(wait_for_ready())
+    return dag

@@ -1,0 +1,145 @@
+"""The task code of the pipeline, shared by the Airflow DAGs and `govlake run`.
+
+Each function takes plain arguments and returns JSON-serialisable results, so
+the same call works as an Airflow task (result in XCom) and in-process.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+from govlake.registry import load_registry
+from govlake.settings import Lake
+
+
+def landing_dir(lake: Lake, landing: Path | str | None = None) -> Path:
+    return Path(landing).resolve() if landing else lake.landing
+
+
+def pending_batches(source_id: str, lake: Lake, landing: Path | str | None = None) -> list[str]:
+    """Complete batches not yet committed, or changed since their commit.
+
+    Cheap on purpose (it runs at every sensor poke): a batch is pending when its
+    partition has no _SUCCESS or a delivered file is newer than that _SUCCESS.
+    The ingest task still compares checksums, so a false positive costs one no-op.
+    """
+    from ingest import find_complete_batches
+
+    source = load_registry().source(source_id)
+    pending = []
+    for batch_dir in find_complete_batches(landing_dir(lake, landing), source):
+        success = lake.raw_partition(source_id, batch_dir.name) / "_SUCCESS"
+        if not success.exists():
+            pending.append(batch_dir.name)
+            continue
+        committed = success.stat().st_mtime_ns
+        if any(f.stat().st_mtime_ns > committed for f in batch_dir.iterdir() if f.is_file()):
+            pending.append(batch_dir.name)
+    return pending
+
+
+def ingest_source(source_id: str, lake: Lake, landing: Path | str | None = None, progress=None) -> list[dict]:
+    """Ingest every complete batch of one source; returns one dict per batch."""
+    from ingest import ingest_landing
+
+    results = ingest_landing(landing_dir(lake, landing), lake, sources=[source_id], progress=progress)
+    return [_as_dict(r) for r in results]
+
+
+def _as_dict(result) -> dict:
+    d = asdict(result)
+    return {k: (str(v) if isinstance(v, Path) else v) for k, v in d.items()}
+
+
+def transform(lake: Lake, quiet: bool = False, publish: bool = False, full_refresh: bool = False,
+              every_model: bool = False, debug_log: bool = False) -> dict:
+    """Build the dbt project (staging, base libraries, themes) on the lake's raw layer and,
+    with publish=True and a successful build, publish the curated Parquet copies
+    (result["curated"]) without the quality gate. The pipeline publishes through
+    quality_run → quality_gate → publish_curated instead (promote()).
+
+    The build runs what raw data changed since the last complete build reaches
+    (transform.build_plan; result["plan"] says what and why), every model with
+    every_model=True or full_refresh=True."""
+    from transform.build_plan import build
+
+    result = build(lake, quiet=quiet, full_refresh=full_refresh, every_model=every_model, debug_log=debug_log)
+    # 回流: a 数据异议 ticket closes as 已更正 once its authoritative source delivered a changed
+    # value. After run_dbt returns: both take the lake's lock.
+    result["disputes_closed"] = close_corrected_disputes(lake) if result["success"] else []
+    result["curated"] = publish_curated(lake) if publish and result["success"] else []
+    return result
+
+
+def close_corrected_disputes(lake: Lake) -> list[dict]:
+    """Close the open 数据异议 tickets whose golden value a later batch has changed."""
+    from quality.disputes import close_corrected
+
+    return [asdict(c) for c in close_corrected(lake)]
+
+
+def publish_curated(lake: Lake) -> list[dict]:
+    """Write every base and theme table to curated/<library>/<table>.parquet."""
+    from transform import curated
+
+    return [asdict(t) for t in curated.publish_curated(lake)]
+
+
+def transform_failure(result: dict) -> str | None:
+    """A one-paragraph reason when the dbt build did not succeed, else None."""
+    if result["success"]:
+        return None
+    lines = [f"dbt build failed ({result['counts']})"]
+    if result.get("error"):
+        lines.append(result["error"])
+    lines += [f"{p['unique_id']}: {p['status']} {p.get('message') or ''}".strip() for p in result["problems"][:10]]
+    return "\n".join(lines)
+
+
+def quality_run(lake: Lake, progress=None) -> dict:
+    """Every quality rule on every batch of the warehouse (quality.runner), then the run's
+    GB/T 36344 scores appended to quality.scores (quality.scores)."""
+    from quality.runner import run_quality
+    from quality.scores import record_scores
+
+    summary = run_quality(lake, progress=progress)
+    scores = record_scores(lake, summary.run_id) if summary.batches else []
+    result = asdict(summary)
+    result["scores"] = len(scores)
+    return result
+
+
+def quality_gate(lake: Lake) -> dict:
+    """The promotion gate on the current quality results (quality/gate.py, quality/gate.yaml);
+    result["passed"] is False and result["reason"] names source, batch, rules and share vs
+    threshold when a batch is held. Decisions are kept in quality.gate_decisions."""
+    from quality.gate import run_gate
+
+    return run_gate(lake).as_dict()
+
+
+def quality_report(lake: Lake) -> dict:
+    """The steward report of the current results (quality/report): <lake>/reports/quality/
+    index.html and one XLSX workbook per department; written whether or not the gate passed
+    (it is what explains a held batch)."""
+    from quality.report import write_report
+
+    return write_report(lake).as_dict()
+
+
+def promote(lake: Lake, progress=None) -> dict:
+    """After a successful dbt build: quality run → gate → publish curated when the gate passed
+    → steward report. Returns {"quality": …, "gate": …, "curated": [...], "report": …}
+    (curated empty when held)."""
+    say = progress or (lambda message: None)
+    say("quality run")
+    checked = quality_run(lake, progress=say)
+    say("quality gate")
+    gate = quality_gate(lake)
+    curated = []
+    if gate["passed"]:
+        say("publishing curated")
+        curated = publish_curated(lake)
+    say("steward report")
+    report = quality_report(lake)
+    return {"quality": checked, "gate": gate, "curated": curated, "report": report}
