@@ -1,4 +1,4 @@
-"""Identifier algorithms of STANDARDS.md, scalar form.
+"""Identifier algorithms of docs/identifiers.md, scalar form.
 
 The generator uses these to mint valid numbers (and break them on purpose); the
 quality layer runs the same algorithms vectorised in DuckDB and is tested
@@ -58,7 +58,7 @@ def id_card_birth_date(number: str) -> date | None:
 def is_valid_id_card(number: str) -> bool:
     """18 characters, a real calendar date, the right check character (upper-case X).
 
-    Whether the date is plausible (1900 to today) is a separate rule: STANDARDS.md
+    Whether the date is plausible (1900 to today) is a separate rule: docs/identifiers.md#birth-date
     lists 440524188001010014 (born 1880) as a valid number.
     """
     if len(number) != 18 or not number[:17].isdigit():

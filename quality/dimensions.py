@@ -1,4 +1,4 @@
-"""GB/T 36344-2018 quality dimensions and rule severities (STANDARDS.md, "Data quality").
+"""GB/T 36344-2018 quality dimensions and rule severities (docs/quality-dimensions.md#dimensions).
 
 Every rule belongs to exactly one dimension. Tables store the English code; the Chinese
 name, the description and the department-score weight travel in `quality.dimensions`,
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 class Dimension:
     code: str
     zh: str
-    question: str  # what the dimension asks (STANDARDS.md table)
-    weight: int  # weight in a department's score (STANDARDS.md), out of 100
+    question: str  # what the dimension asks (docs/quality-dimensions.md#dimensions table)
+    weight: int  # weight in a department's score (docs/quality-dimensions.md#dimensions), out of 100
 
 
 DIMENSIONS: dict[str, Dimension] = {d.code: d for d in (

@@ -1,4 +1,4 @@
-"""数据异议 — disputes of golden values (STANDARDS.md, 一数一源 point 4).
+"""数据异议 — disputes of golden values (docs/one-source.md#disputes, 一数一源 point 4).
 
 A user or department disputes the golden value of one attribute of one entity. The ticket
 is routed to the attribute's authoritative department (the registry's `authority`, the

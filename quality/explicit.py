@@ -1,5 +1,5 @@
 """Rules written out in quality/rules.yaml: the registry's `rules:` sentences (cross-field,
-cross-source) and STANDARDS.md checks that the registry states only in prose.
+cross-source) and the checks the registry states only in prose (docs/quality-dimensions.md#rules-and-severities).
 
 Each entry's `where` or `sql` is a Jinja template rendered here with the registry's facts,
 the staging expressions of its source (quality/staging.py) and a `masked` helper, so an

@@ -185,7 +185,7 @@ def _column_rules(registry: Registry, source: Source, column: Column) -> list[Ru
 
 
 def _id_birth_date(source: Source, column: Column) -> Rule:
-    """STANDARDS.md: the date in an ID number is a real day, not before 1900, not in the
+    """docs/identifiers.md#birth-date: the date in an ID number is a real day, not before 1900, not in the
     future - the batch date is "now" for a delivery. Only a valid number is read, and one
     whose staging flag is clear has 17 digits and a real date, so comparing the YYYYMMDD
     text is enough (no date parsing per row). In a "USCC or ID number" column a valid USCC

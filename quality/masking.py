@@ -1,6 +1,6 @@
 """Which masking macro (quality/sql/masking.sql) an observed value of a column goes through.
 
-STANDARDS.md: ID numbers keep 6 + 4, names their first character, mobiles 3 + 4, an exact
+docs/masking.md#masks: ID numbers keep 6 + 4, names their first character, mobiles 3 + 4, an exact
 address its county; other sensitive personal information (a person's amounts, health) is
 masked whole. ID numbers and mobiles are recognised from the registry's checks. Which
 columns hold a person's name, exact address, amounts or health the registry does not say,

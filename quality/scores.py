@@ -1,4 +1,4 @@
-"""GB/T 36344 scores per run, source, department and batch (STANDARDS.md, "Data quality").
+"""GB/T 36344 scores per run, source, department and batch (docs/quality-dimensions.md#scores).
 
     from quality.scores import record_scores, current_scores
     record_scores(lake, run_id)             # after run_quality: writes quality.scores

@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS quality.violations (
     rule_id VARCHAR NOT NULL,
     dimension VARCHAR NOT NULL,
     severity VARCHAR NOT NULL,
-    observed VARCHAR,            -- the value as delivered, masked per STANDARDS.md
+    observed VARCHAR,            -- the value as delivered, masked per docs/masking.md#where-masking-is-applied
     detail VARCHAR,              -- the staging flag, the other value, the reason
     _file VARCHAR,
     _row_no BIGINT

@@ -134,7 +134,7 @@ def _summary_sheet(wb: Workbook, data, card, rows) -> None:
     line("一数一源冲突 conflicts", f"{card.conflicts:,}")
     line("数据异议 disputes (open 未结)", f"{card.disputes:,} ({card.open_disputes:,})")
     line("")
-    line("脱敏 masking", "身份证号保留前6后4、姓名保留首字、手机号保留3+4、地址保留区县 (STANDARDS.md)。"
+    line("脱敏 masking", "身份证号保留前6后4、姓名保留首字、手机号保留3+4、地址保留区县 (docs/masking.md#masks)。"
                         "Values are masked; the file and row locate each record in the delivery.")
     line("")
     line("失败规则 failing rules", font=Font(bold=True))

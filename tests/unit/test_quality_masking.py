@@ -1,4 +1,4 @@
-"""Observed values are masked per STANDARDS.md before they are written, in SQL."""
+"""Observed values are masked per docs/masking.md#masks before they are written, in SQL."""
 import duckdb
 import pytest
 

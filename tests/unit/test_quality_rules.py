@@ -113,7 +113,7 @@ def test_one_source_one_number_conflicts_cover_every_name_copy(ids):
 
 
 def test_dimensions_follow_standards_for_the_cross_source_kinds(ids):
-    # STANDARDS.md: "birth date vs ID number" is 准确性; a dead person paid is 一致性
+    # docs/quality-dimensions.md#dimensions: "birth date vs ID number" is 准确性; a dead person paid is 一致性
     assert "accuracy.birth_date_vs_id.gaj.household_register.birth_date" in ids
     assert "accuracy.gender_vs_id.gaj.household_register.gender" in ids
     assert "consistency.dead_person_paid.rsj.social_insurance.status" in ids

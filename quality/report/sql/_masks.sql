@@ -1,4 +1,4 @@
-{#- Masking in the report's SQL (STANDARDS.md "Classification, grading, masking"): the masks
+{#- Masking in the report's SQL (docs/masking.md#where-masking-is-applied): the masks
     are quality/sql/masking.sql's macros; which column gets which comes from
     quality/masking.py, passed in as value_masks (source, column, macro) and key_masks
     (source, one macro or none per key column). -#}
