@@ -13,6 +13,12 @@ import argparse
 import json
 import sys
 import time
+import warnings
+
+# Deprecation notices Airflow's own modules raise at start-up (its test client, a moved
+# helper): nothing a govlake user can act on, printed once per demo.
+warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
+warnings.filterwarnings("ignore", message="The `airflow.utils.operator_helpers.determine_kwargs` attribute")
 
 
 def migrate() -> float:
@@ -39,14 +45,13 @@ def run_dags(dags, run_conf: dict) -> list[dict]:
     outcomes = []
     for dag in dags:
         started = time.perf_counter()
-        print(f"airflow: running {dag.dag_id} …", file=sys.stderr, flush=True)
         dagrun = dag.test(run_conf=run_conf)
         states = {ti.task_id: str(ti.state) for ti in dagrun.get_task_instances()}
         outcomes.append(
             {"dag_id": dag.dag_id, "state": str(dagrun.state), "tasks": states,
              "seconds": round(time.perf_counter() - started, 2)}
         )
-        print(f"airflow: {dag.dag_id} {dagrun.state} in {outcomes[-1]['seconds']} s", file=sys.stderr, flush=True)
+        print(f"airflow: {dag.dag_id} {dagrun.state} in {outcomes[-1]['seconds']:.1f} s", file=sys.stderr, flush=True)
     return outcomes
 
 
@@ -67,4 +72,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from conductor.process_exit import exit_process
+
+    exit_process(main())

@@ -161,7 +161,7 @@ def run(
     (<lake>/reports/quality/index.html, a workbook per department). Exits non-zero,
     with the reason, when a step fails or the gate holds promotion.
     """
-    from conductor.pipeline import promote, transform, transform_failure
+    from conductor.pipeline import promote, transform, transform_failure, transform_summary
 
     lake = _lake(home)
     results = _ingest(lake, landing, source, verbose)
@@ -174,7 +174,7 @@ def run(
     console.print(f"dbt build: {plan['reason']}"
                   + (f" ({', '.join(plan['changed_sources'])})" if plan["changed_sources"] else ""))
     if built["args"]:
-        console.print(f"dbt build: {built['counts']} in {built['seconds']:.0f} s → [bold]{lake.warehouse}[/]")
+        console.print(f"{transform_summary(built, lake)} → [bold]{lake.warehouse}[/]", highlight=False)
     if reason:
         err.print(f"[red]{reason}[/]")
         raise typer.Exit(1)
@@ -290,7 +290,14 @@ def registry_check(
 
 
 def main() -> None:
-    app()
+    from conductor.process_exit import exit_code, exit_process
+
+    try:
+        app()
+        code = 0
+    except SystemExit as e:  # typer ends every command with one
+        code = exit_code(e.code)
+    exit_process(code)
 
 
 if __name__ == "__main__":

@@ -82,10 +82,13 @@ def build_transform_dag():
 
         @task(task_id="dbt_build")
         def dbt_build() -> dict:
-            from conductor.pipeline import transform, transform_failure
+            from conductor.pipeline import transform, transform_failure, transform_summary
             from govlake.settings import Lake
 
-            result = transform(Lake.from_env(), publish=False)
+            lake = Lake.from_env()
+            # dbt's node-by-node output goes to its log file; the task log gets one line
+            result = transform(lake, publish=False, quiet=True)
+            print(transform_summary(result, lake), flush=True)
             reason = transform_failure(result)
             if reason:
                 raise RuntimeError(reason)

@@ -85,6 +85,19 @@ def publish_curated(lake: Lake) -> list[dict]:
     return [asdict(t) for t in curated.publish_curated(lake)]
 
 
+def transform_summary(result: dict, lake: Lake) -> str:
+    """One line for a console or a task log: what the build did and where to read the
+    details (dbt's own output is kept in its log file and run results, not printed)."""
+    plan = result.get("plan") or {}
+    if not result.get("args"):
+        return f"dbt build: {plan.get('reason', 'nothing to build')}"
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(result["counts"].items()))
+    problems = len(result.get("problems") or [])
+    where = (f"; {problems} warning(s)/error(s) in {lake.dbt / 'run_results.json'}, log {lake.dbt / 'logs' / 'dbt.log'}"
+             if problems else "")
+    return f"dbt build: {counts} in {result['seconds']:.0f} s{where}"
+
+
 def transform_failure(result: dict) -> str | None:
     """A one-paragraph reason when the dbt build did not succeed, else None."""
     if result["success"]:

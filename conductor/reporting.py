@@ -4,11 +4,26 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from govlake.registry import load_registry
 from govlake.settings import Lake
+
+
+def _per_source_table(title: str, columns: tuple[str, ...], left: tuple[str, ...]) -> Table:
+    """A table with one row per source for an 80-column terminal that cuts no value: no
+    vertical rules, two-word headers on two lines, the source column as wide as the longest
+    source id, and any other value folded onto a second line rather than shortened."""
+    t = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for col in columns:
+        header = col.replace(" ", "\n")
+        if col == "source":
+            t.add_column(header, no_wrap=True, min_width=max(len(s) for s in load_registry().sources))
+        else:
+            t.add_column(header, overflow="fold", justify="left" if col in left else "right")
+    return t
 
 
 def registry_table() -> Table:
@@ -39,9 +54,7 @@ def source_table(source_id: str) -> Table:
 
 
 def generate_table(summary) -> Table:
-    t = Table(title="Synthetic city written")
-    for col in ("source", "batches", "files", "rows"):
-        t.add_column(col, justify="left" if col == "source" else "right")
+    t = _per_source_table("Synthetic city written", ("source", "batches", "files", "rows"), ())
     for source_id, counts in sorted(summary.sources.items()):
         t.add_row(source_id, f"{counts.batches:,}", f"{counts.files:,}", f"{counts.rows:,}")
     t.caption = f"defects listed in {summary.truth_path}"
@@ -50,10 +63,8 @@ def generate_table(summary) -> Table:
 
 def results_table(results, per_batch: bool = False) -> Table:
     """Ingestion outcome per source (or per batch): what was read, written, quarantined."""
-    t = Table(title="Ingestion")
-    for col in ("source", "batch" if per_batch else "batches", "status", "rows read", "written",
-                "quarantined", "files rejected", "s"):
-        t.add_column(col, justify="left" if col in ("source", "batch", "status") else "right")
+    t = _per_source_table("Ingestion", ("source", "batch" if per_batch else "batches", "status", "rows read",
+                                        "written", "quarantined", "files rejected", "s"), ("batch", "status"))
     style = {"failed": "red", "rejected": "yellow", "unchanged": "dim", "incomplete": "dim"}
     groups: dict[tuple, list] = {}
     for r in results:
@@ -121,9 +132,8 @@ def lake_summary(lake: Lake) -> list[SourceSummary]:
 
 
 def summary_table(rows: list[SourceSummary]) -> Table:
-    t = Table(title="Raw layer")
-    for col in ("source", "batches", "rows", "quarantined rows", "rejected files", "last batch"):
-        t.add_column(col, justify="left" if col in ("source", "last batch") else "right")
+    t = _per_source_table("Raw layer", ("source", "batches", "rows", "quarantined rows", "rejected files",
+                                        "last batch"), ("last batch",))
     for r in rows:
         t.add_row(r.source_id, str(r.batches), f"{r.rows:,}",
                   f"[yellow]{r.quarantined_rows:,}[/]" if r.quarantined_rows else "0",

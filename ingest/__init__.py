@@ -16,7 +16,7 @@ processes before this process has imported pyarrow, DuckDB or the registry.
 from importlib import import_module
 
 from ingest.landing import ingest_landing
-from ingest.model import BatchResult, FileResult
+from ingest.results import BatchResult, FileResult
 
 __all__ = ["BatchResult", "FileResult", "find_complete_batches", "ingest_batch", "ingest_landing", "recover"]
 

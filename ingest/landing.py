@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from ingest.model import BatchResult
+from ingest.results import BatchResult
 
 if TYPE_CHECKING:
     from govlake.registry import Registry, Source

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from govlake.settings import Lake
-from ingest.model import BatchResult
+from ingest.results import BatchResult
 
 LOG_DIR = "ingest"
 

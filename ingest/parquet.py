@@ -146,7 +146,7 @@ class PartWriter:
 
     def restart(self) -> None:
         """Drop every row written so far and begin the part again (a reader that
-        found it must read the file another way, readers/csv.py)."""
+        found it must read the file another way, readers/csv_stream.py)."""
         self._buffer, self._buffered = [], 0
         try:
             self._wait()

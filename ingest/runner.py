@@ -30,7 +30,7 @@ from ingest.duck import connection
 from ingest.log import write_attempt
 from ingest.manifest import MANIFEST, MANIFEST_VERSION, SUCCESS, checksum, code_version, delivery_key, \
     read_json_file, read_manifest, same_sizes
-from ingest.model import MAX_ROW_MESSAGES_PER_FILE, BatchResult, FileResult
+from ingest.results import MAX_ROW_MESSAGES_PER_FILE, BatchResult, FileResult
 from ingest.parquet import LINEAGE, PartWriter
 from ingest.quarantine import ROWS_DIR, SUMMARY, QuarantineStage, write_json_atomic
 from ingest.readers import FileUnreadable, HeaderMismatch, ReadContext, code_columns, reader_for

@@ -28,8 +28,8 @@ from pathlib import Path
 
 from govlake.registry import Source
 from govlake.settings import Lake
-import ingest.readers.csv  # noqa: F401  (the reader of nearly every big batch)
-from ingest.model import BatchResult
+import ingest.readers.csv_stream  # noqa: F401  (the reader of nearly every big batch)
+from ingest.results import BatchResult
 from ingest.runner import ingest_batch
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt parameters (malloc.h)

@@ -16,7 +16,7 @@ from govlake.settings import Lake
 from quality import files as qfiles
 from quality import staging as stg
 from quality.masking import masked
-from quality.model import Rule
+from quality.rule import Rule
 from quality.sqlfiles import sql_literal
 from quality.store import VIOLATION_COLUMNS, insert_rows
 

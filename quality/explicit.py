@@ -15,7 +15,7 @@ import yaml
 from govlake.registry import Registry, Source
 from quality import staging as stg
 from quality.masking import masked
-from quality.model import Rule
+from quality.rule import Rule
 from quality.sqlfiles import dbt_vars, render, render_string, sql_literal
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")

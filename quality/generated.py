@@ -29,11 +29,11 @@ out of staging: those rules read staging.stg_rejected (this run's copy, _q_rejec
 from __future__ import annotations
 
 from govlake.registry import Column, Registry, Source
-from govlake.registry.model import ConditionalCheck
+from govlake.registry.schema import ConditionalCheck
 from quality import staging as stg
 from quality.dimensions import BLOCKING, WARNING
 from quality.masking import masked
-from quality.model import Rule
+from quality.rule import Rule
 from quality.sqlfiles import sql_literal
 
 IDENTIFIERS = ("id_card", "uscc", "licence_id", "patent_no")

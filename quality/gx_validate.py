@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from govlake.settings import Lake
-from quality.model import Rule
+from quality.rule import Rule
 from quality.sqlfiles import sql_literal
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ deliberate: the value's owner is not known per column.
 from __future__ import annotations
 
 from govlake.registry import Column, Source
-from govlake.registry.model import ConditionalCheck
+from govlake.registry.schema import ConditionalCheck
 from quality.staging import kind
 
 # (source, column) -> mask

@@ -6,7 +6,7 @@ from collections import Counter
 from govlake.registry import Registry, load_registry
 from quality.explicit import explicit_rules
 from quality.generated import generated_rules
-from quality.model import Rule
+from quality.rule import Rule
 
 
 def all_rules(registry: Registry | None = None, sources: list[str] | None = None) -> list[Rule]:

@@ -42,7 +42,7 @@ from quality.dimensions import DIMENSIONS
 from quality.evaluate import SourceResult, evaluate_source
 from quality import gx_shim
 from quality.gx_validate import GxSession, Validation
-from quality.model import Rule
+from quality.rule import Rule
 from quality.ruleset import all_rules
 from quality.sqlfiles import install_macros, sql_literal
 from quality.store import clear_batches, ensure_schema, insert_rows, write_rules

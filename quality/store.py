@@ -17,7 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from quality.dimensions import DIMENSIONS
-from quality.model import Rule
+from quality.rule import Rule
 from quality.sqlfiles import statements
 
 DDL = """

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from govlake.registry.model import City, Column, Department, Source
+from govlake.registry.schema import City, Column, Department, Source
 
 REGISTRY_DIR = Path(__file__).parent
 

@@ -12,13 +12,13 @@ __all__ = ["FileUnreadable", "HeaderMismatch", "ReadContext", "check_header", "c
 def reader_for(source: Source) -> Callable[[ReadContext], None]:
     # Imported lazily: openpyxl costs ~0.4 s to import and most sources never need it.
     if source.format == "csv":
-        from ingest.readers.csv import read_csv
+        from ingest.readers.csv_stream import read_csv
         return read_csv
     if source.format == "jsonl":
         from ingest.readers.jsonl import read_jsonl
         return read_jsonl
     if source.format == "json":
-        from ingest.readers.json import read_json
+        from ingest.readers.json_array import read_json
         return read_json
     if source.format == "geojson":
         from ingest.readers.geojson import read_geojson

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from govlake.registry import Source
-from ingest.model import FileResult
+from ingest.results import FileResult
 from ingest.parquet import PartWriter
 from ingest.quarantine import FileQuarantine
 

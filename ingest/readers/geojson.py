@@ -25,7 +25,7 @@ from collections import Counter
 from json.decoder import scanstring
 
 from ingest.readers.base import FileUnreadable, ReadContext, check_header
-from ingest.readers.json import Columns, quarantine_members
+from ingest.readers.json_array import Columns, quarantine_members
 from ingest.readers.jsontext import HOOKS, Obj, compact, value_text
 from ingest.transcode import MARK_OPEN, decode_whole
 

@@ -29,7 +29,7 @@ from openpyxl.worksheet._reader import INLINE_STRING, VALUE_TAG, WorkSheetParser
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from ingest.readers.base import FileUnreadable, ReadContext, check_header
-from ingest.readers.json import Columns
+from ingest.readers.json_array import Columns
 
 
 _T = f"{{{SHEET_MAIN_NS}}}t"

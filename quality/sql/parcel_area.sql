@@ -1,7 +1,7 @@
 -- area_m2 agrees with the polygon's computed area within 5% (zrzy.land_parcel rules).
 -- Area of the outer ring by the shoelace formula in a local projection on the CGCS2000
 -- ellipsoid at the ring's mean latitude (meridian radius M, prime-vertical radius N), the
--- method of govlake/synth/geo.py; at parcel scale it is within 0.1% of the geodesic area.
+-- method of synth/geo.py; at parcel scale it is within 0.1% of the geodesic area.
 -- Plain SQL: DuckDB's spatial extension cannot be installed offline.
 {%- set a, e2 = 6378137.0, 0.0066943800229 %}
 WITH rings AS (

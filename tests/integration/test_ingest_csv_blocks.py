@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import pytest
 
 import ingest
-import ingest.readers.csv as csvreader
+import ingest.readers.csv_stream as csvreader
 import ingest.readers.csvparse as csvparse
 import ingest.readers.csvplain as csvplain
 import ingest.transcode as transcode

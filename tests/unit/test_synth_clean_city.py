@@ -22,7 +22,7 @@ from govlake.identifiers import (
     is_valid_patent_no,
     is_valid_uscc,
 )
-from govlake.registry.model import ConditionalCheck
+from govlake.registry.schema import ConditionalCheck
 from synth import generate_city
 from synth_landing import as_text, deliveries
 
