@@ -6,8 +6,11 @@ WORKDIR /opt/govlake
 COPY pyproject.toml uv.lock README.md ./
 COPY govlake ./govlake
 COPY ingest ./ingest
+COPY transform ./transform
 COPY quality ./quality
 COPY catalog ./catalog
+COPY conductor ./conductor
+COPY synth ./synth
 RUN uv sync --frozen --no-dev --extra deploy
 COPY dags ./dags
 COPY dbt_project ./dbt_project

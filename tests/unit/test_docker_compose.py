@@ -91,3 +91,11 @@ def test_dockerfile_copies_only_what_exists():
         if line.startswith("COPY "):
             for src in line.split()[1:-1]:
                 assert (REPO / src).exists(), src
+
+
+def test_dockerfile_copies_every_package_of_the_wheel():
+    import tomllib
+
+    packages = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]
+    copied = {line.split()[1] for line in (REPO / "Dockerfile").read_text().splitlines() if line.startswith("COPY ")}
+    assert set(packages) <= copied, f"packages the image lacks: {sorted(set(packages) - copied)}"
