@@ -35,6 +35,7 @@ from typing import Iterator
 
 import duckdb
 
+from govlake.lock import lake_lock
 from govlake.registry import Registry, load_registry
 from govlake.settings import Lake
 
@@ -252,7 +253,6 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 @contextmanager
 def _warehouse(lake: Lake, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
     """The warehouse under the lake lock (one writer at a time, dbt included)."""
-    from govlake.lock import lake_lock
 
     if not lake.warehouse.exists():
         raise DisputeError(f"no warehouse at {lake.warehouse}: build it first (govlake run)")

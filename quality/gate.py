@@ -28,6 +28,10 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from govlake.lock import lake_lock
+from quality.sqlfiles import statements
+from quality.store import insert_rows
+
 CONFIG_PATH = Path(__file__).with_name("gate.yaml")
 
 DDL = """
@@ -172,7 +176,6 @@ def decide(con: duckdb.DuckDBPyConnection, config: GateConfig | None = None) -> 
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    from quality.sqlfiles import statements
 
     for stmt in statements(DDL):
         con.execute(stmt)
@@ -180,8 +183,6 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def run_gate(lake, config: GateConfig | None = None) -> GateResult:
     """Decide on the lake's current quality results and record the decisions."""
-    from govlake.lock import lake_lock
-    from quality.store import insert_rows
 
     if not lake.warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {lake.warehouse}: run `govlake run` first")

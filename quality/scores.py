@@ -25,9 +25,11 @@ from datetime import datetime, timezone
 import duckdb
 import pyarrow as pa
 
+from govlake.lock import lake_lock
 from govlake.registry import Registry, load_registry
 from quality.dimensions import DIMENSIONS
 from quality.sqlfiles import render, statements
+from quality.store import insert_rows
 
 DDL = """
 CREATE SCHEMA IF NOT EXISTS quality;
@@ -123,8 +125,6 @@ def current_scores(con: duckdb.DuckDBPyConnection, registry: Registry | None = N
 def record_scores(lake, run_id: str, registry: Registry | None = None) -> list[Score]:
     """Score a finished quality run and append its rows to quality.scores (replacing rows
     of the same run, so scoring a run twice is harmless)."""
-    from govlake.lock import lake_lock
-    from quality.store import insert_rows
 
     with lake_lock(lake):
         con = duckdb.connect(str(lake.warehouse))

@@ -23,10 +23,12 @@ import duckdb
 import jinja2
 import pyarrow as pa
 
+from govlake.lock import lake_lock
 from govlake.registry import Registry, load_registry
 from govlake.settings import Lake
 from quality.dimensions import DIMENSIONS
 from quality.masking import MACROS, mask_kind
+from quality.sqlfiles import install_macros
 
 SQL_DIR = Path(__file__).parent / "sql"
 SOURCES = "_report_sources"  # the relation (source_id, department, source_title) the SQL joins
@@ -138,7 +140,6 @@ def _dimensions(con: duckdb.DuckDBPyConnection) -> list[dict]:
 def collect(lake: Lake, config: dict, registry: Registry | None = None) -> ReportData:
     """Everything the page and the department workbooks show. ReportError when the warehouse
     has no quality results yet."""
-    from govlake.lock import lake_lock
 
     registry = registry or load_registry()
     if not lake.warehouse.exists():
@@ -155,7 +156,6 @@ def collect(lake: Lake, config: dict, registry: Registry | None = None) -> Repor
 
 def _collect(con: duckdb.DuckDBPyConnection, lake: Lake, config: dict, registry: Registry) -> ReportData:
     from quality.scores import OVERALL, current_scores
-    from quality.sqlfiles import install_macros
 
     install_macros(con, registry)
     _register_sources(con, registry)
