@@ -19,6 +19,7 @@ Per-model times come from dbt's run_results.json. Results: bench/results/build.j
 Target: the incremental run of one daily batch under 10% of the full build time; the
 whole day (which carries a full snapshot of the population register) is reported beside it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,11 +29,11 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import DATA, RESULTS, ROOT, TreeSampler, city_dir, ensure_city, fastest, machine  # noqa: E402
+from harness import DATA, RESULTS, ROOT, TreeSampler, city_dir, ensure_city, fastest, machine
 
 sys.path.insert(0, str(ROOT))
 
@@ -47,8 +48,7 @@ def newest_daily_batches(landing: Path) -> list[Path]:
     from ingest import find_complete_batches
 
     reg = load_registry()
-    daily = {sid: find_complete_batches(landing, s) for sid, s in reg.sources.items()
-             if s.delivery.cadence == "daily"}
+    daily = {sid: find_complete_batches(landing, s) for sid, s in reg.sources.items() if s.delivery.cadence == "daily"}
     newest = max(d.name for batches in daily.values() for d in batches)
     return [d for batches in daily.values() for d in batches if d.name == newest]
 
@@ -75,8 +75,11 @@ def ingest(landing: Path, lake_home: Path) -> dict:
     failed = [r.summary() for r in results if r.status == "failed"]
     if failed:
         raise SystemExit("ingestion failed: " + "; ".join(failed))
-    return {"seconds": round(time.perf_counter() - t, 1), "batches": len(results),
-            "rows_written": sum(r.rows_written for r in results if r.status != "unchanged")}
+    return {
+        "seconds": round(time.perf_counter() - t, 1),
+        "batches": len(results),
+        "rows_written": sum(r.rows_written for r in results if r.status != "unchanged"),
+    }
 
 
 BUILDS = {"full-refresh": {"full_refresh": True}, "pipeline": {}, "every-model": {"every_model": True}}
@@ -86,22 +89,32 @@ def timed_build(lake_home: Path, kind: str) -> dict:
     """One build (BUILDS) in a fresh process, with the process tree sampled."""
     sampler = TreeSampler()
     t = sampler.start_clock()
-    out = subprocess.run([sys.executable, __file__, "--one-build", str(lake_home), "--kind", kind],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--one-build", str(lake_home), "--kind", kind], capture_output=True, text=True
+    )
     secs = time.perf_counter() - t
     sampler.stop()
     if out.returncode:
         raise SystemExit(f"dbt build failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
     inner = json.loads(out.stdout.strip().splitlines()[-1])
-    return {"kind": kind, "seconds": round(secs, 2), "dbt_seconds": inner["seconds"], "cpu_s": round(sampler.cpu(), 1),
-            "peak_rss_mb": round(sampler.peak_rss / 2**20), "counts": inner["counts"], "plan": inner["plan"],
-            "slowest_models": slowest_nodes(lake_home)}
+    return {
+        "kind": kind,
+        "seconds": round(secs, 2),
+        "dbt_seconds": inner["seconds"],
+        "cpu_s": round(sampler.cpu(), 1),
+        "peak_rss_mb": round(sampler.peak_rss / 2**20),
+        "counts": inner["counts"],
+        "plan": inner["plan"],
+        "slowest_models": slowest_nodes(lake_home),
+    }
 
 
 def slowest_nodes(lake_home: Path, n: int = 12) -> list[dict]:
     run_results = json.loads((lake_home / "dbt" / "run_results.json").read_text())
-    nodes = [{"node": r["unique_id"].split(".", 2)[-1], "seconds": round(r["execution_time"], 2)}
-             for r in run_results["results"]]
+    nodes = [
+        {"node": r["unique_id"].split(".", 2)[-1], "seconds": round(r["execution_time"], 2)}
+        for r in run_results["results"]
+    ]
     return sorted(nodes, key=lambda x: -x["seconds"])[:n]
 
 
@@ -118,15 +131,18 @@ def repeat_builds(lake_home: Path, snapshot: Path, repeat: int, what: str, kind:
 
 
 def one_build(lake_home: Path, kind: str) -> None:
-    from transform.build_plan import build
     from govlake.settings import Lake
+    from transform.build_plan import build
 
     result = build(Lake(lake_home), quiet=True, **BUILDS[kind])
     if not result["success"]:
         print(json.dumps(result, ensure_ascii=False, default=str)[-4000:], file=sys.stderr)
         raise SystemExit(1)
-    print(json.dumps({"seconds": result["seconds"], "counts": result["counts"], "plan": result["plan"]},
-                     ensure_ascii=False))
+    print(
+        json.dumps(
+            {"seconds": result["seconds"], "counts": result["counts"], "plan": result["plan"]}, ensure_ascii=False
+        )
+    )
 
 
 def main() -> None:
@@ -162,8 +178,9 @@ def main() -> None:
 
     one_batch = [p for p in held if p.parent.name == ONE_BATCH_SOURCE]
     print(f"ingesting one daily batch ({ONE_BATCH_SOURCE} {held[0].name}) …", flush=True)
-    batch_ingest = ingest(landing_without(landing, [p for p in held if p not in one_batch],
-                                          work / "landing-one-batch"), lake_home)
+    batch_ingest = ingest(
+        landing_without(landing, [p for p in held if p not in one_batch], work / "landing-one-batch"), lake_home
+    )
     single = repeat_builds(lake_home, snapshot, args.repeat, "one daily batch")
     single_every_model = repeat_builds(lake_home, snapshot, args.repeat, "one daily batch", "every-model")
     print("ingesting the rest of the day …", flush=True)
@@ -175,31 +192,43 @@ def main() -> None:
     ratio_single = round(best_single["seconds"] / full["seconds"], 3)
     best_every_model = fastest(single_every_model)
     result = {
-        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "city": {"persons": args.persons, "seed": args.seed, "landing": str(landing), "generation": generation},
-        "one_daily_batch": {"batch": held[0].name, "source": ONE_BATCH_SOURCE, "ingest": batch_ingest,
-                            "runs": single, "best": best_single, "ratio_to_full": ratio_single,
-                            "every_model": {"runs": single_every_model, "best": best_every_model,
-                                            "ratio_to_full": round(best_every_model["seconds"] / full["seconds"], 3)}},
-        "new_day": {"batch": held[0].name, "sources": sorted(p.parent.name for p in held),
-                    "ingest": new_day},
+        "one_daily_batch": {
+            "batch": held[0].name,
+            "source": ONE_BATCH_SOURCE,
+            "ingest": batch_ingest,
+            "runs": single,
+            "best": best_single,
+            "ratio_to_full": ratio_single,
+            "every_model": {
+                "runs": single_every_model,
+                "best": best_every_model,
+                "ratio_to_full": round(best_every_model["seconds"] / full["seconds"], 3),
+            },
+        },
+        "new_day": {"batch": held[0].name, "sources": sorted(p.parent.name for p in held), "ingest": new_day},
         "ingest_before": before,
         "method": "each build in a fresh process (python + dbt start-up included) through transform.build_plan.build, "
-                  "the pipeline's build; RSS and CPU of the process tree; incremental runs restart from a copy of "
-                  "the warehouse after the full build (its build ledger included)",
+        "the pipeline's build; RSS and CPU of the process tree; incremental runs restart from a copy of "
+        "the warehouse after the full build (its build ledger included)",
         "full": full,
         "incremental_runs": incremental,
         "incremental_best": best,
         "ratio_incremental_to_full": ratio,
-        "targets": {"one_daily_batch_under_10_percent_of_full": ratio_single < 0.10,
-                    "whole_day_under_10_percent_of_full": ratio < 0.10},
+        "targets": {
+            "one_daily_batch_under_10_percent_of_full": ratio_single < 0.10,
+            "whole_day_under_10_percent_of_full": ratio < 0.10,
+        },
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"full {full['seconds']} s; one daily batch {best_single['seconds']} s (ratio {ratio_single}; every model "
-          f"{best_every_model['seconds']} s); "
-          f"whole day {best['seconds']} s (ratio {ratio}) -> {args.out}")
+    print(
+        f"full {full['seconds']} s; one daily batch {best_single['seconds']} s (ratio {ratio_single}; every model "
+        f"{best_every_model['seconds']} s); "
+        f"whole day {best['seconds']} s (ratio {ratio}) -> {args.out}"
+    )
 
 
 if __name__ == "__main__":

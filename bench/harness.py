@@ -1,5 +1,6 @@
 """What the benchmarks share: a process-tree sampler (peak RSS, CPU), the synthetic city
 they run on (generated once under bench/data/ and stamped), and the machine description."""
+
 from __future__ import annotations
 
 import json
@@ -101,8 +102,9 @@ def ensure_city(landing: Path, persons: int, seed: int) -> dict:
     if stamp.exists():
         return json.loads(stamp.read_text())
     print(f"generating {persons:,} persons into {landing} …", flush=True)
-    out = subprocess.run([sys.executable, __file__, str(landing), str(persons), str(seed)],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, __file__, str(landing), str(persons), str(seed)], capture_output=True, text=True
+    )
     if out.returncode:
         raise SystemExit(f"generation failed:\n{out.stderr[-2000:]}")
     info = json.loads(out.stdout.strip().splitlines()[-1])
@@ -118,9 +120,14 @@ def _generate(landing: Path, persons: int, seed: int) -> dict:
     summary = generate_city(landing, persons=persons, seed=seed)
     secs = time.perf_counter() - t
     sampler.stop()
-    return {"seconds": round(secs, 1), "cpu_s": round(sampler.cpu(), 1), "peak_rss_mb": round(sampler.peak_rss / 2**20),
-            "rows": summary.rows, "files": summary.files,
-            "bytes": sum(f.stat().st_size for f in landing.rglob("*") if f.is_file())}
+    return {
+        "seconds": round(secs, 1),
+        "cpu_s": round(sampler.cpu(), 1),
+        "peak_rss_mb": round(sampler.peak_rss / 2**20),
+        "rows": summary.rows,
+        "files": summary.files,
+        "bytes": sum(f.stat().st_size for f in landing.rglob("*") if f.is_file()),
+    }
 
 
 if __name__ == "__main__":  # the generation subprocess of ensure_city

@@ -21,6 +21,7 @@ drifts over minutes; the best wall time of each method is compared. Results:
 bench/results/ingest.json; summary in bench/README.md.
 Targets: govlake within 2x of the duckdb floor, faster than pandas, peak RSS < 2 GB.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,11 +31,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import RESULTS, ROOT, TreeSampler, city_dir, ensure_city, fastest, machine, ratios_to  # noqa: E402
+from harness import RESULTS, ROOT, TreeSampler, city_dir, ensure_city, fastest, machine, ratios_to
 
 sys.path.insert(0, str(ROOT))
 OUT = RESULTS / "ingest.json"
@@ -53,7 +54,9 @@ def csv_files(landing: Path, sources: list[str] | None):
                 yield src, f
 
 
-def run_one(method: str, landing: Path, sources: list[str] | None, work: Path, sampler: TreeSampler) -> tuple[float, dict]:
+def run_one(
+    method: str, landing: Path, sources: list[str] | None, work: Path, sampler: TreeSampler
+) -> tuple[float, dict]:
     t = sampler.start_clock()
     if method == "duckdb":
         import duckdb
@@ -62,8 +65,10 @@ def run_one(method: str, landing: Path, sources: list[str] | None, work: Path, s
         for i, (src, f) in enumerate(csv_files(landing, sources)):
             if src.encoding == "gb18030":
                 utf8 = work / f"in{i}.csv"
-                with open(f, encoding="gb18030", errors="replace", newline="") as a, \
-                        open(utf8, "w", encoding="utf-8", newline="") as b:
+                with (
+                    open(f, encoding="gb18030", errors="replace", newline="") as a,
+                    open(utf8, "w", encoding="utf-8", newline="") as b,
+                ):
                     shutil.copyfileobj(a, b, 1 << 20)
                 f = utf8
             inputs.append(f)
@@ -80,8 +85,14 @@ def run_one(method: str, landing: Path, sources: list[str] | None, work: Path, s
 
         for i, (src, f) in enumerate(csv_files(landing, sources)):
             # lenient, or it stops at the first defect of a realistic delivery
-            pd.read_csv(f, encoding=src.encoding, dtype=str, keep_default_na=False, encoding_errors="replace",
-                        on_bad_lines="skip").to_parquet(work / f"p{i}.parquet")
+            pd.read_csv(
+                f,
+                encoding=src.encoding,
+                dtype=str,
+                keep_default_na=False,
+                encoding_errors="replace",
+                on_bad_lines="skip",
+            ).to_parquet(work / f"p{i}.parquet")
     elif method in ("govlake", "govlake-all"):
         import ingest
         from govlake.settings import Lake
@@ -94,8 +105,12 @@ def run_one(method: str, landing: Path, sources: list[str] | None, work: Path, s
         if bad:
             raise SystemExit("ingestion failed: " + "; ".join(bad))
         rows = sum(r.rows_written for r in results)
-        return secs, {"rows_written": rows, "rows_quarantined": sum(r.rows_quarantined for r in results),
-                      "rows_per_s": round(rows / secs), "sources": per_source(results)}
+        return secs, {
+            "rows_written": rows,
+            "rows_quarantined": sum(r.rows_quarantined for r in results),
+            "rows_per_s": round(rows / secs),
+            "sources": per_source(results),
+        }
     return time.perf_counter() - t, {}
 
 
@@ -142,26 +157,34 @@ def main() -> None:
     for round_no in range(args.repeat):
         for method in methods:
             print(f"round {round_no + 1}/{args.repeat}: {method} …", flush=True)
-            out = subprocess.run([sys.executable, __file__, "--landing", str(landing), "--one", method],
-                                 capture_output=True, text=True)
+            out = subprocess.run(
+                [sys.executable, __file__, "--landing", str(landing), "--one", method], capture_output=True, text=True
+            )
             if out.returncode:
                 raise SystemExit(f"{method} failed:\n{out.stderr[-2000:]}")
             runs[method].append(json.loads(out.stdout.strip().splitlines()[-1]))
     best = {m: fastest(rs) for m, rs in runs.items()}
     for method in methods:
         secs = sorted(r["seconds"] for r in runs[method])
-        print(f"{method:12s} best {best[method]['seconds']:6.2f} s  (runs {', '.join(f'{s:.2f}' for s in secs)})"
-              f"  CPU {min(r['cpu_s'] for r in runs[method]):6.2f} s"
-              f"  peak RSS {max(r['rss_mb'] for r in runs[method]):6.0f} MB")
+        print(
+            f"{method:12s} best {best[method]['seconds']:6.2f} s  (runs {', '.join(f'{s:.2f}' for s in secs)})"
+            f"  CPU {min(r['cpu_s'] for r in runs[method]):6.2f} s"
+            f"  peak RSS {max(r['rss_mb'] for r in runs[method]):6.0f} MB"
+        )
     ratios = ratios_to(best, "govlake", {"duckdb_floor": "duckdb", "pandas": "pandas"}, with_cpu=("duckdb_floor",))
     peak = max((r["rss_mb"] for m in ("govlake", "govlake-all") for r in runs.get(m, [])), default=None)
     result = {
-        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
-        "landing": {"path": str(landing), "persons": None if args.landing else args.persons,
-                    "csv_files": len(files), "csv_bytes": size, "generation": generation},
+        "landing": {
+            "path": str(landing),
+            "persons": None if args.landing else args.persons,
+            "csv_files": len(files),
+            "csv_bytes": size,
+            "generation": generation,
+        },
         "method": "best wall time of interleaved runs, each method in a fresh process; "
-                  "RSS and CPU of the whole process tree",
+        "RSS and CPU of the whole process tree",
         "runs": runs,
         "best": best,
         "ratios": ratios,

@@ -30,6 +30,7 @@ floor's and govlake's violations of the SQL rules are compared row for row, and 
 failing-row counts with govlake's per rule. Results: bench/results/quality.json.
 Targets: govlake within 2x of the floor, faster than the pandas peer.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,11 +40,11 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import DATA, RESULTS, ROOT, TreeSampler, city_dir, ensure_city, fastest, machine, ratios_to  # noqa: E402
+from harness import DATA, RESULTS, ROOT, TreeSampler, city_dir, ensure_city, fastest, machine, ratios_to
 
 sys.path.insert(0, str(ROOT))
 
@@ -90,9 +91,9 @@ def _child(args: list[str]) -> dict:
 
 
 def build_lake(landing: Path, home: Path) -> dict:
-    from transform.dbt_runner import run_dbt
     from govlake.settings import Lake
     from ingest import ingest_landing
+    from transform.dbt_runner import run_dbt
 
     lake = Lake(home)
     results = ingest_landing(landing, lake)
@@ -110,16 +111,20 @@ def prepare_in_child(home: Path, work: Path) -> dict:
     floor's SQL is written."""
     import duckdb
 
-    from transform.dbt_runner import run_dbt
     from govlake.registry import load_registry
     from govlake.settings import Lake
     from quality.staging import relation
+    from transform.dbt_runner import run_dbt
 
     lake = Lake(home)
     registry = load_registry()
     with duckdb.connect(str(lake.warehouse), read_only=True) as con:
-        have = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables "
-                                          "WHERE table_schema = 'staging'").fetchall()}
+        have = {
+            t
+            for (t,) in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'staging'"
+            ).fetchall()
+        }
     missing = sorted({relation(s).split(".", 1)[1] for s in registry.sources.values()} - have)
     if missing:  # e.g. bench/build.py is rebuilding the warehouse this one was copied from
         raise SystemExit(f"the warehouse copied lacks {', '.join(missing)}: build it first (bench/build.py)")
@@ -133,14 +138,22 @@ def prepare_in_child(home: Path, work: Path) -> dict:
         con.execute("DROP SCHEMA IF EXISTS floor CASCADE")
         con.execute("CHECKPOINT")
         sql, batches, rules = floor_sql(con, lake, registry)
-        counts = {relation(s): con.execute(f"SELECT count(*) FROM {relation(s)}").fetchone()[0]
-                  for s in registry.sources.values()}
+        counts = {
+            relation(s): con.execute(f"SELECT count(*) FROM {relation(s)}").fetchone()[0]
+            for s in registry.sources.values()
+        }
         counts["staging.stg_rejected"] = con.execute("SELECT count(*) FROM staging.stg_rejected").fetchone()[0]
-        kind = con.execute("SELECT table_type FROM information_schema.tables "
-                           "WHERE table_schema = 'staging' AND table_name = 'stg_rejected'").fetchone()[0]
+        kind = con.execute(
+            "SELECT table_type FROM information_schema.tables "
+            "WHERE table_schema = 'staging' AND table_name = 'stg_rejected'"
+        ).fetchone()[0]
     (work / "floor.sql").write_text(sql, encoding="utf-8")
-    return {"stg_rejected": {"relation": kind, "dbt_run_s": round(stg_rejected_s, 1)},
-            "rows": counts, "batches": sum(len(b) for b in batches.values()), "floor_rules": rules}
+    return {
+        "stg_rejected": {"relation": kind, "dbt_run_s": round(stg_rejected_s, 1)},
+        "rows": counts,
+        "batches": sum(len(b) for b in batches.values()),
+        "floor_rules": rules,
+    }
 
 
 def floor_sql(con, lake, registry) -> tuple[str, dict[str, list[str]], int]:
@@ -157,14 +170,20 @@ def floor_sql(con, lake, registry) -> tuple[str, dict[str, list[str]], int]:
     rules = all_rules(registry)
     context = macro_context(registry)
     parts = [s for name in MACRO_FILES for s in statements(render(name, **context))]
-    parts.append(f"CREATE TEMP TABLE {REJECTED} AS "
-                 "SELECT *, string_split(reason, '; ') AS reasons FROM staging.stg_rejected")
+    parts.append(
+        f"CREATE TEMP TABLE {REJECTED} AS SELECT *, string_split(reason, '; ') AS reasons FROM staging.stg_rejected"
+    )
     selects, batches, n = [], {}, 0
     for sid, source in registry.sources.items():
         sql_rules = [r for r in rules if r.source == sid and r.sql]
-        known = {b for (b,) in con.execute(f"SELECT DISTINCT _batch FROM {relation(source)} UNION "
-                                           "SELECT DISTINCT _batch FROM staging.stg_rejected WHERE source_id = ?",
-                                           [sid]).fetchall()}
+        known = {
+            b
+            for (b,) in con.execute(
+                f"SELECT DISTINCT _batch FROM {relation(source)} UNION "
+                "SELECT DISTINCT _batch FROM staging.stg_rejected WHERE source_id = ?",
+                [sid],
+            ).fetchall()
+        }
         batches[sid] = sorted(b for b in known | set(batch_dates(lake, source)) if b)
         if not sql_rules or not batches[sid]:
             continue
@@ -174,8 +193,11 @@ def floor_sql(con, lake, registry) -> tuple[str, dict[str, list[str]], int]:
         selects.append(select)
         n += len(sql_rules)
     parts.append("CREATE SCHEMA floor")
-    parts.append(f"CREATE TABLE floor.violations AS SELECT * FROM (\n"
-                 + "\nUNION ALL\n".join(f"({s})" for s in selects) + f"\n) AS v({', '.join(VIOLATION_COLUMNS)})")
+    parts.append(
+        "CREATE TABLE floor.violations AS SELECT * FROM (\n"
+        + "\nUNION ALL\n".join(f"({s})" for s in selects)
+        + f"\n) AS v({', '.join(VIOLATION_COLUMNS)})"
+    )
     return ";\n\n".join(parts) + ";\n", batches, n
 
 
@@ -185,8 +207,13 @@ def run_govlake(home: Path) -> dict:
     from quality.runner import run_quality
 
     summary = run_quality(Lake(home))
-    return {"inner_s": summary.seconds, "violations": summary.violations, "rules": summary.rules,
-            "gx_success": summary.success, "timings": summary.timings}
+    return {
+        "inner_s": summary.seconds,
+        "violations": summary.violations,
+        "rules": summary.rules,
+        "gx_success": summary.success,
+        "timings": summary.timings,
+    }
 
 
 def run_floor(home: Path, work: Path) -> dict:
@@ -219,8 +246,13 @@ def peer_expectations(registry, source, rules) -> tuple[list, list, list[tuple[s
         if r.source != source.id:
             continue
         if r.sql is None:
-            skipped.append((r.id, "finding read from ingestion's record files (quarantine, manifests, calendar), "
-                                  "not a check of a table"))
+            skipped.append(
+                (
+                    r.id,
+                    "finding read from ingestion's record files (quarantine, manifests, calendar), "
+                    "not a check of a table",
+                )
+            )
             continue
         if r.origin != "registry":
             skipped.append((r.id, "explicit rule (rules.yaml): cross-field or cross-source SQL"))
@@ -233,27 +265,50 @@ def peer_expectations(registry, source, rules) -> tuple[list, list, list[tuple[s
         c = col.name
         is_key = c in source.key
         if is_key and r.check in ("required", "format", "check_digit"):
-            reasons = {"required": "blank_key", "format": "bad_format|impossible_date",
-                       "check_digit": "bad_check_digit"}[r.check]
-            rejected.append(E.ExpectColumnValuesToNotMatchRegex(
-                column="reason", regex=f"(?:^|; ){c}:(?:{reasons})(?:;|$)", meta=meta))
+            reasons = {
+                "required": "blank_key",
+                "format": "bad_format|impossible_date",
+                "check_digit": "bad_check_digit",
+            }[r.check]
+            rejected.append(
+                E.ExpectColumnValuesToNotMatchRegex(
+                    column="reason", regex=f"(?:^|; ){c}:(?:{reasons})(?:;|$)", meta=meta
+                )
+            )
         elif r.check == "required":
             typed_with_flag = stg.has_flag(col) and not stg.has_delivered(col)
-            staged.append(E.ExpectColumnValuesToNotBeNull(
-                column=c, meta=meta, **({"row_condition": C(f"{c}_flag").is_null()} if typed_with_flag else {})))
+            staged.append(
+                E.ExpectColumnValuesToNotBeNull(
+                    column=c, meta=meta, **({"row_condition": C(f"{c}_flag").is_null()} if typed_with_flag else {})
+                )
+            )
         elif r.check == "format" and stg.has_flag(col):
-            staged.append(E.ExpectColumnValuesToNotBeInSet(
-                column=f"{c}_flag", value_set=["bad_format", "impossible_date", "bad_geojson"], meta=meta))
+            staged.append(
+                E.ExpectColumnValuesToNotBeInSet(
+                    column=f"{c}_flag", value_set=["bad_format", "impossible_date", "bad_geojson"], meta=meta
+                )
+            )
         elif r.check == "format":
             staged.append(E.ExpectColumnValuesToMatchRegex(column=c, regex=f"^(?:{col.pattern})$", meta=meta))
-        elif r.check in ("check_digit", "lowercase_x", "legacy_15_digit_id", "lowercase", "retired_region_code",
-                         "region_code"):
+        elif r.check in (
+            "check_digit",
+            "lowercase_x",
+            "legacy_15_digit_id",
+            "lowercase",
+            "retired_region_code",
+            "region_code",
+        ):
             flag = {"check_digit": "bad_check_digit", "region_code": "unknown_region_code"}.get(r.check, r.check)
             staged.append(E.ExpectColumnValuesToNotBeInSet(column=f"{c}_flag", value_set=[flag], meta=meta))
         elif r.check in ("mobile", "icd10", "industry"):
-            regex = {"mobile": "1[3-9][0-9]{9}", "icd10": "[A-Z][0-9]{2}([.][0-9X]{1,2})?",
-                     "industry": "|".join(f"{s}(?:{'|'.join(f'{d:02d}' for d in range(lo, hi + 1))})[0-9]{{2}}"
-                                          for s, (lo, hi) in INDUSTRY_SECTIONS.items())}[r.check]
+            regex = {
+                "mobile": "1[3-9][0-9]{9}",
+                "icd10": "[A-Z][0-9]{2}([.][0-9X]{1,2})?",
+                "industry": "|".join(
+                    f"{s}(?:{'|'.join(f'{d:02d}' for d in range(lo, hi + 1))})[0-9]{{2}}"
+                    for s, (lo, hi) in INDUSTRY_SECTIONS.items()
+                ),
+            }[r.check]
             staged.append(E.ExpectColumnValuesToMatchRegex(column=c, regex=f"^(?:{regex})$", meta=meta))
         elif r.check == "code_list":
             staged.append(E.ExpectColumnValuesToBeInSet(column=c, value_set=list(registry.codes(col)), meta=meta))
@@ -272,7 +327,7 @@ def peer_expectations(registry, source, rules) -> tuple[list, list, list[tuple[s
 def _columns(expectations) -> list[str]:
     cols = set(FAILING_ROWS)
     for e in expectations:
-        cols |= set(getattr(e, "column_list", None) or [getattr(e, "column")])
+        cols |= set(getattr(e, "column_list", None) or [e.column])
         if getattr(e, "row_condition", None) is not None:
             cols.add(e.row_condition.column.name)
     return sorted(cols)
@@ -307,9 +362,13 @@ def run_peer(home: Path, sources: list[str] | None) -> dict:
         staged, rejected, skip = peer_expectations(registry, source, rules)
         skipped += skip
         for name, expectations, query in (
-                (sid, staged, lambda cols: f"SELECT {', '.join(cols)} FROM {stg.relation(source)}"),
-                (f"{sid}/rejected", rejected,
-                 lambda cols: f"SELECT {', '.join(cols)} FROM staging.stg_rejected WHERE source_id = '{sid}'")):
+            (sid, staged, lambda cols, source=source: f"SELECT {', '.join(cols)} FROM {stg.relation(source)}"),
+            (
+                f"{sid}/rejected",
+                rejected,
+                lambda cols, sid=sid: f"SELECT {', '.join(cols)} FROM staging.stg_rejected WHERE source_id = '{sid}'",
+            ),
+        ):
             if not expectations:
                 continue
             t = time.perf_counter()
@@ -318,8 +377,9 @@ def run_peer(home: Path, sources: list[str] | None) -> dict:
             t = time.perf_counter()
             batch_def = datasource.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe("all")
             suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
-            definition = context.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch_def,
-                                                                                    suite=suite))
+            definition = context.validation_definitions.add(
+                gx.ValidationDefinition(name=name, data=batch_def, suite=suite)
+            )
             result = definition.run(batch_parameters={"dataframe": df}, result_format=result_format)
             for r in result.results:
                 if r.exception_info.get("raised_exception"):
@@ -328,9 +388,16 @@ def run_peer(home: Path, sources: list[str] | None) -> dict:
             validate_s += time.perf_counter() - t
             per_source[name] = {"rows": len(df), "columns": len(df.columns), "expectations": len(expectations)}
             del df, result
-    return {"inner_s": round(time.perf_counter() - t0, 2), "import_s": round(import_s, 2),
-            "load_s": round(load_s, 2), "validate_s": round(validate_s, 2), "expectations": len(failed),
-            "failed_by_rule": failed, "not_included": dict(skipped), "per_source": per_source}
+    return {
+        "inner_s": round(time.perf_counter() - t0, 2),
+        "import_s": round(import_s, 2),
+        "load_s": round(load_s, 2),
+        "validate_s": round(validate_s, 2),
+        "expectations": len(failed),
+        "failed_by_rule": failed,
+        "not_included": dict(skipped),
+        "per_source": per_source,
+    }
 
 
 # --- checks after a run (untimed, in a child) ---------------------------------------------
@@ -343,12 +410,15 @@ def collect(home: Path, work: Path, who: str) -> dict:
     table = {"govlake": "quality.violations", "floor": "floor.violations"}[who]
     keep = work / f"violations-{who}.parquet"
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        failed = dict(con.execute(f"SELECT rule_id, count(DISTINCT (batch, _file, _row_no)) FROM {table} "
-                                  "GROUP BY 1").fetchall())
+        failed = dict(
+            con.execute(f"SELECT rule_id, count(DISTINCT (batch, _file, _row_no)) FROM {table} GROUP BY 1").fetchall()
+        )
         sql_rules = "SELECT rule_id FROM quality.rules WHERE sql IS NOT NULL" if who == "govlake" else None
         where = f"WHERE rule_id IN ({sql_rules})" if sql_rules else ""
-        con.execute(f"COPY (SELECT source_id, batch, record_key, column_name, rule_id, dimension, severity, "
-                    f"detail, _file, _row_no FROM {table} {where}) TO '{keep}' (FORMAT parquet)")
+        con.execute(
+            f"COPY (SELECT source_id, batch, record_key, column_name, rule_id, dimension, severity, "
+            f"detail, _file, _row_no FROM {table} {where}) TO '{keep}' (FORMAT parquet)"
+        )
     return {"failed_by_rule": failed}
 
 
@@ -357,11 +427,16 @@ def compare(work: Path) -> dict:
 
     g, f = work / "violations-govlake.parquet", work / "violations-floor.parquet"
     one = duckdb.connect()
-    only = lambda a, b: one.execute(f"SELECT count(*) FROM (SELECT * FROM '{a}' EXCEPT ALL "  # noqa: E731
-                                    f"SELECT * FROM '{b}')").fetchone()[0]
-    return {"govlake_rows": one.execute(f"SELECT count(*) FROM '{g}'").fetchone()[0],
-            "floor_rows": one.execute(f"SELECT count(*) FROM '{f}'").fetchone()[0],
-            "only_in_govlake": only(g, f), "only_in_floor": only(f, g)}
+
+    def only(a: Path, b: Path) -> int:
+        return one.execute(f"SELECT count(*) FROM (SELECT * FROM '{a}' EXCEPT ALL SELECT * FROM '{b}')").fetchone()[0]
+
+    return {
+        "govlake_rows": one.execute(f"SELECT count(*) FROM '{g}'").fetchone()[0],
+        "floor_rows": one.execute(f"SELECT count(*) FROM '{f}'").fetchone()[0],
+        "only_in_govlake": only(g, f),
+        "only_in_floor": only(f, g),
+    }
 
 
 # --- the driver -----------------------------------------------------------------------------
@@ -380,8 +455,12 @@ def timed(contender: str, lake: Path, work: Path, start: Path, peer_sources: lis
     if out.returncode:
         raise SystemExit(f"{contender} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
     inner = json.loads(out.stdout.strip().splitlines()[-1])
-    return {"seconds": round(secs, 2), "cpu_s": round(sampler.cpu(), 1),
-            "peak_rss_mb": round(sampler.peak_rss / 2**20), **inner}
+    return {
+        "seconds": round(secs, 2),
+        "cpu_s": round(sampler.cpu(), 1),
+        "peak_rss_mb": round(sampler.peak_rss / 2**20),
+        **inner,
+    }
 
 
 def main() -> None:
@@ -392,8 +471,12 @@ def main() -> None:
     ap.add_argument("--contenders", default=",".join(CONTENDERS))
     ap.add_argument("--peer-sources", help="comma-separated source ids the peer checks (default: all)")
     ap.add_argument("--reuse", action="store_true", help="keep the prepared lake of an earlier run")
-    ap.add_argument("--from", dest="source", type=Path,
-                    help="a built lake to copy (default: bench/data/build-<persons>-<seed>/lake of bench/build.py)")
+    ap.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        help="a built lake to copy (default: bench/data/build-<persons>-<seed>/lake of bench/build.py)",
+    )
     ap.add_argument("--out", type=Path, default=RESULTS / "quality.json")
     ap.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
     ap.add_argument("--prepare", nargs=2, type=Path, help=argparse.SUPPRESS)
@@ -403,8 +486,11 @@ def main() -> None:
     peer_sources = args.peer_sources.split(",") if args.peer_sources else None
     if args.one:
         who, home, work = args.one[0], Path(args.one[1]), Path(args.one[2])
-        out = {"govlake": lambda: run_govlake(home), "floor": lambda: run_floor(home, work),
-               "peer": lambda: run_peer(home, peer_sources)}[who]()
+        out = {
+            "govlake": lambda: run_govlake(home),
+            "floor": lambda: run_floor(home, work),
+            "peer": lambda: run_peer(home, peer_sources),
+        }[who]()
         print(json.dumps(out, ensure_ascii=False, default=str))
         return
     if args.prepare:
@@ -457,26 +543,28 @@ def report(args, prepared, runs, best, checks, work: Path) -> dict:
         mine, theirs = checks["govlake"]["failed_by_rule"], checks["peer"]["failed_by_rule"]
         differ = {r: {"peer": n, "govlake": mine.get(r, 0)} for r, n in theirs.items() if n != mine.get(r, 0)}
         agreement["peer_vs_govlake_failing_rows_per_rule"] = {
-            "rules_compared": len(theirs), "rules_equal": len(theirs) - len(differ), "differ": differ}
+            "rules_compared": len(theirs),
+            "rules_equal": len(theirs) - len(differ),
+            "differ": differ,
+        }
     peer_runs = runs.get("peer", [])
     return {
-        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "city": {"persons": args.persons, "seed": args.seed},
         "prepared": prepared,
         "method": "each contender in a fresh process (Python start-up and imports included), round-robin "
-                  f"{args.repeat} rounds, best wall time kept; CPU and peak RSS of the process tree; govlake and "
-                  "the floor start every run from the same copy of the warehouse",
+        f"{args.repeat} rounds, best wall time kept; CPU and peak RSS of the process tree; govlake and "
+        "the floor start every run from the same copy of the warehouse",
         "contenders": {
             "govlake": "quality.runner.run_quality(lake): every source and batch, as `govlake quality run`",
             "floor": "one DuckDB CREATE TABLE AS of the UNION ALL of the same rule set's SQL rules "
-                     f"({prepared.get('floor_rules')} rules) over the same batches, after the same macros and "
-                     "stg_rejected copy; no GX, no rows-checked counts, no rule_results, no observed values "
-                     "restored from raw, no findings from ingestion's record files (64 rules)",
+            f"({prepared.get('floor_rules')} rules) over the same batches, after the same macros and "
+            "stg_rejected copy; no GX, no rows-checked counts, no rule_results, no observed values "
+            "restored from raw, no findings from ingestion's record files (64 rules)",
             "peer": "Great Expectations pandas execution engine, native expectations per source on DataFrames "
-                    "loaded from the warehouse (only the columns read); loading counted in its wall time and "
-                    "given apart as load_s" + (f"; sources: {args.peer_sources}" if args.peer_sources else
-                                               "; every source"),
+            "loaded from the warehouse (only the columns read); loading counted in its wall time and "
+            "given apart as load_s" + (f"; sources: {args.peer_sources}" if args.peer_sources else "; every source"),
         },
         "peer_not_included": peer_runs[-1].get("not_included") if peer_runs else None,
         "runs": runs,

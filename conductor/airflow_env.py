@@ -3,6 +3,7 @@
 Airflow reads its configuration from the environment when it is first
 imported, so whoever runs Airflow for govlake starts a process with this.
 """
+
 from __future__ import annotations
 
 import os

@@ -7,6 +7,7 @@ per `airflow dags test` call (~20 s each, STACK-NOTES.md).
 
     python -m conductor.airflow_runner [--dag-prefix ingest__ ...] [--result FILE]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,8 +49,12 @@ def run_dags(dags, run_conf: dict) -> list[dict]:
         dagrun = dag.test(run_conf=run_conf)
         states = {ti.task_id: str(ti.state) for ti in dagrun.get_task_instances()}
         outcomes.append(
-            {"dag_id": dag.dag_id, "state": str(dagrun.state), "tasks": states,
-             "seconds": round(time.perf_counter() - started, 2)}
+            {
+                "dag_id": dag.dag_id,
+                "state": str(dagrun.state),
+                "tasks": states,
+                "seconds": round(time.perf_counter() - started, 2),
+            }
         )
         print(f"airflow: {dag.dag_id} {dagrun.state} in {outcomes[-1]['seconds']:.1f} s", file=sys.stderr, flush=True)
     return outcomes
@@ -57,8 +62,11 @@ def run_dags(dags, run_conf: dict) -> list[dict]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dag-prefix", action="append",
-                        help="Run the DAGs whose id starts with this (repeatable; default: ingest__ then transform__).")
+    parser.add_argument(
+        "--dag-prefix",
+        action="append",
+        help="Run the DAGs whose id starts with this (repeatable; default: ingest__ then transform__).",
+    )
     parser.add_argument("--result", help="Write the outcome of every DAG run to this JSON file.")
     args = parser.parse_args(argv)
     migrate_s = migrate()

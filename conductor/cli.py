@@ -3,11 +3,12 @@
 Heavy packages (Airflow, dbt, Great Expectations) are imported inside the
 commands that need them, so `govlake --help` answers at once.
 """
+
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -35,16 +36,16 @@ console = Console()
 err = Console(stderr=True)
 
 HomeOpt = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--home", help="Lake directory (default: $GOVLAKE_HOME, else ./lake).", show_default=False),
 ]
 SourcesOpt = Annotated[
-    Optional[list[str]],
+    list[str] | None,
     typer.Option("--source", "-s", help="Only this source id (e.g. gaj.household_register); repeatable."),
 ]
 
 
-def _lake(home: Optional[Path]):
+def _lake(home: Path | None):
     from govlake.settings import Lake
 
     return Lake.from_env(home)
@@ -81,8 +82,12 @@ def generate(
             bar.update(tasks[source_id], completed=rows, description=f"{source_id} {rows:,} rows")
 
         summary = generate_city(
-            out, persons=persons, seed=seed, defect_rate=defect_rate,
-            end_date=date.fromisoformat(end_date), progress=progress,
+            out,
+            persons=persons,
+            seed=seed,
+            defect_rate=defect_rate,
+            end_date=date.fromisoformat(end_date),
+            progress=progress,
         )
     from conductor.reporting import generate_table
 
@@ -93,7 +98,7 @@ def generate(
 @app.command()
 def ingest(
     landing: Annotated[
-        Optional[Path], typer.Option("--landing", "-l", help="Landing zone (default: <lake>/landing).")
+        Path | None, typer.Option("--landing", "-l", help="Landing zone (default: <lake>/landing).")
     ] = None,
     source: SourcesOpt = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="One line per batch, not per source.")] = False,
@@ -110,16 +115,16 @@ def ingest(
 
 
 def _ingest(lake, landing, sources, verbose=False):
-    from ingest import ingest_landing
-
     from conductor.pipeline import landing_dir
     from conductor.reporting import print_batch_messages, results_table
+    from ingest import ingest_landing
 
     where = landing_dir(lake, landing)
     if not where.is_dir():
         err.print(f"[red]No landing zone at {where}[/] (give --landing DIR)")
         raise typer.Exit(2)
     with err.status("ingesting…") as status:
+
         def progress(result) -> None:
             status.update(f"ingested {result.source_id} {result.batch} ({result.status}) …")
 
@@ -132,20 +137,26 @@ def _ingest(lake, landing, sources, verbose=False):
 @app.command()
 def run(
     landing: Annotated[
-        Optional[Path], typer.Option("--landing", "-l", help="Landing zone (default: <lake>/landing).")
+        Path | None, typer.Option("--landing", "-l", help="Landing zone (default: <lake>/landing).")
     ] = None,
     source: SourcesOpt = None,
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v",
-                           help="One line per batch, dbt's own log, and its debug lines in <lake>/dbt/logs/dbt.log.")
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="One line per batch, dbt's own log, and its debug lines in <lake>/dbt/logs/dbt.log."
+        ),
     ] = False,
     full_refresh: Annotated[
-        bool, typer.Option("--full-refresh",
-                           help="Rebuild incremental models from the whole raw layer (after a model changed).")
+        bool,
+        typer.Option(
+            "--full-refresh", help="Rebuild incremental models from the whole raw layer (after a model changed)."
+        ),
     ] = False,
     every_model: Annotated[
-        bool, typer.Option("--every-model",
-                           help="Build every model, not only those downstream of sources with new raw data.")
+        bool,
+        typer.Option(
+            "--every-model", help="Build every model, not only those downstream of sources with new raw data."
+        ),
     ] = False,
     home: HomeOpt = None,
 ):
@@ -167,12 +178,14 @@ def run(
     results = _ingest(lake, landing, source, verbose)
     console.print(f"Raw layer: [bold]{lake.raw}[/]   quarantine: [bold]{lake.quarantine}[/]")
     with err.status("dbt build …"):
-        built = transform(lake, quiet=not verbose, full_refresh=full_refresh, every_model=every_model,
-                          debug_log=verbose)
+        built = transform(
+            lake, quiet=not verbose, full_refresh=full_refresh, every_model=every_model, debug_log=verbose
+        )
     reason = transform_failure(built)
     plan = built["plan"]
-    console.print(f"dbt build: {plan['reason']}"
-                  + (f" ({', '.join(plan['changed_sources'])})" if plan["changed_sources"] else ""))
+    console.print(
+        f"dbt build: {plan['reason']}" + (f" ({', '.join(plan['changed_sources'])})" if plan["changed_sources"] else "")
+    )
     if built["args"]:
         console.print(f"{transform_summary(built, lake)} → [bold]{lake.warehouse}[/]", highlight=False)
     if reason:
@@ -270,12 +283,12 @@ def registry_show(source_id: Annotated[str, typer.Argument(help="Source id, e.g.
         console.print(source_table(source_id))
     except KeyError as e:
         err.print(f"[red]{e.args[0]}[/]")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
 
 
 @registry_app.command("check")
 def registry_check(
-    directory: Annotated[Optional[Path], typer.Argument(help="Registry directory (default: the packaged one).")] = None,
+    directory: Annotated[Path | None, typer.Argument(help="Registry directory (default: the packaged one).")] = None,
 ):
     """Validate the registry files; exits non-zero naming the file and field at fault."""
     from govlake.registry import RegistryError, load_registry
@@ -284,9 +297,11 @@ def registry_check(
         reg = load_registry(directory)
     except RegistryError as e:
         err.print(f"[red]{e}[/]")
-        raise typer.Exit(1)
-    console.print(f"registry ok: {len(reg.departments)} departments, {len(reg.sources)} sources, "
-                  f"{sum(len(s.columns) for s in reg.sources.values())} columns")
+        raise typer.Exit(1) from None
+    console.print(
+        f"registry ok: {len(reg.departments)} departments, {len(reg.sources)} sources, "
+        f"{sum(len(s.columns) for s in reg.sources.values())} columns"
+    )
 
 
 def main() -> None:

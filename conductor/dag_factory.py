@@ -3,6 +3,7 @@
 One ingestion DAG per source: wait for a complete batch (_READY), ingest it,
 and publish the raw-layer Asset that downstream DAGs (dbt) are scheduled on.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -63,9 +64,9 @@ def build_transform_dag():
             "### dbt build\n\nRuns `dbt build` (models and their tests) on the warehouse whenever a "
             "raw-layer Asset changes: the models downstream of the sources whose raw data changed since "
             "the last complete build, every model after a failed build or a change to the dbt project "
-            "(`transform/build_plan.py`; the task's XCom says which and why). The manifest.json and run_results.json of the same invocation "
-            "are kept under `<lake>/dbt/`. Then `quality_run` checks every batch (GB/T 36344 rules, "
-            "scores in `quality.scores`), `quality_gate` holds promotion when a batch's share of rows "
+            "(`transform/build_plan.py`; the task's XCom says which and why). The manifest.json and "
+            "run_results.json of the same invocation are kept under `<lake>/dbt/`. Then `quality_run` "
+            "checks every batch (GB/T 36344 rules, scores in `quality.scores`), `quality_gate` holds promotion when a batch's share of rows "
             "failing blocking rules is over its threshold (`quality/gate.yaml`; the task fails with the "
             "source, batch, rules and share), and only after a passing gate `publish_curated` publishes "
             "every base and theme table as `curated/<library>/<table>.parquet` and updates the Asset "
@@ -168,8 +169,9 @@ def _ingest_dag(source: Source, registry, config: dict):
             "execution_timeout": timedelta(minutes=args["execution_timeout_minutes"]),
         },
         params={
-            "only_new": Param(True, type="boolean",
-                              description="Wait for a new or changed batch; false ingests whatever is complete."),
+            "only_new": Param(
+                True, type="boolean", description="Wait for a new or changed batch; false ingests whatever is complete."
+            ),
         },
     ) as dag:
 

@@ -1,4 +1,5 @@
 """`govlake demo`: the synthetic city through the whole pipeline, run by Airflow."""
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,10 @@ def run_demo(lake: Lake, persons: int, seed: int, console: Console) -> int:
     runs = json.loads(result_file.read_text(encoding="utf-8"))["runs"] if result_file.exists() else []
     failed = [r["dag_id"] for r in runs if r["state"] != "success"]
     console.print(summary_table(lake_summary(lake)))
-    console.print(f"Airflow DAG runs: {len(runs) - len(failed)} succeeded, {len(failed)} failed"
-                  + (f" ({', '.join(failed)})" if failed else ""))
+    console.print(
+        f"Airflow DAG runs: {len(runs) - len(failed)} succeeded, {len(failed)} failed"
+        + (f" ({', '.join(failed)})" if failed else "")
+    )
     _print_locations(lake, console)
     console.print(f"Demo finished in {time.perf_counter() - started:.0f} s.")
     return 0 if proc.returncode == 0 and not failed else 1
@@ -48,8 +51,10 @@ def _ensure_city(lake: Lake, persons: int, seed: int, console: Console) -> None:
     t0 = time.perf_counter()
     summary = generate_city(lake.landing, persons=persons, seed=seed)
     rows = sum(c.rows for c in summary.sources.values())
-    console.print(f"  {rows:,} rows in {len(summary.sources)} sources, {time.perf_counter() - t0:.0f} s; "
-                  f"injected defects listed in {summary.truth_path}")
+    console.print(
+        f"  {rows:,} rows in {len(summary.sources)} sources, {time.perf_counter() - t0:.0f} s; "
+        f"injected defects listed in {summary.truth_path}"
+    )
     lake.home.mkdir(parents=True, exist_ok=True)
     stamp.write_text(json.dumps(wanted))
 

@@ -3,6 +3,7 @@
 Each function takes plain arguments and returns JSON-serialisable results, so
 the same call works as an Airflow task (result in XCom) and in-process.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -51,8 +52,14 @@ def _as_dict(result) -> dict:
     return {k: (str(v) if isinstance(v, Path) else v) for k, v in d.items()}
 
 
-def transform(lake: Lake, quiet: bool = False, publish: bool = False, full_refresh: bool = False,
-              every_model: bool = False, debug_log: bool = False) -> dict:
+def transform(
+    lake: Lake,
+    quiet: bool = False,
+    publish: bool = False,
+    full_refresh: bool = False,
+    every_model: bool = False,
+    debug_log: bool = False,
+) -> dict:
     """Build the dbt project (staging, base libraries, themes) on the lake's raw layer and,
     with publish=True and a successful build, publish the curated Parquet copies
     (result["curated"]) without the quality gate. The pipeline publishes through
@@ -93,8 +100,11 @@ def transform_summary(result: dict, lake: Lake) -> str:
         return f"dbt build: {plan.get('reason', 'nothing to build')}"
     counts = ", ".join(f"{n} {status}" for status, n in sorted(result["counts"].items()))
     problems = len(result.get("problems") or [])
-    where = (f"; {problems} warning(s)/error(s) in {lake.dbt / 'run_results.json'}, log {lake.dbt / 'logs' / 'dbt.log'}"
-             if problems else "")
+    where = (
+        f"; {problems} warning(s)/error(s) in {lake.dbt / 'run_results.json'}, log {lake.dbt / 'logs' / 'dbt.log'}"
+        if problems
+        else ""
+    )
     return f"dbt build: {counts} in {result['seconds']:.0f} s{where}"
 
 

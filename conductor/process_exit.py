@@ -13,6 +13,7 @@ waits for its non-daemon threads and runs every exit handler (logging's flush, t
 directories, multiprocessing) as Python would, then leaves with os._exit. Any other
 process exits normally.
 """
+
 from __future__ import annotations
 
 import atexit

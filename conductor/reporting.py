@@ -1,4 +1,5 @@
 """Rich tables the CLI prints: registry, generation, ingestion results, lake summary."""
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,15 @@ def registry_table() -> Table:
         t.add_column(col)
     for s in reg.sources.values():
         fmt = s.format + (f" / {s.encoding}" if s.encoding else f" / sheet {s.sheet}")
-        t.add_row(s.id, s.title, reg.departments[s.department].name, s.library, fmt,
-                  f"{s.delivery.mode}, {s.delivery.cadence}", str(len(s.columns)))
+        t.add_row(
+            s.id,
+            s.title,
+            reg.departments[s.department].name,
+            s.library,
+            fmt,
+            f"{s.delivery.mode}, {s.delivery.cadence}",
+            str(len(s.columns)),
+        )
     return t
 
 
@@ -45,11 +53,12 @@ def source_table(source_id: str) -> Table:
     for col in ("header", "name", "type", "req", "format / codes / range", "check", "authority"):
         t.add_column(col)
     for c in s.columns:
-        detail = c.format or (
-            c.codes if isinstance(c.codes, str) else ", ".join(reg.codes(c) or [])
-        ) or (f"{c.range[0]:g}..{c.range[1]:g}" if c.range else "")
-        t.add_row(c.header, c.name, c.type, "✓" if c.required else "", detail,
-                  ", ".join(c.checks), c.authority or "")
+        detail = (
+            c.format
+            or (c.codes if isinstance(c.codes, str) else ", ".join(reg.codes(c) or []))
+            or (f"{c.range[0]:g}..{c.range[1]:g}" if c.range else "")
+        )
+        t.add_row(c.header, c.name, c.type, "✓" if c.required else "", detail, ", ".join(c.checks), c.authority or "")
     return t
 
 
@@ -63,8 +72,20 @@ def generate_table(summary) -> Table:
 
 def results_table(results, per_batch: bool = False) -> Table:
     """Ingestion outcome per source (or per batch): what was read, written, quarantined."""
-    t = _per_source_table("Ingestion", ("source", "batch" if per_batch else "batches", "status", "rows read",
-                                        "written", "quarantined", "files rejected", "s"), ("batch", "status"))
+    t = _per_source_table(
+        "Ingestion",
+        (
+            "source",
+            "batch" if per_batch else "batches",
+            "status",
+            "rows read",
+            "written",
+            "quarantined",
+            "files rejected",
+            "s",
+        ),
+        ("batch", "status"),
+    )
     style = {"failed": "red", "rejected": "yellow", "unchanged": "dim", "incomplete": "dim"}
     groups: dict[tuple, list] = {}
     for r in results:
@@ -73,20 +94,30 @@ def results_table(results, per_batch: bool = False) -> Table:
         statuses: dict[str, int] = {}
         for r in rs:
             statuses[r.status] = statuses.get(r.status, 0) + 1
-        status = ", ".join(f"[{style.get(k, 'green')}]{k if per_batch else f'{n} {k}'}[/]"
-                           for k, n in sorted(statuses.items()))
-        t.add_row(key[0], key[1] if per_batch else str(len(rs)), status,
-                  f"{sum(r.rows_read for r in rs):,}", f"{sum(r.rows_written for r in rs):,}",
-                  f"{sum(r.rows_quarantined for r in rs):,}", str(sum(r.files_rejected for r in rs)),
-                  f"{sum(r.seconds for r in rs):.1f}")
+        status = ", ".join(
+            f"[{style.get(k, 'green')}]{k if per_batch else f'{n} {k}'}[/]" for k, n in sorted(statuses.items())
+        )
+        t.add_row(
+            key[0],
+            key[1] if per_batch else str(len(rs)),
+            status,
+            f"{sum(r.rows_read for r in rs):,}",
+            f"{sum(r.rows_written for r in rs):,}",
+            f"{sum(r.rows_quarantined for r in rs):,}",
+            str(sum(r.files_rejected for r in rs)),
+            f"{sum(r.seconds for r in rs):.1f}",
+        )
     return t
 
 
 def print_batch_messages(console: Console, results, limit: int = 20) -> None:
     # Only batches that need a look: failures, rejections, quarantined rows.
-    lines = [f"{r.source_id} {r.batch}: {m}" for r in results
-             if r.status in ("failed", "rejected") or r.rows_quarantined or r.files_rejected
-             for m in r.messages]
+    lines = [
+        f"{r.source_id} {r.batch}: {m}"
+        for r in results
+        if r.status in ("failed", "rejected") or r.rows_quarantined or r.files_rejected
+        for m in r.messages
+    ]
     for line in lines[:limit]:
         console.print(f"  [yellow]•[/] {line}", highlight=False)
     if len(lines) > limit:
@@ -111,10 +142,14 @@ def lake_summary(lake: Lake) -> list[SourceSummary]:
     """
     out = []
     for source_id in sorted(load_registry().sources):
-        manifests = {m.parent.name: json.loads(m.read_text(encoding="utf-8"))["totals"]
-                     for m in (lake.raw / source_id).glob("batch=*/_manifest.json")}
-        set_aside = {q.parent.name: json.loads(q.read_text(encoding="utf-8"))
-                     for q in (lake.quarantine / source_id).glob("batch=*/_quarantine.json")}
+        manifests = {
+            m.parent.name: json.loads(m.read_text(encoding="utf-8"))["totals"]
+            for m in (lake.raw / source_id).glob("batch=*/_manifest.json")
+        }
+        set_aside = {
+            q.parent.name: json.loads(q.read_text(encoding="utf-8"))
+            for q in (lake.quarantine / source_id).glob("batch=*/_quarantine.json")
+        }
         if not manifests and not set_aside:
             continue
         rejected_whole = sum(len(q.get("rejected", [])) for b, q in set_aside.items() if b not in manifests)
@@ -132,12 +167,24 @@ def lake_summary(lake: Lake) -> list[SourceSummary]:
 
 
 def summary_table(rows: list[SourceSummary]) -> Table:
-    t = _per_source_table("Raw layer", ("source", "batches", "rows", "quarantined rows", "rejected files",
-                                        "last batch"), ("last batch",))
+    t = _per_source_table(
+        "Raw layer", ("source", "batches", "rows", "quarantined rows", "rejected files", "last batch"), ("last batch",)
+    )
     for r in rows:
-        t.add_row(r.source_id, str(r.batches), f"{r.rows:,}",
-                  f"[yellow]{r.quarantined_rows:,}[/]" if r.quarantined_rows else "0",
-                  f"[yellow]{r.rejected_files}[/]" if r.rejected_files else "0", r.last_batch)
-    t.add_row("[bold]total[/]", str(sum(r.batches for r in rows)), f"{sum(r.rows for r in rows):,}",
-              f"{sum(r.quarantined_rows for r in rows):,}", str(sum(r.rejected_files for r in rows)), "")
+        t.add_row(
+            r.source_id,
+            str(r.batches),
+            f"{r.rows:,}",
+            f"[yellow]{r.quarantined_rows:,}[/]" if r.quarantined_rows else "0",
+            f"[yellow]{r.rejected_files}[/]" if r.rejected_files else "0",
+            r.last_batch,
+        )
+    t.add_row(
+        "[bold]total[/]",
+        str(sum(r.batches for r in rows)),
+        f"{sum(r.rows for r in rows):,}",
+        f"{sum(r.quarantined_rows for r in rows):,}",
+        str(sum(r.rejected_files for r in rows)),
+        "",
+    )
     return t

@@ -2,6 +2,7 @@
 
 Thin on purpose: the DAGs are built by conductor.dag_factory from the registry.
 """
+
 from conductor.dag_factory import build_ingest_dags
 
 globals().update(build_ingest_dags())

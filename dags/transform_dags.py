@@ -2,6 +2,7 @@
 
 Thin on purpose: the DAG is built by conductor.dag_factory.
 """
+
 from conductor.dag_factory import TRANSFORM_DAG_ID, build_transform_dag
 
 globals()[TRANSFORM_DAG_ID] = build_transform_dag()

@@ -6,12 +6,13 @@ a 数据异议 ticket update, the report's snapshot — holds this lock, so writ
 of failing on "Could not set lock on file". It is re-entrant within a thread: a holder may
 call another writer (a quality run inside a pipeline step that already holds it).
 """
+
 from __future__ import annotations
 
 import fcntl
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from govlake.settings import Lake
 

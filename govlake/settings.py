@@ -1,4 +1,5 @@
 """Where the lake lives on disk. One place that knows the layout (ARCHITECTURE.md)."""
+
 from __future__ import annotations
 
 import os
@@ -16,7 +17,7 @@ class Lake:
     home: Path
 
     @classmethod
-    def from_env(cls, home: Path | str | None = None) -> "Lake":
+    def from_env(cls, home: Path | str | None = None) -> Lake:
         """`home`, else $GOVLAKE_HOME, else ./lake — always made absolute."""
         chosen = home or os.environ.get("GOVLAKE_HOME") or DEFAULT_HOME
         return cls(Path(chosen).expanduser().resolve())

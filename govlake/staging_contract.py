@@ -15,6 +15,7 @@ The rules (each registry column -> staging columns):
   anything else -> <col> text (trimmed; blank tokens -> NULL)
 plus the lineage columns _batch, _file, _row_no, _ingested_at, _staged_at.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,8 +42,10 @@ FLAGS = {
     },
     "uscc": {
         "lowercase": ("小写字母已转为大写", "lower-case letters upper-cased"),
-        "bad_check_digit": ("校验码错误（第17位组织机构代码校验或第18位）",
-                            "check character wrong (organisation code at 17 or the final one)"),
+        "bad_check_digit": (
+            "校验码错误（第17位组织机构代码校验或第18位）",
+            "check character wrong (organisation code at 17 or the final one)",
+        ),
         "bad_format": ("格式错误", "not 18 characters of the GB 32100 alphabet"),
     },
     "licence_id": {
@@ -54,8 +57,10 @@ FLAGS = {
         "bad_format": ("格式错误（含专利类型位）", "not CN + 12 digits + check, or type digit not 1-3"),
     },
     "region": {
-        "retired_region_code": ("批次日期时已撤销的区划代码，已映射为现行代码",
-                                "code retired at the batch date; mapped to its current successor"),
+        "retired_region_code": (
+            "批次日期时已撤销的区划代码，已映射为现行代码",
+            "code retired at the batch date; mapped to its current successor",
+        ),
         "unknown_region_code": ("代码表中不存在的区划代码", "code not in the GB/T 2260 code table"),
     },
     "date": {
@@ -155,38 +160,79 @@ def staging_columns(source: Source) -> list[StagingColumn]:
         zh, en, kind = chinese_name(source, col), english_name(source, col), column_kind(col)
         name = col.name
         flag_zh, flag_en = _flag_doc(kind) if kind not in ("text", "period") else ("", "")
-        flag = StagingColumn(f"{name}_flag", "VARCHAR", f"{zh} 标记：{flag_zh}", f"{en}: flag — {flag_en}",
-                             name, "flag")
-        delivered = StagingColumn(f"{name}_delivered", "VARCHAR", f"{zh}（原始交付值）",
-                                  f"{en}, exactly as delivered", name, "delivered")
+        flag = StagingColumn(
+            f"{name}_flag", "VARCHAR", f"{zh} 标记：{flag_zh}", f"{en}: flag — {flag_en}", name, "flag"
+        )
+        delivered = StagingColumn(
+            f"{name}_delivered", "VARCHAR", f"{zh}（原始交付值）", f"{en}, exactly as delivered", name, "delivered"
+        )
         if kind in ("party_code", *IDENTIFIER_CHECKS):
-            norm = {"id_card": "去空格、x转X、15位升18位", "uscc": "去空格、转大写",
-                    "party_code": "按格式识别身份证号或统一社会信用代码后规范化"}.get(kind, "去空格、转大写")
-            out += [StagingColumn(name, "VARCHAR", f"{zh}（已规范化：{norm}）", f"{en}, normalised", name),
-                    delivered, flag]
+            norm = {
+                "id_card": "去空格、x转X、15位升18位",
+                "uscc": "去空格、转大写",
+                "party_code": "按格式识别身份证号或统一社会信用代码后规范化",
+            }.get(kind, "去空格、转大写")
+            out += [
+                StagingColumn(name, "VARCHAR", f"{zh}（已规范化：{norm}）", f"{en}, normalised", name),
+                delivered,
+                flag,
+            ]
         elif kind == "region":
-            out += [StagingColumn(name, "VARCHAR", f"{zh}（现行代码；已撤销代码映射为继任代码）",
-                                  f"{en}: the current code (a retired code is mapped to its successor)", name),
-                    delivered, flag]
+            out += [
+                StagingColumn(
+                    name,
+                    "VARCHAR",
+                    f"{zh}（现行代码；已撤销代码映射为继任代码）",
+                    f"{en}: the current code (a retired code is mapped to its successor)",
+                    name,
+                ),
+                delivered,
+                flag,
+            ]
         elif kind in TYPES:
             out += [StagingColumn(name, TYPES[kind], zh, en, name), flag]
         elif kind == "geometry":
-            out += [StagingColumn(name, "VARCHAR", zh, en, name),
-                    StagingColumn("centroid_lon", "DOUBLE", "多边形质心经度", "Longitude of the polygon's centroid",
-                                  name, "derived"),
-                    StagingColumn("centroid_lat", "DOUBLE", "多边形质心纬度", "Latitude of the polygon's centroid",
-                                  name, "derived"),
-                    StagingColumn(f"{name}_flag", "VARCHAR", f"{zh} 标记：{flag_zh}", f"{en}: flag — {flag_en}",
-                                  name, "flag")]
+            out += [
+                StagingColumn(name, "VARCHAR", zh, en, name),
+                StagingColumn(
+                    "centroid_lon", "DOUBLE", "多边形质心经度", "Longitude of the polygon's centroid", name, "derived"
+                ),
+                StagingColumn(
+                    "centroid_lat", "DOUBLE", "多边形质心纬度", "Latitude of the polygon's centroid", name, "derived"
+                ),
+                StagingColumn(
+                    f"{name}_flag", "VARCHAR", f"{zh} 标记：{flag_zh}", f"{en}: flag — {flag_en}", name, "flag"
+                ),
+            ]
         elif kind == "period":
-            out += [StagingColumn(name, "VARCHAR", zh, en, name),
-                    StagingColumn("period_type", "VARCHAR", "统计期类型：year 年 / quarter 季 / month 月",
-                                  "Kind of period: year, quarter or month", name, "derived"),
-                    StagingColumn("period_year", "INTEGER", "统计期年份", "Year of the period", name, "derived"),
-                    StagingColumn("period_quarter", "INTEGER", "统计期季度（仅季度数据）",
-                                  "Quarter 1-4 (quarterly periods only)", name, "derived"),
-                    StagingColumn("period_month", "INTEGER", "统计期月份（仅月度数据）",
-                                  "Month 1-12 (monthly periods only)", name, "derived")]
+            out += [
+                StagingColumn(name, "VARCHAR", zh, en, name),
+                StagingColumn(
+                    "period_type",
+                    "VARCHAR",
+                    "统计期类型：year 年 / quarter 季 / month 月",
+                    "Kind of period: year, quarter or month",
+                    name,
+                    "derived",
+                ),
+                StagingColumn("period_year", "INTEGER", "统计期年份", "Year of the period", name, "derived"),
+                StagingColumn(
+                    "period_quarter",
+                    "INTEGER",
+                    "统计期季度（仅季度数据）",
+                    "Quarter 1-4 (quarterly periods only)",
+                    name,
+                    "derived",
+                ),
+                StagingColumn(
+                    "period_month",
+                    "INTEGER",
+                    "统计期月份（仅月度数据）",
+                    "Month 1-12 (monthly periods only)",
+                    name,
+                    "derived",
+                ),
+            ]
         else:
             out.append(StagingColumn(name, "VARCHAR", zh, en, name))
     out += [StagingColumn(n, t, zh, en, None, "lineage") for n, t, zh, en in LINEAGE]

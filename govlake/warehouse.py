@@ -6,6 +6,7 @@ notebook), connect through connect_when_free. Each stage owns the tables and vie
 writes (ingest: ops.ingest_log and ops.quarantined_rows; transform: ops.dbt_build_ledger;
 quality: the quality schema).
 """
+
 from __future__ import annotations
 
 import time
@@ -24,8 +25,9 @@ def connect(lake: Lake, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(lake.warehouse), read_only=read_only)
 
 
-def connect_when_free(lake: Lake, read_only: bool = False, *, attempts: int = 5,
-                      first_wait: float = 0.2) -> duckdb.DuckDBPyConnection:
+def connect_when_free(
+    lake: Lake, read_only: bool = False, *, attempts: int = 5, first_wait: float = 0.2
+) -> duckdb.DuckDBPyConnection:
     """connect(), retried with a doubling wait while another process holds the warehouse
     (dbt, an ingest task refreshing the ops views, a notebook); raises the last error."""
     wait = first_wait

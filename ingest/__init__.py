@@ -13,6 +13,7 @@ commit.py for the commit protocol.
 imported on first use (PEP 562), so that ingest_landing can start its worker
 processes before this process has imported pyarrow, DuckDB or the registry.
 """
+
 from importlib import import_module
 
 from ingest.landing import ingest_landing

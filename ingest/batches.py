@@ -4,6 +4,7 @@ landing/<source id>/<YYYY-MM-DD>/<files> ; a batch is complete once the sender
 has written `_READY` (last). Files that match the source's file pattern are data;
 anything else in the directory is rejected to quarantine with a reason.
 """
+
 from __future__ import annotations
 
 import logging

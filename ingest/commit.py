@@ -22,6 +22,7 @@ by looking at which directory holds the new commit id; stray staging directories
 are removed. So a crash at any point leaves the old state, or — once the raw
 partition has been swapped — the complete new one; readers never see a mix.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -135,8 +136,13 @@ class Commit:
 
     def apply(self, steps: list[Step]) -> None:
         self.journal.parent.mkdir(parents=True, exist_ok=True)
-        doc = {"commit_id": self.commit_id, "source": self.source_id, "batch": self.batch,
-               "state": "swapping", "steps": [s.to_json(self.commit_id) for s in steps]}
+        doc = {
+            "commit_id": self.commit_id,
+            "source": self.source_id,
+            "batch": self.batch,
+            "state": "swapping",
+            "steps": [s.to_json(self.commit_id) for s in steps],
+        }
         write_json_atomic(self.journal, doc)
         fsync_dir(self.journal.parent)
         for i, step in enumerate(steps):
@@ -199,8 +205,7 @@ def _undo(step: dict, commit_id: str) -> None:
         # The swap happened: move the new version out, the old one (if any) back.
         trash = _trash_dir(final, commit_id)
         os.rename(final, trash)
-        previous = old if old.exists() else (
-            staged if staged.exists() and commit_id_of(staged) != commit_id else None)
+        previous = old if old.exists() else (staged if staged.exists() and commit_id_of(staged) != commit_id else None)
         if previous is not None:
             os.rename(previous, final)
         remove_tree(trash)
@@ -262,13 +267,13 @@ def recover(lake: Lake) -> list[str]:
     if not lake.raw.is_dir():
         return done
     for src_dir in sorted(p for p in lake.raw.iterdir() if p.is_dir()):
-        batches = {j.name[len(".commit."):-len(".json")] for j in src_dir.glob(".commit.*.json")}
+        batches = {j.name[len(".commit.") : -len(".json")] for j in src_dir.glob(".commit.*.json")}
         for parent in (src_dir, lake.quarantine / src_dir.name):
             if parent.is_dir():
                 for d in parent.iterdir():
                     for prefix in (".tmp.", ".old.", ".trash."):
                         if d.name.startswith(prefix):
-                            batches.add(d.name[len(prefix):len(prefix) + 10])
+                            batches.add(d.name[len(prefix) : len(prefix) + 10])
         for batch in sorted(batches):
             with batch_lock(lake, src_dir.name, batch):
                 done += [f"{src_dir.name} {batch}: {m}" for m in recover_partition(lake, src_dir.name, batch)]

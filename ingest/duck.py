@@ -4,6 +4,7 @@ Opening a DuckDB 2.0 connection costs ~55 ms on this machine, more than the
 queries ingest runs per batch (~4 ms): one connection is reused instead of one
 per batch. Never shared across a fork (the pid is checked).
 """
+
 from __future__ import annotations
 
 import os

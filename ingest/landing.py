@@ -13,12 +13,14 @@ process loads the registry and lists the batches: on the benchmark's CSV sources
 the first batch started 0.51–0.79 s after `import ingest` began (three runs),
 0.83–0.93 s when the forkserver started only after all that.
 """
+
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from ingest.results import BatchResult
 
@@ -40,9 +42,14 @@ _WORKER_MODULE = "ingest.worker"
 _WORKER_ENV = {"MIMALLOC_PURGE_DELAY": "-1"}
 
 
-def ingest_landing(landing: Path, lake: Lake, sources: list[str] | None = None,
-                   progress: Callable[[BatchResult], None] | None = None, *,
-                   workers: int | None = None) -> list[BatchResult]:
+def ingest_landing(
+    landing: Path,
+    lake: Lake,
+    sources: list[str] | None = None,
+    progress: Callable[[BatchResult], None] | None = None,
+    *,
+    workers: int | None = None,
+) -> list[BatchResult]:
     """Ingest every complete batch under `landing` (or only `sources`); results in
     (source, batch date) order.
 
@@ -60,8 +67,8 @@ def ingest_landing(landing: Path, lake: Lake, sources: list[str] | None = None,
         _start_forkserver()
 
     from govlake.registry import load_registry
-    from ingest.ops_views import refresh_ops_views_quietly
     from ingest.batches import READY, batch_dirs, is_complete
+    from ingest.ops_views import refresh_ops_views_quietly
 
     registry = load_registry()
     if sources is None:
@@ -199,8 +206,7 @@ def _ingest_in_worker(source: Source, batch_dir: str, home: str) -> BatchResult:
     return ingest_one(source, batch_dir, home)
 
 
-def _run_parallel(tasks, lake: Lake, workers: int, done: Callable[[BatchResult], None],
-                  registry: Registry) -> None:
+def _run_parallel(tasks, lake: Lake, workers: int, done: Callable[[BatchResult], None], registry: Registry) -> None:
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
@@ -213,8 +219,10 @@ def _run_parallel(tasks, lake: Lake, workers: int, done: Callable[[BatchResult],
         return
     broken = []
     with pool:
-        futures = {pool.submit(_ingest_in_worker, registry.sources[sid], str(d), str(lake.home)): (sid, d)
-                   for _, sid, d in sorted(tasks, key=lambda t: -t[0])}  # biggest first
+        futures = {
+            pool.submit(_ingest_in_worker, registry.sources[sid], str(d), str(lake.home)): (sid, d)
+            for _, sid, d in sorted(tasks, key=lambda t: -t[0])
+        }  # biggest first
         for fut in as_completed(futures):
             sid, d = futures[fut]
             try:

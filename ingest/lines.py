@@ -13,6 +13,7 @@ The recount runs only for a file with bad rows. If it disagrees with the parser'
 count (e.g. lone-CR line ends or a stray quote inside an unquoted value), we say
 "line unknown" rather than give a wrong line.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -63,8 +64,12 @@ class Layout:
             # A blank line is empty or a lone CR: at the block's start (it starts a
             # line), or between two LFs one or two bytes apart.
             gap = np.diff(lf)
-            self.blank = bool(lf[0] == 0 or (lf[0] == 1 and a[0] == 0x0D) or (gap == 1).any()
-                              or ((gap == 2) & (a[lf[1:] - 1] == 0x0D)).any())
+            self.blank = bool(
+                lf[0] == 0
+                or (lf[0] == 1 and a[0] == 0x0D)
+                or (gap == 1).any()
+                or ((gap == 2) & (a[lf[1:] - 1] == 0x0D)).any()
+            )
         self.lines += lf.size + (not block.endswith(b"\n"))
         return lf
 
@@ -120,9 +125,7 @@ def record_start_lines(path: Path, wanted: list[int], expected_records: int) -> 
                 one = np.flatnonzero(length == 1)
                 if one.size:
                     pos = ends[one] - 1
-                    byte = np.array(
-                        [arr[p - base] if p >= base else last_byte for p in pos], dtype=np.int64
-                    )
+                    byte = np.array([arr[p - base] if p >= base else last_byte for p in pos], dtype=np.int64)
                     blank[one] = byte == 0x0D
                 keep = ~blank
                 numbers = records + np.cumsum(keep)

@@ -8,6 +8,7 @@ the records as the view `ops.ingest_log` (ingest.ops_views.refresh_ops_views).
 Layout: logs/ingest/<source>/<started UTC>_<batch>_<attempt id>.json, each a
 single-line JSON object (so DuckDB reads the lot as newline-delimited JSON).
 """
+
 from __future__ import annotations
 
 import json
@@ -49,8 +50,9 @@ def log_dir(lake: Lake) -> Path:
     return lake.logs / LOG_DIR
 
 
-def write_attempt(lake: Lake, result: BatchResult, *, started_at: datetime, finished_at: datetime,
-                  code_version: str) -> Path:
+def write_attempt(
+    lake: Lake, result: BatchResult, *, started_at: datetime, finished_at: datetime, code_version: str
+) -> Path:
     record = {
         "attempt_id": result.attempt_id,
         "source_id": result.source_id,

@@ -6,6 +6,7 @@ committed partition always has one. Its `delivery` block (file checksums + the
 registry fingerprint of the source) is what makes a re-run of an unchanged batch
 a no-op.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -5,6 +5,7 @@ tables in the warehouse; it appends record files under lake/logs and lake/quaran
 (re)creates views over them. Views cost nothing to refresh and always show the latest
 records, because DuckDB reads the files at query time.
 """
+
 from __future__ import annotations
 
 import logging
@@ -41,14 +42,14 @@ def refresh_ops_views(con: duckdb.DuckDBPyConnection, lake: Lake) -> list[str]:
         columns = "{" + ", ".join(f"{_sql_str(k)}: {_sql_str(v)}" for k, v in COLUMNS.items()) + "}"
         con.execute(f"""
             CREATE OR REPLACE VIEW ops.ingest_log AS
-            SELECT * FROM read_json({_sql_str(str(logs / '*' / '*.json'))},
+            SELECT * FROM read_json({_sql_str(str(logs / "*" / "*.json"))},
                                     format = 'newline_delimited', columns = {columns})
         """)
         made.append("ops.ingest_log")
     if _has_files(lake.quarantine, f"*/batch=*/{ROWS_DIR}/*.jsonl"):
         con.execute(f"""
             CREATE OR REPLACE VIEW ops.quarantined_rows AS
-            SELECT * FROM read_json({_sql_str(str(lake.quarantine / '*' / 'batch=*' / ROWS_DIR / '*.jsonl'))},
+            SELECT * FROM read_json({_sql_str(str(lake.quarantine / "*" / "batch=*" / ROWS_DIR / "*.jsonl"))},
                 format = 'newline_delimited',
                 columns = {{'source': 'VARCHAR', 'batch': 'VARCHAR', 'file': 'VARCHAR', 'line': 'BIGINT',
                            'row_no': 'BIGINT', 'column': 'VARCHAR', 'reason': 'VARCHAR', 'detail': 'VARCHAR',

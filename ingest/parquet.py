@@ -6,11 +6,12 @@ number in the file, header excluded) and `_ingested_at` (UTC timestamp of the
 attempt). Arrow batches are buffered to ~128k rows per row group: readers prune
 and parallelise by row group, and thousands of tiny groups would slow them.
 """
+
 from __future__ import annotations
 
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ ROW_GROUP_ROWS = 131_072
 # measured target; compacting to zstd is a later layer's choice.
 COMPRESSION = "snappy"
 TS_TYPE = pa.timestamp("us", tz="UTC")
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 # `_batch` and `_file` hold one value per part. They are handed to the writer
@@ -64,12 +65,14 @@ class _Constant:
     def __init__(self, value: str):
         data = value.encode("utf-8")
         self.dictionary = pa.Array.from_buffers(
-            pa.string(), 1, [None, pa.py_buffer(np.array([0, len(data)], dtype=np.int32)), pa.py_buffer(data)])
+            pa.string(), 1, [None, pa.py_buffer(np.array([0, len(data)], dtype=np.int32)), pa.py_buffer(data)]
+        )
         self.array = self._run(0)
 
     def _run(self, size: int) -> pa.Array:
-        return pa.DictionaryArray.from_buffers(_CONSTANT, size, [None, pa.py_buffer(np.zeros(size, dtype=np.int32))],
-                                               self.dictionary)
+        return pa.DictionaryArray.from_buffers(
+            _CONSTANT, size, [None, pa.py_buffer(np.zeros(size, dtype=np.int32))], self.dictionary
+        )
 
     def constant(self, n: int) -> pa.Array:
         if len(self.array) < n:
@@ -92,7 +95,7 @@ class _Timestamp:
 
     def __init__(self, at: datetime):
         if at.tzinfo is None:  # as pyarrow takes a naive datetime: UTC
-            at = at.replace(tzinfo=timezone.utc)
+            at = at.replace(tzinfo=UTC)
         self.micros = (at - _EPOCH) // timedelta(microseconds=1)
         self.array = self._run(0)
 
@@ -108,9 +111,18 @@ class _Timestamp:
 class PartWriter:
     """Appends decoded rows of one file to `path`; always leaves a valid file on close."""
 
-    def __init__(self, path: Path, columns: list[str], *, batch: str, file_name: str,
-                 ingested_at: datetime, dictionary_columns: list[str] = (),
-                 metadata: dict[str, str] | None = None, nullable: bool = True):
+    def __init__(
+        self,
+        path: Path,
+        columns: list[str],
+        *,
+        batch: str,
+        file_name: str,
+        ingested_at: datetime,
+        dictionary_columns: list[str] = (),
+        metadata: dict[str, str] | None = None,
+        nullable: bool = True,
+    ):
         self.path = Path(path)
         self.columns = list(columns)
         self.batch = batch
@@ -140,8 +152,12 @@ class PartWriter:
         # columns they cost 0.3 s of a 0.9 s write, and the raw layer is read by full
         # scans (staging models), not by range lookups.
         return pq.ParquetWriter(
-            str(self.path), self.schema, compression=COMPRESSION, use_dictionary=self._dict_cols,
-            write_statistics=list(LINEAGE), store_schema=False,
+            str(self.path),
+            self.schema,
+            compression=COMPRESSION,
+            use_dictionary=self._dict_cols,
+            write_statistics=list(LINEAGE),
+            store_schema=False,
         )
 
     def restart(self) -> None:
@@ -150,14 +166,13 @@ class PartWriter:
         self._buffer, self._buffered = [], 0
         try:
             self._wait()
-        except Exception:  # noqa: BLE001 — those rows are being thrown away
+        except Exception:
             pass
         self._writer.close()
         self._writer = self._open()  # truncates the file
         self.rows = 0
 
-    def write(self, data: pa.Table | pa.RecordBatch, row_no: np.ndarray | pa.Array, *,
-              skip: list[int] = ()) -> None:
+    def write(self, data: pa.Table | pa.RecordBatch, row_no: np.ndarray | pa.Array, *, skip: list[int] = ()) -> None:
         """`data` holds the canonical columns (any order, all text); `row_no` one int
         per row. Rows at the (ascending) indexes `skip` are left out: the rest goes in
         as zero-copy slices (a filter copied every column, ~0.5 s per 1M rows)."""

@@ -16,6 +16,7 @@ JSONL rather than Parquet because stewards open these files by hand and rows are
 appended as the reader meets them (a file with a systematic defect can
 quarantine every row without buffering them all).
 """
+
 from __future__ import annotations
 
 import json
@@ -39,11 +40,20 @@ class FileQuarantine:
         self.examples: list[dict] = []  # the first few, for human-readable messages
         self._fh = None
 
-    def add(self, *, reason: str, detail: str, line: int | None = None, row_no: int | None = None,
-            column: str | None = None, raw_text: str | None = None, raw_bytes: bytes | None = None) -> None:
+    def add(
+        self,
+        *,
+        reason: str,
+        detail: str,
+        line: int | None = None,
+        row_no: int | None = None,
+        column: str | None = None,
+        raw_text: str | None = None,
+        raw_bytes: bytes | None = None,
+    ) -> None:
         if self._fh is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fh = open(self.path, "w", encoding="utf-8")
+            self._fh = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - open for the writer's life, closed by close()
         rec = {
             **self.base,
             "line": line,
@@ -88,8 +98,13 @@ class QuarantineStage:
         self._row_files: list[FileQuarantine] = []
 
     def rows_for(self, file_name: str, encoding: str | None) -> FileQuarantine:
-        fq = FileQuarantine(self.dir / ROWS_DIR / f"{file_name}.jsonl", source=self.source,
-                            batch=self.batch, file_name=file_name, encoding=encoding)
+        fq = FileQuarantine(
+            self.dir / ROWS_DIR / f"{file_name}.jsonl",
+            source=self.source,
+            batch=self.batch,
+            file_name=file_name,
+            encoding=encoding,
+        )
         self._row_files.append(fq)
         return fq
 

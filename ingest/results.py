@@ -3,6 +3,7 @@
 Plain dataclasses so the CLI, the DAGs and the log writer can all serialise them
 without importing the readers.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field

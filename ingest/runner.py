@@ -15,11 +15,12 @@ ingest_batch, in order:
   6. commit: swap staged quarantine and raw partitions into place (commit.py);
   7. record the attempt in the ingest log, whatever happened.
 """
+
 from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from govlake.registry import Registry, Source, load_registry
@@ -28,13 +29,22 @@ from ingest.batches import READY, batch_date, classify_files, is_complete
 from ingest.commit import Commit, Step, batch_lock, new_commit_id, recover_partition, remove_tree, staging_dir
 from ingest.duck import connection
 from ingest.log import write_attempt
-from ingest.manifest import MANIFEST, MANIFEST_VERSION, SUCCESS, checksum, code_version, delivery_key, \
-    read_json_file, read_manifest, same_sizes
-from ingest.results import MAX_ROW_MESSAGES_PER_FILE, BatchResult, FileResult
+from ingest.manifest import (
+    MANIFEST,
+    MANIFEST_VERSION,
+    SUCCESS,
+    checksum,
+    code_version,
+    delivery_key,
+    read_json_file,
+    read_manifest,
+    same_sizes,
+)
 from ingest.parquet import LINEAGE, PartWriter
 from ingest.quarantine import ROWS_DIR, SUMMARY, QuarantineStage, write_json_atomic
 from ingest.readers import FileUnreadable, HeaderMismatch, ReadContext, code_columns, reader_for
 from ingest.readers.base import CountingHasher
+from ingest.results import MAX_ROW_MESSAGES_PER_FILE, BatchResult, FileResult
 
 # Formats whose readers stream the raw bytes and can hash them on the way.
 STREAM_HASHED = ("csv", "jsonl")
@@ -47,7 +57,7 @@ class VerificationError(RuntimeError):
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def ingest_batch(source: Source | str, batch_dir: Path, lake: Lake, *, registry: Registry | None = None) -> BatchResult:
@@ -84,8 +94,9 @@ def ingest_batch(source: Source | str, batch_dir: Path, lake: Lake, *, registry:
     return result
 
 
-def _ingest_locked(source: Source, batch_dir: Path, batch: str, lake: Lake, result: BatchResult,
-                   started: datetime) -> None:
+def _ingest_locked(
+    source: Source, batch_dir: Path, batch: str, lake: Lake, result: BatchResult, started: datetime
+) -> None:
     if not is_complete(batch_dir):
         result.status = "incomplete"
         result.messages.append(f"{batch_dir}: no {READY} yet — the sender has not finished; skipped")
@@ -107,7 +118,8 @@ def _ingest_locked(source: Source, batch_dir: Path, batch: str, lake: Lake, resu
     # hash while they read, sparing a separate pass over big files.
     hash_first = any(same_sizes(doc.get("delivery") if doc else None, sizes) for doc in (previous, previous_q))
     sums: dict[str, tuple[str, int]] = {
-        p.name: checksum(p) for p in files.all
+        p.name: checksum(p)
+        for p in files.all
         if hash_first or p in files.unexpected or source.format not in STREAM_HASHED
     }
     timings["checksum_s"] = time.perf_counter() - t
@@ -121,7 +133,8 @@ def _ingest_locked(source: Source, batch_dir: Path, batch: str, lake: Lake, resu
             result.files_rejected = len(previous_q.get("rejected", []))
             result.quarantine = q_final
             result.messages.append(
-                f"unchanged since attempt {previous_q.get('commit_id')}, which rejected it; nothing rewritten")
+                f"unchanged since attempt {previous_q.get('commit_id')}, which rejected it; nothing rewritten"
+            )
             result.messages += [r["reason"] for r in previous_q.get("rejected", [])]
             return
 
@@ -132,16 +145,18 @@ def _ingest_locked(source: Source, batch_dir: Path, batch: str, lake: Lake, resu
         quarantine = QuarantineStage(q_stage, source=source.id, batch=batch)
         t = time.perf_counter()
         file_results = [
-            _ingest_file(source, p, i, raw_stage, quarantine, batch, started, sums)
-            for i, p in enumerate(files.data)
+            _ingest_file(source, p, i, raw_stage, quarantine, batch, started, sums) for i, p in enumerate(files.data)
         ]
         key = delivery_key(source, sums)
         for p in files.unexpected:
-            reason = (f"{p.name}: not a file of {source.id} — the batch may hold only files named like "
-                      f"{source.file} (optionally split as _part1, _part2, ...) and {READY}")
+            reason = (
+                f"{p.name}: not a file of {source.id} — the batch may hold only files named like "
+                f"{source.file} (optionally split as _part1, _part2, ...) and {READY}"
+            )
             quarantine.reject_file(p, reason, sha256=sums[p.name][0])
-            file_results.append(FileResult(name=p.name, status="rejected", sha256=sums[p.name][0],
-                                           bytes=sums[p.name][1], reason=reason))
+            file_results.append(
+                FileResult(name=p.name, status="rejected", sha256=sums[p.name][0], bytes=sums[p.name][1], reason=reason)
+            )
         timings["read_write_s"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -163,8 +178,13 @@ def _ingest_locked(source: Source, batch_dir: Path, batch: str, lake: Lake, resu
         result.messages += _file_messages(file_results, q_final)
 
         summary = {
-            "commit_id": commit_id, "source": source.id, "batch": batch, "outcome": result.status,
-            "delivery": key, "ingest_code_version": code_version(), "created_at": started.isoformat(),
+            "commit_id": commit_id,
+            "source": source.id,
+            "batch": batch,
+            "outcome": result.status,
+            "delivery": key,
+            "ingest_code_version": code_version(),
+            "created_at": started.isoformat(),
             "rejected": quarantine.rejected,
             "rows": {f.name: f.rows_quarantined for f in loaded if f.rows_quarantined},
         }
@@ -178,8 +198,18 @@ def _ingest_locked(source: Source, batch_dir: Path, batch: str, lake: Lake, resu
             if q_final.exists():
                 steps.append(Step(q_final, None))  # the previous delivery's quarantine no longer applies
         if loaded:
-            _write_manifest(raw_stage, source, batch, commit_id, result, file_results, key, timings,
-                            started, q_final if quarantine.has_content else None)
+            _write_manifest(
+                raw_stage,
+                source,
+                batch,
+                commit_id,
+                result,
+                file_results,
+                key,
+                timings,
+                started,
+                q_final if quarantine.has_content else None,
+            )
             steps.append(Step(raw_final, raw_stage))  # last: the raw swap is the visible commit
             result.partition = raw_final
         else:
@@ -192,18 +222,33 @@ def _ingest_locked(source: Source, batch_dir: Path, batch: str, lake: Lake, resu
         raise
 
 
-def _ingest_file(source: Source, path: Path, index: int, raw_stage: Path, quarantine: QuarantineStage,
-                 batch: str, ingested_at: datetime, sums: dict[str, tuple[str, int]]) -> FileResult:
+def _ingest_file(
+    source: Source,
+    path: Path,
+    index: int,
+    raw_stage: Path,
+    quarantine: QuarantineStage,
+    batch: str,
+    ingested_at: datetime,
+    sums: dict[str, tuple[str, int]],
+) -> FileResult:
     """Read one data file into its staged part; fills sums[path.name] if not known yet."""
     t = time.perf_counter()
-    fr = FileResult(name=path.name, format=source.format, encoding=source.encoding,
-                    part=f"part-{index:05d}.parquet")
+    fr = FileResult(name=path.name, format=source.format, encoding=source.encoding, part=f"part-{index:05d}.parquet")
     writer = PartWriter(
-        raw_stage / fr.part, source.column_names, batch=batch, file_name=path.name, ingested_at=ingested_at,
+        raw_stage / fr.part,
+        source.column_names,
+        batch=batch,
+        file_name=path.name,
+        ingested_at=ingested_at,
         dictionary_columns=code_columns(source),
         nullable=source.format != "csv",  # a CSV value is text, never null ("" stays "")
-        metadata={"govlake.source": source.id, "govlake.batch": batch, "govlake.file": path.name,
-                  "govlake.ingest_code_version": code_version()},
+        metadata={
+            "govlake.source": source.id,
+            "govlake.batch": batch,
+            "govlake.file": path.name,
+            "govlake.ingest_code_version": code_version(),
+        },
     )
     fq = quarantine.rows_for(path.name, source.encoding)
     hasher = CountingHasher() if path.name not in sums else None
@@ -250,8 +295,9 @@ def _verify(raw_stage: Path, q_stage: Path, file_results: list[FileResult]) -> N
     loaded = [f for f in file_results if f.status == "loaded"]
     for f in loaded:
         if f.rows_read != f.rows_written + f.rows_quarantined:
-            raise VerificationError(f"{f.name}: read {f.rows_read} rows but wrote {f.rows_written} "
-                                    f"and quarantined {f.rows_quarantined}")
+            raise VerificationError(
+                f"{f.name}: read {f.rows_read} rows but wrote {f.rows_written} and quarantined {f.rows_quarantined}"
+            )
     if not loaded:
         return
     glob = str(raw_stage / "part-*.parquet").replace("'", "''")
@@ -259,26 +305,37 @@ def _verify(raw_stage: Path, q_stage: Path, file_results: list[FileResult]) -> N
     # range; cheap: two columns, one dictionary-encoded.
     counted = {
         name: (n, lo, hi)
-        for name, n, lo, hi in connection().execute(
-            f"SELECT _file, count(*), min(_row_no), max(_row_no) FROM read_parquet('{glob}') GROUP BY _file"
-        ).fetchall()
+        for name, n, lo, hi in connection()
+        .execute(f"SELECT _file, count(*), min(_row_no), max(_row_no) FROM read_parquet('{glob}') GROUP BY _file")
+        .fetchall()
     }
     for f in loaded:
         n, lo, hi = counted.get(f.name, (0, None, None))
         if n != f.rows_written:
             raise VerificationError(f"{f.name}: the reader wrote {f.rows_written} rows, the Parquet holds {n}")
         if n and (lo < 1 or hi > f.rows_read + f.blank_rows_skipped):
-            raise VerificationError(f"{f.name}: _row_no outside 1..{f.rows_read + f.blank_rows_skipped} "
-                                    f"({lo}..{hi})")
+            raise VerificationError(f"{f.name}: _row_no outside 1..{f.rows_read + f.blank_rows_skipped} ({lo}..{hi})")
         rows_file = q_stage / ROWS_DIR / f"{f.name}.jsonl"
-        q = sum(1 for _ in open(rows_file, "rb")) if rows_file.exists() else 0
+        q = 0
+        if rows_file.exists():
+            with open(rows_file, "rb") as lines:
+                q = sum(1 for _ in lines)
         if q != f.rows_quarantined:
             raise VerificationError(f"{f.name}: {f.rows_quarantined} rows quarantined, the quarantine holds {q}")
 
 
-def _write_manifest(raw_stage: Path, source: Source, batch: str, commit_id: str, result: BatchResult,
-                    file_results: list[FileResult], key: dict, timings: dict, started: datetime,
-                    quarantine: Path | None) -> None:
+def _write_manifest(
+    raw_stage: Path,
+    source: Source,
+    batch: str,
+    commit_id: str,
+    result: BatchResult,
+    file_results: list[FileResult],
+    key: dict,
+    timings: dict,
+    started: datetime,
+    quarantine: Path | None,
+) -> None:
     files = [f.to_dict() for f in file_results]
     doc = {
         "manifest_version": MANIFEST_VERSION,
@@ -316,17 +373,20 @@ def _report_unchanged(result: BatchResult, manifest: dict, raw_final: Path, q_fi
     result.rows_read = totals.get("rows_read", 0)
     result.rows_written = totals.get("rows_written", 0)
     result.rows_quarantined = totals.get("rows_quarantined", 0)
-    result.messages.append(f"same files as commit {manifest.get('commit_id')} ({manifest.get('ingested_at')}); "
-                           "nothing rewritten")
+    result.messages.append(
+        f"same files as commit {manifest.get('commit_id')} ({manifest.get('ingested_at')}); nothing rewritten"
+    )
 
 
 def _file_messages(file_results: list[FileResult], q_final: Path) -> list[str]:
     out = []
     for f in file_results:
         if f.status == "rejected":
-            out.append(f"{f.reason} — file rejected whole, copied to {q_final / 'rejected' / f.name}"
-                       if f.reason and f.reason.startswith(f.name) else
-                       f"{f.name}: {f.reason} — file rejected whole, copied to {q_final / 'rejected' / f.name}")
+            out.append(
+                f"{f.reason} — file rejected whole, copied to {q_final / 'rejected' / f.name}"
+                if f.reason and f.reason.startswith(f.name)
+                else f"{f.name}: {f.reason} — file rejected whole, copied to {q_final / 'rejected' / f.name}"
+            )
             continue
         examples = sorted(f.quarantine_examples, key=lambda ex: ex["row_no"] or 0)
         for ex in examples[:MAX_ROW_MESSAGES_PER_FILE]:
@@ -336,7 +396,9 @@ def _file_messages(file_results: list[FileResult], q_final: Path) -> list[str]:
             col = f", column {ex['column']}" if ex.get("column") else ""
             out.append(f"{f.name} {where}{col}: {ex['reason']} — {ex['detail']}; row quarantined")
         if f.rows_quarantined > MAX_ROW_MESSAGES_PER_FILE:
-            out.append(f"{f.name}: … and {f.rows_quarantined - MAX_ROW_MESSAGES_PER_FILE} more rows quarantined, "
-                       f"see {q_final / ROWS_DIR / (f.name + '.jsonl')}")
+            out.append(
+                f"{f.name}: … and {f.rows_quarantined - MAX_ROW_MESSAGES_PER_FILE} more rows quarantined, "
+                f"see {q_final / ROWS_DIR / (f.name + '.jsonl')}"
+            )
         out += [f"{f.name}: {n}" for n in f.notes]
     return out

@@ -20,6 +20,7 @@ process-internal use. Should a delivery contain one anyway, its line is treated
 like an undecodable one (reason "noncharacter") so markers stay unambiguous and
 the original bytes still reach the quarantine.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -72,7 +73,7 @@ class BadLine:
         if self.reason == "noncharacter":
             return "contains a Unicode noncharacter (U+FDD0/U+FDD1) reserved for internal use"
         shown = ", ".join(
-            f"0x{self.raw[o:o + 1].hex()} at byte {o + 1}" for o in self.offsets[:5] if o < len(self.raw)
+            f"0x{self.raw[o : o + 1].hex()} at byte {o + 1}" for o in self.offsets[:5] if o < len(self.raw)
         )
         more = f" and {len(self.offsets) - 5} more" if len(self.offsets) > 5 else ""
         return f"bytes not valid {encoding}: {shown}{more}"
@@ -105,7 +106,7 @@ class _BlockMarks:
     any marking).
     """
 
-    def __init__(self, decoder: "LineDecoder", block: bytes, first_line: int, lf: np.ndarray | None):
+    def __init__(self, decoder: LineDecoder, block: bytes, first_line: int, lf: np.ndarray | None):
         self.decoder, self.block, self.first_line = decoder, block, first_line
         self.first_id = len(decoder.bad_lines)
         self.marks = 0
@@ -169,14 +170,16 @@ class LineDecoder:
             if MARK_OPEN in text or MARK_CLOSE in text:  # a delivered noncharacter
                 return self._line_by_line(block, first_line), False
             return text, True
-        if _occurrences(text, MARK_OPEN, marks.marks) != marks.marks or \
-                _occurrences(text, MARK_CLOSE, marks.marks) != marks.marks:
+        if (
+            _occurrences(text, MARK_OPEN, marks.marks) != marks.marks
+            or _occurrences(text, MARK_CLOSE, marks.marks) != marks.marks
+        ):
             # A delivered noncharacter next to bad bytes: markers would be ambiguous.
             self._forget_from(marks.first_id)
             return self._line_by_line(block, first_line), False
         return text, False
 
-    def remember(self, line: int, raw: bytes, reason: str) -> "BadLine":
+    def remember(self, line: int, raw: bytes, reason: str) -> BadLine:
         bl = BadLine(len(self.bad_lines), line, raw[:-1] if raw.endswith(b"\r") else raw, reason, [])
         self.bad_lines[bl.id] = self.by_line[bl.line] = bl
         return bl
@@ -220,7 +223,7 @@ class LineDecoder:
 def strip_bom(data: bytes, codec: str) -> tuple[bytes, bool]:
     bom = _BOMS[codec]
     if data.startswith(bom):
-        return data[len(bom):], True
+        return data[len(bom) :], True
     return data, False
 
 
@@ -233,8 +236,9 @@ class Transcoder(io.RawIOBase):
     `hasher` (a hashlib object) is fed the raw bytes as they are read.
     """
 
-    def __init__(self, path: Path, encoding: str | None, *, skip_header: bool = False,
-                 chunk_size: int | None = None, hasher=None):
+    def __init__(
+        self, path: Path, encoding: str | None, *, skip_header: bool = False, chunk_size: int | None = None, hasher=None
+    ):
         super().__init__()
         self.path = Path(path)
         self.decoder = LineDecoder(encoding)
@@ -248,7 +252,7 @@ class Transcoder(io.RawIOBase):
         self.layout = Layout()  # for the CSV reader's line numbers, see lines.py
         self.first_line = 2 if skip_header else 1  # physical line number of the first line served
         self.body_offset = 0  # byte offset in the file of the first line served (after BOM, header)
-        self._f = open(self.path, "rb")
+        self._f = open(self.path, "rb")  # noqa: SIM115 - read for the reader's life, closed by close()
         self._held: bytes | None = None  # raw lines read by start(), not served yet
         self._pending = b""
         self._eof = False
@@ -269,7 +273,7 @@ class Transcoder(io.RawIOBase):
         reads; it needs a complete record in its *first* block, which therefore is
         filled up to `n`)."""
         if n is None or n < 0:
-            pieces = [self._buf[self._pos:]]
+            pieces = [self._buf[self._pos :]]
             pieces += iter(self._next_block, b"")
             self._buf, self._pos = b"", 0
             return b"".join(pieces)
@@ -289,7 +293,7 @@ class Transcoder(io.RawIOBase):
         if self._pos == 0 and len(self._buf) <= n:
             self._pos = len(self._buf)
             return self._buf
-        piece = self._buf[self._pos:self._pos + n]
+        piece = self._buf[self._pos : self._pos + n]
         self._pos += len(piece)
         return piece
 
@@ -307,8 +311,7 @@ class Transcoder(io.RawIOBase):
     @property
     def at_eof(self) -> bool:
         """Nothing (more) to read: after start(), True for a header-only file."""
-        return (self._started and not self._held and self._pos >= len(self._buf) and self._eof
-                and not self._pending)
+        return self._started and not self._held and self._pos >= len(self._buf) and self._eof and not self._pending
 
     @property
     def bad_lines(self) -> dict[int, BadLine]:
@@ -346,11 +349,11 @@ class Transcoder(io.RawIOBase):
         self._pending = b""
         while not self._eof:
             buf = bytearray(len(carry) + self.chunk_size)
-            buf[:len(carry)] = carry
+            buf[: len(carry)] = carry
             view = memoryview(buf)
-            n = self._f.readinto(view[len(carry):])
+            n = self._f.readinto(view[len(carry) :])
             if n and self.hasher is not None:
-                self.hasher.update(view[len(carry):len(carry) + n])
+                self.hasher.update(view[len(carry) : len(carry) + n])
             view.release()
             self.bytes_in += n
             end = len(carry) + n
@@ -362,8 +365,8 @@ class Transcoder(io.RawIOBase):
             if cut < 0:  # a line longer than a chunk: carry it all on
                 carry = bytes(buf[:end])
                 continue
-            self._pending = bytes(buf[cut + 1:end])
-            del buf[cut + 1:]
+            self._pending = bytes(buf[cut + 1 : end])
+            del buf[cut + 1 :]
             return buf
         return bytearray(carry)
 
@@ -389,10 +392,10 @@ class Transcoder(io.RawIOBase):
             if cut < 0:
                 parts.append(chunk)
                 continue
-            self._pending = chunk[cut + 1:]
+            self._pending = chunk[cut + 1 :]
             if not parts and cut == len(chunk) - 1:
                 return chunk
-            parts.append(memoryview(chunk)[:cut + 1])
+            parts.append(memoryview(chunk)[: cut + 1])
             return b"".join(parts)
         return b"".join(parts)
 
@@ -431,7 +434,7 @@ class Transcoder(io.RawIOBase):
                 break
             block += more
         cut = block.find(b"\n")
-        header, rest = (block, b"") if cut < 0 else (block[:cut], block[cut + 1:])
+        header, rest = (block, b"") if cut < 0 else (block[:cut], block[cut + 1 :])
         self.body_offset += len(block) - len(rest)
         if header.endswith(b"\r"):
             header = header[:-1]

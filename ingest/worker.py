@@ -21,14 +21,15 @@ data from buffers instead (parquet.py, readers/csvplain.py, readers/marks.py; a 
 tests/integration/test_ingest_csv_blocks.py guards it). landing.py gives the workers
 their allocator setting.
 """
+
 import atexit
 import ctypes
 import gc
 from pathlib import Path
 
+import ingest.readers.csv_stream  # noqa: F401  (the reader of nearly every big batch)
 from govlake.registry import Source
 from govlake.settings import Lake
-import ingest.readers.csv_stream  # noqa: F401  (the reader of nearly every big batch)
 from ingest.results import BatchResult
 from ingest.runner import ingest_batch
 

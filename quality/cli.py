@@ -3,21 +3,24 @@
 Imports stay inside the commands: Great Expectations alone takes seconds to import, and
 `govlake --help` should answer at once.
 """
+
 from __future__ import annotations
 
 import atexit
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 app = typer.Typer(
-    help=("Data quality (GB/T 36344): rules generated from the source registry plus quality/rules.yaml, "
-          "run on the warehouse through Great Expectations."),
+    help=(
+        "Data quality (GB/T 36344): rules generated from the source registry plus quality/rules.yaml, "
+        "run on the warehouse through Great Expectations."
+    ),
     no_args_is_help=True,
 )
 console = Console()
@@ -26,12 +29,17 @@ err = Console(stderr=True)
 
 @app.command("run")
 def run(
-    source: Annotated[Optional[list[str]], typer.Option(
-        "--source", "-s", help="Only this source id (e.g. gaj.household_register); repeatable.")] = None,
-    batch: Annotated[Optional[list[str]], typer.Option(
-        "--batch", "-b", help="Only this batch date (YYYY-MM-DD); repeatable.")] = None,
-    home: Annotated[Optional[Path], typer.Option(
-        "--home", help="Lake directory (default: $GOVLAKE_HOME, else ./lake).", show_default=False)] = None,
+    source: Annotated[
+        list[str] | None,
+        typer.Option("--source", "-s", help="Only this source id (e.g. gaj.household_register); repeatable."),
+    ] = None,
+    batch: Annotated[
+        list[str] | None, typer.Option("--batch", "-b", help="Only this batch date (YYYY-MM-DD); repeatable.")
+    ] = None,
+    home: Annotated[
+        Path | None,
+        typer.Option("--home", help="Lake directory (default: $GOVLAKE_HOME, else ./lake).", show_default=False),
+    ] = None,
 ):
     """Check the warehouse: every rule on every batch (or those selected).
 
@@ -49,11 +57,15 @@ def run(
     lake = Lake.from_env(home)
     try:
         with err.status("quality run …") as status:
-            summary = run_quality(lake, sources=source or None, batches=batch or None,
-                                  progress=lambda message: status.update(f"quality: {message} …"))
+            summary = run_quality(
+                lake,
+                sources=source or None,
+                batches=batch or None,
+                progress=lambda message: status.update(f"quality: {message} …"),
+            )
     except (QualityError, KeyError) as e:
         err.print(f"[red]{e.args[0] if e.args else e}[/]")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     if summary.batches == 0:
         err.print("[yellow]no batch of the selected sources matched: nothing was checked[/]")
         raise typer.Exit(1)
@@ -61,8 +73,10 @@ def run(
 
     record_scores(lake, summary.run_id)
     console.print(summary_table(summary))
-    console.print(f"run {summary.run_id}: {summary.rules} rules, {summary.sources} sources, "
-                  f"{summary.batches} batches, {summary.violations:,} violations in {summary.seconds:.1f} s")
+    console.print(
+        f"run {summary.run_id}: {summary.rules} rules, {summary.sources} sources, "
+        f"{summary.batches} batches, {summary.violations:,} violations in {summary.seconds:.1f} s"
+    )
     console.print(f"Tables: quality.violations, quality.rule_results in [bold]{lake.warehouse}[/]")
     console.print(f"Data Docs: [bold]{lake.reports / 'quality' / 'data_docs' / 'index.html'}[/]")
     atexit.register(_silence_shutdown_reports)
@@ -86,8 +100,14 @@ def summary_table(summary) -> Table:
         t.add_column(col, justify="left" if col == "dimension" else "right")
     for d in summary.dimensions:
         rate = f"{(d.checked - d.failed) / d.checked:.2%}" if d.checked else "—"
-        t.add_row(f"{DIMENSIONS[d.dimension].zh} {d.dimension}", f"{d.rules:,}", f"{d.checked:,}",
-                  f"{d.failed:,}", rate, style="yellow" if d.failed else None)
+        t.add_row(
+            f"{DIMENSIONS[d.dimension].zh} {d.dimension}",
+            f"{d.rules:,}",
+            f"{d.checked:,}",
+            f"{d.failed:,}",
+            rate,
+            style="yellow" if d.failed else None,
+        )
     return t
 
 
@@ -97,38 +117,57 @@ def print_quality(result: dict, lake) -> None:
 
     dims = [SimpleNamespace(**d) for d in result["dimensions"]]
     console.print(summary_table(SimpleNamespace(dimensions=dims)))
-    console.print(f"quality run {result['run_id']}: {result['rules']} rules, {result['batches']} batches, "
-                  f"{result['violations']:,} violations in {result['seconds']:.1f} s "
-                  f"→ quality.violations, quality.rule_results, quality.scores in [bold]{lake.warehouse}[/]")
+    console.print(
+        f"quality run {result['run_id']}: {result['rules']} rules, {result['batches']} batches, "
+        f"{result['violations']:,} violations in {result['seconds']:.1f} s "
+        f"→ quality.violations, quality.rule_results, quality.scores in [bold]{lake.warehouse}[/]"
+    )
     atexit.register(_silence_shutdown_reports)
 
 
 def gate_table(gate: dict) -> Table:
     t = Table(title="Quality gate: held batches" if gate["failed"] else "Quality gate")
     for col in ("source", "batch", "blocking rows", "rows read", "share", "threshold", "reason"):
-        t.add_column(col, justify="right" if col in ("blocking rows", "rows read", "share", "threshold") else "left",
-                     overflow="fold")
+        t.add_column(
+            col,
+            justify="right" if col in ("blocking rows", "rows read", "share", "threshold") else "left",
+            overflow="fold",
+        )
     for d in gate["failed"]:
         share = f"{d['share']:.2%}" if d["share"] is not None else "—"
-        t.add_row(d["source_id"], d["batch"], f"{d['blocking_failed']:,}", f"{d['checked']:,}", share,
-                  f"{d['threshold']:.2%}", d["reasons"], style="red")
+        t.add_row(
+            d["source_id"],
+            d["batch"],
+            f"{d['blocking_failed']:,}",
+            f"{d['checked']:,}",
+            share,
+            f"{d['threshold']:.2%}",
+            d["reasons"],
+            style="red",
+        )
     return t
 
 
 def print_gate(gate: dict) -> None:
     if gate["passed"]:
-        console.print(f"quality gate {gate['gate_id']}: [green]passed[/] — {gate['batches']} batches within "
-                      "their thresholds (quality/gate.yaml); decisions in quality.gate_decisions")
+        console.print(
+            f"quality gate {gate['gate_id']}: [green]passed[/] — {gate['batches']} batches within "
+            "their thresholds (quality/gate.yaml); decisions in quality.gate_decisions"
+        )
     else:
         console.print(gate_table(gate))
-        console.print(f"quality gate {gate['gate_id']}: [red]held[/] {len(gate['failed'])} of {gate['batches']} "
-                      "batches; decisions in quality.gate_decisions")
+        console.print(
+            f"quality gate {gate['gate_id']}: [red]held[/] {len(gate['failed'])} of {gate['batches']} "
+            "batches; decisions in quality.gate_decisions"
+        )
 
 
 @app.command("gate")
 def gate(
-    home: Annotated[Optional[Path], typer.Option(
-        "--home", help="Lake directory (default: $GOVLAKE_HOME, else ./lake).", show_default=False)] = None,
+    home: Annotated[
+        Path | None,
+        typer.Option("--home", help="Lake directory (default: $GOVLAKE_HOME, else ./lake).", show_default=False),
+    ] = None,
 ):
     """Run the promotion gate on the latest quality results.
 
@@ -145,17 +184,20 @@ def gate(
         result = run_gate(Lake.from_env(home)).as_dict()
     except (FileNotFoundError, LookupError) as e:
         err.print(f"[red]{e}[/]")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     print_gate(result)
     raise typer.Exit(0 if result["passed"] else 1)
 
 
 @app.command("scores")
 def scores(
-    department: Annotated[Optional[str], typer.Option(
-        "--department", "-d", help="Only this department (e.g. gaj).")] = None,
-    home: Annotated[Optional[Path], typer.Option(
-        "--home", help="Lake directory (default: $GOVLAKE_HOME, else ./lake).", show_default=False)] = None,
+    department: Annotated[
+        str | None, typer.Option("--department", "-d", help="Only this department (e.g. gaj).")
+    ] = None,
+    home: Annotated[
+        Path | None,
+        typer.Option("--home", help="Lake directory (default: $GOVLAKE_HOME, else ./lake).", show_default=False),
+    ] = None,
 ):
     """Print the GB/T 36344 scorecard: the latest batch of each source, and each department.
 
@@ -178,22 +220,29 @@ def scores(
         raise typer.Exit(1)
     con = duckdb.connect(str(lake.warehouse), read_only=True)
     try:
-        have = con.execute("SELECT count(*) FROM information_schema.tables "
-                           "WHERE table_schema = 'quality' AND table_name = 'rule_results'").fetchall()[0][0]
+        have = con.execute(
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_schema = 'quality' AND table_name = 'rule_results'"
+        ).fetchall()[0][0]
         rows = current_scores(con) if have else []
     finally:
         con.close()
     if department:
         rows = [r for r in rows if r.department == department]
     if not rows:
-        err.print("[red]no quality results" + (f" for department {department}" if department else "")
-                  + ": run `govlake quality run` first[/]")
+        err.print(
+            "[red]no quality results"
+            + (f" for department {department}" if department else "")
+            + ": run `govlake quality run` first[/]"
+        )
         raise typer.Exit(1)
     by = {}
     for r in rows:
         by.setdefault((r.level, r.source_id, r.department, r.batch), {})[r.dimension] = r
-    for level, title in (("source", "Scorecard: latest batch of each source"),
-                         ("department", "Scorecard: departments (latest batch of each of their sources)")):
+    for level, title in (
+        ("source", "Scorecard: latest batch of each source"),
+        ("department", "Scorecard: departments (latest batch of each of their sources)"),
+    ):
         t = Table(title=title)
         t.add_column("source" if level == "source" else "department")
         t.add_column("batch")
@@ -206,19 +255,30 @@ def scores(
                 continue
             cells = [_score_cell(dims.get(code)) for code in DIMENSIONS]
             overall = dims.get(OVERALL)
-            t.add_row(sid if level == "source" else dept, batch, *cells, _score_cell(overall, bold=True),
-                      f"{overall.checked:,}" if overall else "—")
+            t.add_row(
+                sid if level == "source" else dept,
+                batch,
+                *cells,
+                _score_cell(overall, bold=True),
+                f"{overall.checked:,}" if overall else "—",
+            )
         console.print(t)
-    console.print("— = nothing checked in that dimension: left out, the other weights renormalised. "
-                  "Trends: quality.scores (every run, per batch).")
+    console.print(
+        "— = nothing checked in that dimension: left out, the other weights renormalised. "
+        "Trends: quality.scores (every run, per batch)."
+    )
 
 
 @app.command("report")
 def report(
-    home: Annotated[Optional[Path], typer.Option(
-        "--home", help="Lake directory (default: $GOVLAKE_HOME, else ./lake).", show_default=False)] = None,
-    out: Annotated[Optional[Path], typer.Option(
-        "--out", help="Report directory (default: <lake>/reports/quality).", show_default=False)] = None,
+    home: Annotated[
+        Path | None,
+        typer.Option("--home", help="Lake directory (default: $GOVLAKE_HOME, else ./lake).", show_default=False),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Report directory (default: <lake>/reports/quality).", show_default=False),
+    ] = None,
 ):
     """Write the steward report: index.html and one XLSX workbook per department.
 
@@ -240,16 +300,18 @@ def report(
             result = write_report(lake, out)
     except ReportError as e:
         err.print(f"[red]{e}[/]")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     print_report(result.as_dict())
 
 
 def print_report(result: dict) -> None:
     """Where the steward report of a run was written (govlake quality report, govlake run)."""
     page = Path(result["page"])
-    console.print(f"Steward report: [bold]{page}[/] ({result['departments']} departments, "
-                  f"{result['violations']:,} violations, {result['conflicts']:,} conflicts, "
-                  f"{result['disputes']:,} disputes)")
+    console.print(
+        f"Steward report: [bold]{page}[/] ({result['departments']} departments, "
+        f"{result['violations']:,} violations, {result['conflicts']:,} conflicts, "
+        f"{result['disputes']:,} disputes)"
+    )
     if result["workbooks"]:
         folder = Path(next(iter(result["workbooks"].values()))).parent
         console.print(f"Department workbooks: {len(result['workbooks'])} XLSX in [bold]{folder}[/]")

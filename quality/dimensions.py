@@ -4,6 +4,7 @@ Every rule belongs to exactly one dimension. Tables store the English code; the 
 name, the description and the department-score weight travel in `quality.dimensions`,
 so scores and reports (later work) read them from the warehouse, not from code.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,14 +18,17 @@ class Dimension:
     weight: int  # weight in a department's score (docs/quality-dimensions.md#dimensions), out of 100
 
 
-DIMENSIONS: dict[str, Dimension] = {d.code: d for d in (
-    Dimension("conformity", "规范性", "values follow the standard's format and code lists", 20),
-    Dimension("completeness", "完整性", "what must be there is there", 20),
-    Dimension("accuracy", "准确性", "the value is right", 25),
-    Dimension("consistency", "一致性", "the same fact agrees across sources and over time", 20),
-    Dimension("timeliness", "时效性", "data is as fresh as its promised update cycle", 10),
-    Dimension("accessibility", "可访问性", "the data can be read and used", 5),
-)}
+DIMENSIONS: dict[str, Dimension] = {
+    d.code: d
+    for d in (
+        Dimension("conformity", "规范性", "values follow the standard's format and code lists", 20),
+        Dimension("completeness", "完整性", "what must be there is there", 20),
+        Dimension("accuracy", "准确性", "the value is right", 25),
+        Dimension("consistency", "一致性", "the same fact agrees across sources and over time", 20),
+        Dimension("timeliness", "时效性", "data is as fresh as its promised update cycle", 10),
+        Dimension("accessibility", "可访问性", "the data can be read and used", 5),
+    )
+}
 
 # blocking: the row (or file) cannot be used as delivered - it was kept out of staging or
 #           the lake, or a key / identifier / required fact in it is missing or wrong;

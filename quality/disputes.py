@@ -26,12 +26,13 @@ Storage, in the warehouse schema `quality` (nothing is updated or deleted):
 Writers hold the lake lock (govlake.lock.lake_lock on <lake>/dbt/.lock), the lock
 dbt builds hold too, so a ticket is never written while dbt has the warehouse open.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Iterator
+from datetime import UTC, datetime
 
 import duckdb
 
@@ -159,8 +160,11 @@ def next_status(action: str, current: str, ticket_id: str = "") -> str:
     allowed = TRANSITIONS[action]
     if current not in allowed:
         starts = " or ".join(status_label(s) for s in allowed)
-        raise DisputeError(f"ticket {ticket_id} is {status_label(current)}: {action} is allowed only "
-                           f"from {starts}".replace("ticket  ", "ticket "))
+        raise DisputeError(
+            f"ticket {ticket_id} is {status_label(current)}: {action} is allowed only from {starts}".replace(
+                "ticket  ", "ticket "
+            )
+        )
     return allowed[current]
 
 
@@ -234,15 +238,42 @@ DDL = [
     LEFT JOIN assigned a USING (ticket_id)""",
 ]
 
-TICKET_COLUMNS = ("ticket_id", "entity_id", "attribute", "library", "golden_table", "key_column", "claimed_value",
-                  "note", "filed_by", "filed_at", "department", "department_name", "source_id", "source_column",
-                  "filed_value", "filed_source", "filed_batch")
-EVENT_COLUMNS = ("ticket_id", "step", "status_from", "status_to", "by", "at", "note", "assignee",
-                 "golden_value", "golden_source", "golden_batch")
+TICKET_COLUMNS = (
+    "ticket_id",
+    "entity_id",
+    "attribute",
+    "library",
+    "golden_table",
+    "key_column",
+    "claimed_value",
+    "note",
+    "filed_by",
+    "filed_at",
+    "department",
+    "department_name",
+    "source_id",
+    "source_column",
+    "filed_value",
+    "filed_source",
+    "filed_batch",
+)
+EVENT_COLUMNS = (
+    "ticket_id",
+    "step",
+    "status_from",
+    "status_to",
+    "by",
+    "at",
+    "note",
+    "assignee",
+    "golden_value",
+    "golden_source",
+    "golden_batch",
+)
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -267,26 +298,34 @@ def _warehouse(lake: Lake, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def _has_tables(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(con.execute(
-        "SELECT 1 FROM information_schema.tables WHERE table_schema = 'quality' AND table_name = 'dispute_events'"
-    ).fetchall())
+    return bool(
+        con.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = 'quality' AND table_name = 'dispute_events'"
+        ).fetchall()
+    )
 
 
 def _golden(con, target: Target, entity_id: str) -> tuple[str | None, str | None, str | None] | None:
     """(value as text, __source, __batch) of the entity's golden attribute; None if no such entity."""
     schema, table = target.table.split(".")
-    cols = {r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
-        [schema, table]).fetchall()}
+    cols = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+            [schema, table],
+        ).fetchall()
+    }
     if not cols:
         raise DisputeError(f"{target.table} is not in the warehouse: build it first (govlake run)")
     c = target.column
     if not {c, f"{c}__source", f"{c}__batch"} <= cols:
-        raise DisputeError(f"{target.attribute} has no golden column {c} (with {c}__source, {c}__batch) "
-                           f"in {target.table}")
+        raise DisputeError(
+            f"{target.attribute} has no golden column {c} (with {c}__source, {c}__batch) in {target.table}"
+        )
     rows = con.execute(
         f'SELECT CAST("{c}" AS VARCHAR), "{c}__source", "{c}__batch" FROM {target.table} WHERE "{target.key}" = ?',
-        [entity_id]).fetchall()
+        [entity_id],
+    ).fetchall()
     return rows[0] if rows else None
 
 
@@ -301,8 +340,15 @@ def _required(name: str, value: str | None) -> str:
     return str(value).strip()
 
 
-def file_dispute(lake: Lake, entity: str, attribute: str, claimed_value: str, by: str,
-                 note: str | None = None, registry: Registry | None = None) -> Ticket:
+def file_dispute(
+    lake: Lake,
+    entity: str,
+    attribute: str,
+    claimed_value: str,
+    by: str,
+    note: str | None = None,
+    registry: Registry | None = None,
+) -> Ticket:
     """File a ticket (待核实) on the golden value of `attribute` of `entity`; returns it."""
     target = resolve_attribute(attribute, registry)
     entity_id = _required("entity", entity).upper()  # ID numbers and USCCs are upper case (x → X)
@@ -311,8 +357,10 @@ def file_dispute(lake: Lake, entity: str, attribute: str, claimed_value: str, by
     with _warehouse(lake, write=True) as con:
         golden = _golden(con, target, entity_id)
         if golden is None:
-            raise DisputeError(f"unknown entity {entity_id!r}: no {target.key} {entity_id} in {target.table} "
-                               f"(library {target.library})")
+            raise DisputeError(
+                f"unknown entity {entity_id!r}: no {target.key} {entity_id} in {target.table} "
+                f"(library {target.library})"
+            )
         value, source, batch = golden
         if value == claimed:
             raise DisputeError(f"{target.attribute} of {entity_id} already is {claimed!r}: nothing to dispute")
@@ -321,13 +369,48 @@ def file_dispute(lake: Lake, entity: str, attribute: str, claimed_value: str, by
         at = _now()
         con.execute("BEGIN")
         try:
-            _insert(con, "quality.dispute_tickets", TICKET_COLUMNS, (
-                ticket_id, entity_id, target.attribute, target.library, target.table, target.key, claimed, note, by,
-                at, target.department, target.department_name, target.source_id, target.source_column,
-                value, source, batch))
-            _insert(con, "quality.dispute_events", EVENT_COLUMNS, (
-                ticket_id, 1, None, PENDING, by, at, f"claimed value: {claimed}" + (f"; {note}" if note else ""),
-                None, value, source, batch))
+            _insert(
+                con,
+                "quality.dispute_tickets",
+                TICKET_COLUMNS,
+                (
+                    ticket_id,
+                    entity_id,
+                    target.attribute,
+                    target.library,
+                    target.table,
+                    target.key,
+                    claimed,
+                    note,
+                    by,
+                    at,
+                    target.department,
+                    target.department_name,
+                    target.source_id,
+                    target.source_column,
+                    value,
+                    source,
+                    batch,
+                ),
+            )
+            _insert(
+                con,
+                "quality.dispute_events",
+                EVENT_COLUMNS,
+                (
+                    ticket_id,
+                    1,
+                    None,
+                    PENDING,
+                    by,
+                    at,
+                    f"claimed value: {claimed}" + (f"; {note}" if note else ""),
+                    None,
+                    value,
+                    source,
+                    batch,
+                ),
+            )
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
@@ -344,21 +427,45 @@ def _load(con, ticket_id: str) -> Ticket:
     d = dict(zip(names, rows[0]))
     ticket = Ticket(**{k: d[k] for k in Ticket.__dataclass_fields__ if k in d and k != "events"})
     cols = ", ".join(f'"{c}"' for c in EVENT_COLUMNS)
-    ticket.events = [Event(*r) for r in con.execute(
-        f"SELECT {cols} FROM quality.dispute_events WHERE ticket_id = ? ORDER BY step", [ticket_id]).fetchall()]
+    ticket.events = [
+        Event(*r)
+        for r in con.execute(
+            f"SELECT {cols} FROM quality.dispute_events WHERE ticket_id = ? ORDER BY step", [ticket_id]
+        ).fetchall()
+    ]
     return ticket
 
 
-def _step(lake: Lake, ticket_id: str, action: str, by: str, note: str | None, assignee: str | None = None,
-          registry: Registry | None = None) -> Ticket:
+def _step(
+    lake: Lake,
+    ticket_id: str,
+    action: str,
+    by: str,
+    note: str | None,
+    assignee: str | None = None,
+    registry: Registry | None = None,
+) -> Ticket:
     by = _required("by", by)
     with _warehouse(lake, write=True) as con:
         ticket = _load(con, ticket_id.strip())
         status_to = next_status(action, ticket.status, ticket.ticket_id)
         golden = _golden(con, resolve_attribute(ticket.attribute, registry), ticket.entity_id) or (None, None, None)
-        _insert(con, "quality.dispute_events", EVENT_COLUMNS, (
-            ticket.ticket_id, ticket.events[-1].step + 1, ticket.status, status_to, by, _now(), note, assignee,
-            *golden))
+        _insert(
+            con,
+            "quality.dispute_events",
+            EVENT_COLUMNS,
+            (
+                ticket.ticket_id,
+                ticket.events[-1].step + 1,
+                ticket.status,
+                status_to,
+                by,
+                _now(),
+                note,
+                assignee,
+                *golden,
+            ),
+        )
         return _load(con, ticket.ticket_id)
 
 
@@ -408,13 +515,16 @@ def close_corrected(lake: Lake, registry: Registry | None = None) -> list[Closed
         return []
     closed: list[Closed] = []
     with _warehouse(lake, write=True) as con:
-        open_attrs = [r[0] for r in con.execute(
-            "SELECT DISTINCT attribute FROM quality.disputes WHERE is_open ORDER BY 1").fetchall()]
+        open_attrs = [
+            r[0]
+            for r in con.execute("SELECT DISTINCT attribute FROM quality.disputes WHERE is_open ORDER BY 1").fetchall()
+        ]
         found = []
         for attribute in open_attrs:
             target = resolve_attribute(attribute, registry)
             c = target.column
-            found += con.execute(f"""
+            found += con.execute(
+                f"""
                 SELECT d.ticket_id, d.entity_id, d.attribute, d.filed_value, d.claimed_value, d.status,
                        CAST(g."{c}" AS VARCHAR), g."{c}__source", g."{c}__batch",
                        (SELECT max(step) FROM quality.dispute_events e WHERE e.ticket_id = d.ticket_id)
@@ -424,7 +534,9 @@ def close_corrected(lake: Lake, registry: Registry | None = None) -> list[Closed
                   AND g."{c}__source" = d.source_id
                   AND (d.filed_batch IS NULL OR g."{c}__batch" > d.filed_batch)
                   AND CAST(g."{c}" AS VARCHAR) IS DISTINCT FROM d.filed_value
-                ORDER BY d.ticket_id""", [attribute]).fetchall()
+                ORDER BY d.ticket_id""",
+                [attribute],
+            ).fetchall()
         if not found:
             return []
         at = _now()
@@ -432,11 +544,27 @@ def close_corrected(lake: Lake, registry: Registry | None = None) -> list[Closed
         try:
             for tid, entity, attribute, filed, claimed, status, value, source, batch, step in found:
                 matches = value == claimed
-                note = (f"回流: {source} batch {batch} changed the value"
-                        + (" to the claimed value" if matches else " (not to the claimed value)"))
-                _insert(con, "quality.dispute_events", EVENT_COLUMNS, (
-                    tid, step + 1, status, next_status("correct", status, tid), SYSTEM, at, note, None,
-                    value, source, batch))
+                note = f"回流: {source} batch {batch} changed the value" + (
+                    " to the claimed value" if matches else " (not to the claimed value)"
+                )
+                _insert(
+                    con,
+                    "quality.dispute_events",
+                    EVENT_COLUMNS,
+                    (
+                        tid,
+                        step + 1,
+                        status,
+                        next_status("correct", status, tid),
+                        SYSTEM,
+                        at,
+                        note,
+                        None,
+                        value,
+                        source,
+                        batch,
+                    ),
+                )
                 closed.append(Closed(tid, entity, attribute, filed, value, batch, matches))
             con.execute("COMMIT")
         except Exception:

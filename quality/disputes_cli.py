@@ -1,8 +1,9 @@
 """`govlake dispute …` — 数据异议 tickets (registered in conductor/cli.py); logic in quality/disputes.py."""
+
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -30,7 +31,7 @@ console = Console()
 err = Console(stderr=True)
 
 HomeOpt = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--home", help="Lake directory (default: $GOVLAKE_HOME, else ./lake).", show_default=False),
 ]
 
@@ -59,8 +60,11 @@ def _show(ticket) -> None:
         ("attribute", ticket.attribute),
         ("claimed value", ticket.claimed_value),
         ("golden at filing", f"{ticket.filed_value} (source {ticket.filed_source}, batch {ticket.filed_batch})"),
-        ("routed to", f"{ticket.department_name} ({ticket.department}); authoritative source "
-                      f"{ticket.source_id}.{ticket.source_column}"),
+        (
+            "routed to",
+            f"{ticket.department_name} ({ticket.department}); authoritative source "
+            f"{ticket.source_id}.{ticket.source_column}",
+        ),
         ("assignee", ticket.assignee or "—"),
         ("filed", f"{ticket.filed_at:%Y-%m-%d %H:%M:%S} UTC by {ticket.filed_by}"),
         ("note", ticket.note or "—"),
@@ -80,12 +84,17 @@ def _show(ticket) -> None:
 @app.command("file")
 def file_(
     entity: Annotated[str, typer.Option("--entity", "-e", help="person_id (ID number) or enterprise_id (USCC).")],
-    attribute: Annotated[str, typer.Option(
-        "--attribute", "-a", help="library.attribute, e.g. population.name, population.household_address, "
-                                  "legal_entity.name.")],
+    attribute: Annotated[
+        str,
+        typer.Option(
+            "--attribute",
+            "-a",
+            help="library.attribute, e.g. population.name, population.household_address, legal_entity.name.",
+        ),
+    ],
     claimed_value: Annotated[str, typer.Option("--claimed-value", "-c", help="The value the filer says is right.")],
     by: Annotated[str, typer.Option("--by", help="Who files the dispute (person or department).")],
-    note: Annotated[Optional[str], typer.Option("--note", help="Evidence or context.")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Evidence or context.")] = None,
     home: HomeOpt = None,
 ):
     """File a dispute (→ 待核实 pending) on the golden value of one attribute of one entity.
@@ -102,17 +111,21 @@ def file_(
         t = file_dispute(_lake(home), entity, attribute, claimed_value, by, note)
     except DisputeError as e:
         _fail(e)
-    console.print(f"filed [bold]{t.ticket_id}[/] 待核实 → routed to [bold]{t.department_name}[/] ({t.department}); "
-                  f"golden {t.attribute} = {t.filed_value!r} from {t.filed_source} batch {t.filed_batch}",
-                  highlight=False)
+    console.print(
+        f"filed [bold]{t.ticket_id}[/] 待核实 → routed to [bold]{t.department_name}[/] ({t.department}); "
+        f"golden {t.attribute} = {t.filed_value!r} from {t.filed_source} batch {t.filed_batch}",
+        highlight=False,
+    )
 
 
 @app.command("list")
 def list_(
-    status: Annotated[Optional[str], typer.Option(
-        "--status", help="待核实|核实中|已更正|驳回 or pending|verifying|corrected|rejected.")] = None,
-    department: Annotated[Optional[str], typer.Option(
-        "--department", "-d", help="Department code (gaj) or part of its name (公安).")] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="待核实|核实中|已更正|驳回 or pending|verifying|corrected|rejected.")
+    ] = None,
+    department: Annotated[
+        str | None, typer.Option("--department", "-d", help="Department code (gaj) or part of its name (公安).")
+    ] = None,
     home: HomeOpt = None,
 ):
     """List dispute tickets, oldest first, with status, department and assignee.
@@ -133,9 +146,16 @@ def list_(
     for col in ("ticket", "status", "entity", "attribute", "department", "assignee", "filed (UTC)", "by"):
         table.add_column(col)
     for t in tickets:
-        table.add_row(t.ticket_id, status_label(t.status), t.entity_id, t.attribute,
-                      f"{t.department_name} ({t.department})", t.assignee or "—",
-                      f"{t.filed_at:%Y-%m-%d %H:%M}", t.filed_by)
+        table.add_row(
+            t.ticket_id,
+            status_label(t.status),
+            t.entity_id,
+            t.attribute,
+            f"{t.department_name} ({t.department})",
+            t.assignee or "—",
+            f"{t.filed_at:%Y-%m-%d %H:%M}",
+            t.filed_by,
+        )
     console.print(table)
 
 
@@ -157,8 +177,8 @@ def show(
 def assign(
     ticket_id: Annotated[str, typer.Argument(help="Ticket id, e.g. DSP-00001.")],
     to: Annotated[str, typer.Option("--to", help="Who verifies it (in the authoritative department).")],
-    by: Annotated[Optional[str], typer.Option("--by", help="Who assigns it (default: the assignee).")] = None,
-    note: Annotated[Optional[str], typer.Option("--note", help="Why, or instructions.")] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Who assigns it (default: the assignee).")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Why, or instructions.")] = None,
     home: HomeOpt = None,
 ):
     """Assign a ticket for verification: 待核实 pending → 核实中 verifying (or re-assign)."""
@@ -206,6 +226,9 @@ def close_corrected(home: HomeOpt = None):
     except DisputeError as e:
         _fail(e)
     for c in closed:
-        console.print(f"{c.ticket_id} → 已更正 corrected: {c.attribute} of {c.entity_id} is now {c.new_value!r} "
-                      f"(batch {c.new_batch})", highlight=False)
+        console.print(
+            f"{c.ticket_id} → 已更正 corrected: {c.attribute} of {c.entity_id} is now {c.new_value!r} "
+            f"(batch {c.new_batch})",
+            highlight=False,
+        )
     console.print(f"{len(closed)} ticket(s) closed as 已更正")

@@ -5,6 +5,7 @@ statement over the staging model), one aggregate for the rows each rule checked.
 Rows never come into Python here, except the findings read from ingestion's files
 (quality/files.py), which are violations themselves and go in through Arrow.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,8 +30,15 @@ class SourceResult:
     checked: dict[tuple[str, str], int]  # (rule_id, batch) -> rows/files/batches checked
 
 
-def evaluate_source(con: duckdb.DuckDBPyConnection, lake: Lake, run_id: str, source: Source,
-                    rules: list[Rule], batches: list[str], all_batches: list[str]) -> SourceResult:
+def evaluate_source(
+    con: duckdb.DuckDBPyConnection,
+    lake: Lake,
+    run_id: str,
+    source: Source,
+    rules: list[Rule],
+    batches: list[str],
+    all_batches: list[str],
+) -> SourceResult:
     """Write this run's violations of `source` for `batches` (the caller holds the transaction
     and has cleared the batches) and count what each rule checked."""
     literal = ", ".join(sql_literal(b) for b in batches)
@@ -54,62 +62,107 @@ def _insert_sql(run_id: str, source: Source, rules: list[Rule], batches: str) ->
         f"           f._batch, f._file, f._row_no, f.record_key,\n"
         f"           CAST(f.observed AS VARCHAR) AS observed, CAST(f.detail AS VARCHAR) AS detail\n"
         f"    FROM (\n{r.sql.replace('{batches}', batches)}\n    ) AS f"
-        for r in rules)
-    return (f"INSERT INTO quality.violations ({', '.join(VIOLATION_COLUMNS)})\n"
-            f"SELECT {sql_literal(run_id)}, {sql_literal(source.id)}, v._batch, v.record_key, v.column_name,\n"
-            f"       v.rule_id, v.dimension, v.severity, v.observed, v.detail, v._file, v._row_no\n"
-            f"FROM (\n{branches}\n) AS v")
+        for r in rules
+    )
+    return (
+        f"INSERT INTO quality.violations ({', '.join(VIOLATION_COLUMNS)})\n"
+        f"SELECT {sql_literal(run_id)}, {sql_literal(source.id)}, v._batch, v.record_key, v.column_name,\n"
+        f"       v.rule_id, v.dimension, v.severity, v.observed, v.detail, v._file, v._row_no\n"
+        f"FROM (\n{branches}\n) AS v"
+    )
 
 
-def _restore_raw_values(con: duckdb.DuckDBPyConnection, lake: Lake, run_id: str, source: Source,
-                        rules: list[Rule]) -> None:
+def _restore_raw_values(
+    con: duckdb.DuckDBPyConnection, lake: Lake, run_id: str, source: Source, rules: list[Rule]
+) -> None:
     """A typed value that failed to parse (2026-02-30, '12,5') is NULL in staging, which keeps no
     delivered copy of dates and numbers. Its violations get the text from the raw layer,
     reading only the batches and the one column affected."""
-    typed = {r.id: source.column(r.column) for r in rules
-             if r.check == "format" and r.column in source.column_names
-             and stg.is_typed(source.column(r.column)) and r.column not in source.key}
+    typed = {
+        r.id: source.column(r.column)
+        for r in rules
+        if r.check == "format"
+        and r.column in source.column_names
+        and stg.is_typed(source.column(r.column))
+        and r.column not in source.key
+    }
     if not typed:
         return
     hits = con.execute(
         "SELECT rule_id, list(DISTINCT batch ORDER BY batch) FROM quality.violations "
         "WHERE run_id = ? AND source_id = ? AND observed IS NULL AND rule_id IN (SELECT unnest(?)) GROUP BY 1",
-        [run_id, source.id, list(typed)]).fetchall()
+        [run_id, source.id, list(typed)],
+    ).fetchall()
     for rule_id, batches in hits:
         column = typed[rule_id]
-        paths = [str(lake.raw_partition(source.id, b) / "*.parquet") for b in batches
-                 if any(lake.raw_partition(source.id, b).glob("*.parquet"))]
+        paths = [
+            str(lake.raw_partition(source.id, b) / "*.parquet")
+            for b in batches
+            if any(lake.raw_partition(source.id, b).glob("*.parquet"))
+        ]
         if not paths:
             continue
-        con.execute(f"""
-            UPDATE quality.violations AS v SET observed = {masked(source, column, f'r.{column.name}')}
-            FROM read_parquet([{', '.join(sql_literal(p) for p in paths)}], hive_partitioning = false) AS r
+        con.execute(
+            f"""
+            UPDATE quality.violations AS v SET observed = {masked(source, column, f"r.{column.name}")}
+            FROM read_parquet([{", ".join(sql_literal(p) for p in paths)}], hive_partitioning = false) AS r
             WHERE v.run_id = ? AND v.source_id = ? AND v.rule_id = ?
               AND r._batch = v.batch AND r._file = v._file AND r._row_no = v._row_no""",
-                    [run_id, source.id, rule_id])
+            [run_id, source.id, rule_id],
+        )
 
 
-def _insert_findings(con: duckdb.DuckDBPyConnection, run_id: str, source: Source, rules: list[Rule],
-                     found: list[qfiles.Finding]) -> int:
+def _insert_findings(
+    con: duckdb.DuckDBPyConnection, run_id: str, source: Source, rules: list[Rule], found: list[qfiles.Finding]
+) -> int:
     by_check = {r.check: r for r in rules if r.sql is None}
-    rows = [(run_id, f.source_id, f.batch, f.record_key, f.column_name, by_check[f.check].id,
-             by_check[f.check].dimension, by_check[f.check].severity, None, f.detail, f.file, f.row_no)
-            for f in found if f.check in by_check]
+    rows = [
+        (
+            run_id,
+            f.source_id,
+            f.batch,
+            f.record_key,
+            f.column_name,
+            by_check[f.check].id,
+            by_check[f.check].dimension,
+            by_check[f.check].severity,
+            None,
+            f.detail,
+            f.file,
+            f.row_no,
+        )
+        for f in found
+        if f.check in by_check
+    ]
     insert_rows(con, "quality.violations", VIOLATION_COLUMNS, rows)
     return len(rows)
 
 
-def _checked(con: duckdb.DuckDBPyConnection, source: Source, rules: list[Rule], batches: list[str],
-             literal: str, batch_files: dict[str, qfiles.BatchFiles]) -> dict[tuple[str, str], int]:
+def _checked(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    rules: list[Rule],
+    batches: list[str],
+    literal: str,
+    batch_files: dict[str, qfiles.BatchFiles],
+) -> dict[tuple[str, str], int]:
     """What each rule looked at per batch, from one aggregate over the staging model."""
     present = sorted({r.checked.split(":", 1)[1] for r in rules if r.checked.startswith("present:")})
     aggregates = ["count(*) AS rows"] + [
-        f"count(*) FILTER (WHERE {stg.present(source.column(c))}) AS p_{c}" for c in present]
-    staged = {row[0]: row[1:] for row in con.execute(
-        f"SELECT s._batch, {', '.join(aggregates)} FROM {stg.relation(source)} AS s "
-        f"WHERE s._batch IN ({literal}) GROUP BY s._batch").fetchall()}
-    rejected = dict(con.execute(
-        f"SELECT _batch, count(*) FROM {stg.REJECTED} WHERE source_id = ? GROUP BY 1", [source.id]).fetchall())
+        f"count(*) FILTER (WHERE {stg.present(source.column(c))}) AS p_{c}" for c in present
+    ]
+    staged = {
+        row[0]: row[1:]
+        for row in con.execute(
+            f"SELECT s._batch, {', '.join(aggregates)} FROM {stg.relation(source)} AS s "
+            f"WHERE s._batch IN ({literal}) GROUP BY s._batch"
+        ).fetchall()
+    }
+    rejected = dict(
+        con.execute(
+            f"SELECT _batch, count(*) FROM {stg.REJECTED} WHERE source_id = ? GROUP BY 1", [source.id]
+        ).fetchall()
+    )
     out: dict[tuple[str, str], int] = {}
     for b in batches:
         counts = staged.get(b, (0,) * (1 + len(present)))

@@ -5,6 +5,7 @@ Each entry's `where` or `sql` is a Jinja template rendered here with the registr
 the staging expressions of its source (quality/staging.py) and a `masked` helper, so an
 entry states the condition and nothing about keys, lineage or masking.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,13 +20,30 @@ from quality.rule import Rule
 from quality.sqlfiles import dbt_vars, render, render_string, sql_literal
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
-ENTRY_KEYS = {"id", "registry", "basis", "also", "severity", "zh", "en", "where", "sql", "observed",
-              "detail", "checked", "for_each", "params", "source", "not_checked"}
+ENTRY_KEYS = {
+    "id",
+    "registry",
+    "basis",
+    "also",
+    "severity",
+    "zh",
+    "en",
+    "where",
+    "sql",
+    "observed",
+    "detail",
+    "checked",
+    "for_each",
+    "params",
+    "source",
+    "not_checked",
+}
 
 
 @dataclass(frozen=True)
 class NotChecked:
     """A registry sentence that is not a check of a row, with the reason."""
+
     source: str
     registry: str
     reason: str
@@ -41,13 +59,16 @@ def load_entries(path: Path = RULES_FILE) -> list[dict]:
 
 
 def not_checked(entries: list[dict] | None = None) -> list[NotChecked]:
-    return [NotChecked(e["source"], e["registry"], e["not_checked"])
-            for e in (entries if entries is not None else load_entries()) if "not_checked" in e]
+    return [
+        NotChecked(e["source"], e["registry"], e["not_checked"])
+        for e in (entries if entries is not None else load_entries())
+        if "not_checked" in e
+    ]
 
 
 def explicit_rules(registry: Registry, entries: list[dict] | None = None) -> list[Rule]:
     out = []
-    for entry in (entries if entries is not None else load_entries()):
+    for entry in entries if entries is not None else load_entries():
         if "not_checked" in entry:
             continue
         for item in _items(entry):
@@ -72,10 +93,20 @@ def _rule(registry: Registry, entry: dict, item: dict) -> Rule:
         sql = render(entry["sql"], **context)
     else:
         sql = _where_sql(source, render_string(entry["where"], **context), entry, context)
-    return Rule(id=rule_id, dimension=dimension, check=check, source=source.id, column=column,
-                severity=entry["severity"], message_zh=entry["zh"], message_en=entry["en"], sql=sql,
-                checked=fill(entry.get("checked", "rows")), origin="rules.yaml",
-                registry_rule=entry.get("registry") or entry.get("basis"))
+    return Rule(
+        id=rule_id,
+        dimension=dimension,
+        check=check,
+        source=source.id,
+        column=column,
+        severity=entry["severity"],
+        message_zh=entry["zh"],
+        message_en=entry["en"],
+        sql=sql,
+        checked=fill(entry.get("checked", "rows")),
+        origin="rules.yaml",
+        registry_rule=entry.get("registry") or entry.get("basis"),
+    )
 
 
 def _context(registry: Registry, source: Source, column: str, params: dict) -> dict:
@@ -88,9 +119,16 @@ def _context(registry: Registry, source: Source, column: str, params: dict) -> d
         return next(code for code, text in codes.items() if text == label)
 
     return {
-        "source": source, "column": column, "params": params, "registry": registry, "city": registry.city,
-        "relation": stg.relation(source), "record_key": stg.record_key(source),
-        "masked": masked_of, "code_of": code_of, "counties": sorted(registry.city.counties),
+        "source": source,
+        "column": column,
+        "params": params,
+        "registry": registry,
+        "city": registry.city,
+        "relation": stg.relation(source),
+        "record_key": stg.record_key(source),
+        "masked": masked_of,
+        "code_of": code_of,
+        "counties": sorted(registry.city.counties),
         "sql_list": lambda values: ", ".join(sql_literal(v) for v in values),
     }
 
@@ -101,7 +139,9 @@ def _where_sql(source: Source, where: str, entry: dict, context: dict) -> str:
         col = source.column(entry["observed"])
         observed = masked(source, col, stg.observed(col))
     detail = render_string(entry["detail"], **context) if entry.get("detail") else "NULL"
-    return (f"SELECT s._batch, s._file, s._row_no, {stg.record_key(source)} AS record_key,\n"
-            f"       {observed} AS observed, {detail} AS detail\n"
-            f"FROM {stg.relation(source)} AS s\n"
-            f"WHERE s._batch IN ({{batches}}) AND ({where})")
+    return (
+        f"SELECT s._batch, s._file, s._row_no, {stg.record_key(source)} AS record_key,\n"
+        f"       {observed} AS observed, {detail} AS detail\n"
+        f"FROM {stg.relation(source)} AS s\n"
+        f"WHERE s._batch IN ({{batches}}) AND ({where})"
+    )

@@ -10,6 +10,7 @@ These rows are violations themselves, so reading them in Python is what the run 
 violations anyway; their record key is parsed from the quarantined text (CSV by the file's
 own column order, JSON by header).
 """
+
 from __future__ import annotations
 
 import csv
@@ -29,6 +30,7 @@ _NAME_IN_PARENS = re.compile(r"\(([a-z][a-z0-9_]*)\)")
 @dataclass
 class BatchFiles:
     """What ingestion recorded for one batch of one source."""
+
     batch: str
     manifest: dict | None
     quarantine: dict | None
@@ -80,8 +82,9 @@ def read_batch(lake: Lake, source: Source, batch: str) -> BatchFiles:
     for path in sorted((q_dir / "rows").glob("*.jsonl")):
         with path.open(encoding="utf-8") as fh:
             rows += [json.loads(line) for line in fh if line.strip()]
-    return BatchFiles(batch, _json(lake.raw_partition(source.id, batch) / "_manifest.json"),
-                      _json(q_dir / "_quarantine.json"), rows)
+    return BatchFiles(
+        batch, _json(lake.raw_partition(source.id, batch) / "_manifest.json"), _json(q_dir / "_quarantine.json"), rows
+    )
 
 
 def findings(source: Source, files: BatchFiles, slots: dict[str, date]) -> list[Finding]:
@@ -102,15 +105,30 @@ def _calendar_findings(source: Source, batch: str, slots: dict[str, date]) -> li
         return out
     late = (date.fromisoformat(batch) - slot).days
     if late > 0:
-        out.append(Finding(source.id, batch, LATE, "_batch", slot.isoformat(),
-                           f"delivered {late} days after its period began ({slot.isoformat()})"))
+        out.append(
+            Finding(
+                source.id,
+                batch,
+                LATE,
+                "_batch",
+                slot.isoformat(),
+                f"delivered {late} days after its period began ({slot.isoformat()})",
+            )
+        )
     earlier = sorted(s for s in slots.values() if s < slot)
     if earlier:
         expected = next_slot(source, earlier[-1])
         while expected < slot:
-            out.append(Finding(source.id, batch, MISSING, "_batch", expected.isoformat(),
-                               f"no batch for the period beginning {expected.isoformat()} "
-                               f"({source.delivery.cadence} delivery)"))
+            out.append(
+                Finding(
+                    source.id,
+                    batch,
+                    MISSING,
+                    "_batch",
+                    expected.isoformat(),
+                    f"no batch for the period beginning {expected.isoformat()} ({source.delivery.cadence} delivery)",
+                )
+            )
             expected = next_slot(source, expected)
     return out
 
@@ -119,8 +137,11 @@ def slot_of(source: Source, file_name: str) -> date | None:
     """The period a delivered file is for, from the date placeholder of its name."""
     stem, _, ext = source.file.rpartition(".")
     rx = re.escape(stem)
-    for placeholder, group in (("YYYYMMDD", r"(?P<day>\d{8})"), ("YYYYMM", r"(?P<month>\d{6})"),
-                               ("YYYYQn", r"(?P<quarter>\d{4}Q[1-4])")):
+    for placeholder, group in (
+        ("YYYYMMDD", r"(?P<day>\d{8})"),
+        ("YYYYMM", r"(?P<month>\d{6})"),
+        ("YYYYQn", r"(?P<quarter>\d{4}Q[1-4])"),
+    ):
         rx = rx.replace(placeholder, group)
     m = re.match(rf"^{rx}(_part\d+)?\.{re.escape(ext)}$", file_name, re.IGNORECASE)
     if not m:
@@ -168,18 +189,25 @@ def _row_finding(source: Source, files: BatchFiles, row: dict) -> list[Finding]:
     else:
         columns = []
     key = _record_key(source, files, row)
-    return [Finding(source.id, files.batch, ROWS, c, key, f"{reason}: {detail}", row.get("file"), row.get("row_no"))
-            for c in (columns or ["_row"])]
+    return [
+        Finding(source.id, files.batch, ROWS, c, key, f"{reason}: {detail}", row.get("file"), row.get("row_no"))
+        for c in (columns or ["_row"])
+    ]
 
 
 def _file_findings(source: Source, batch: str, rejected: dict) -> list[Finding]:
     name, headers = rejected.get("file"), source.headers
-    out = [Finding(source.id, batch, FILES, headers.get(h, h), "", f"missing column {h}", name)
-           for h in rejected.get("missing", [])]
-    out += [Finding(source.id, batch, FILES, h, "", f"unexpected column {h}", name)
-            for h in rejected.get("unexpected", [])]
-    out += [Finding(source.id, batch, FILES, headers.get(h, h), "", f"duplicated column {h}", name)
-            for h in rejected.get("duplicates", [])]
+    out = [
+        Finding(source.id, batch, FILES, headers.get(h, h), "", f"missing column {h}", name)
+        for h in rejected.get("missing", [])
+    ]
+    out += [
+        Finding(source.id, batch, FILES, h, "", f"unexpected column {h}", name) for h in rejected.get("unexpected", [])
+    ]
+    out += [
+        Finding(source.id, batch, FILES, headers.get(h, h), "", f"duplicated column {h}", name)
+        for h in rejected.get("duplicates", [])
+    ]
     return out or [Finding(source.id, batch, FILES, "_file", "", rejected.get("reason", "rejected"), name)]
 
 

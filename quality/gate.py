@@ -18,11 +18,12 @@ Every decision is appended to quality.gate_decisions (one gate_id per evaluation
 re-delivery of a held batch is re-ingested, re-built and re-checked, which replaces its
 results, and the next gate passes it.
 """
+
 from __future__ import annotations
 
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -106,8 +107,10 @@ def _thresholds(entry: dict, base: Thresholds | None, where: str) -> Thresholds:
     known = {"max_blocking_share", "min_failed_rows", "count_rejected_files"}
     if set(entry) - known:
         raise ValueError(f"quality/gate.yaml {where}: unknown keys {sorted(set(entry) - known)}")
-    merged = {**(asdict(base) if base else {"max_blocking_share": 0.10, "min_failed_rows": 0,
-                                              "count_rejected_files": False}), **entry}
+    merged = {
+        **(asdict(base) if base else {"max_blocking_share": 0.10, "min_failed_rows": 0, "count_rejected_files": False}),
+        **entry,
+    }
     share = float(merged["max_blocking_share"])
     if not 0 <= share <= 1:
         raise ValueError(f"quality/gate.yaml {where}: max_blocking_share must lie in [0, 1]")
@@ -149,8 +152,13 @@ class GateResult:
         return "quality gate held promotion of curated: " + "; ".join(d.reasons for d in self.failures)
 
     def as_dict(self) -> dict:
-        return {"gate_id": self.gate_id, "passed": self.passed, "batches": len(self.decisions),
-                "failed": [asdict(d) for d in self.failures], "reason": self.reason()}
+        return {
+            "gate_id": self.gate_id,
+            "passed": self.passed,
+            "batches": len(self.decisions),
+            "failed": [asdict(d) for d in self.failures],
+            "reason": self.reason(),
+        }
 
 
 def decide(con: duckdb.DuckDBPyConnection, config: GateConfig | None = None) -> list[Decision]:
@@ -164,14 +172,31 @@ def decide(con: duckdb.DuckDBPyConnection, config: GateConfig | None = None) -> 
         file_held = t.count_rejected_files and rejected > 0
         notes = []
         if over:
-            notes.append(f"{sid} batch {batch}: {failed:,} of {checked:,} rows ({share:.2%}) fail blocking rules, "
-                         f"over the threshold {t.max_blocking_share:.2%}; rules: "
-                         + ", ".join(r for r in rules if not r.startswith("accessibility.file_readable.")))
+            notes.append(
+                f"{sid} batch {batch}: {failed:,} of {checked:,} rows ({share:.2%}) fail blocking rules, "
+                f"over the threshold {t.max_blocking_share:.2%}; rules: "
+                + ", ".join(r for r in rules if not r.startswith("accessibility.file_readable."))
+            )
         if rejected:
-            notes.append(f"{sid} batch {batch}: {rejected} file(s) rejected whole (accessibility.file_readable)"
-                         + ("" if file_held else ", not counted (count_rejected_files: false)"))
-        out.append(Decision(run_id, sid, batch, failed, checked, share, t.max_blocking_share, t.min_failed_rows,
-                            rejected, not (over or file_held), "; ".join(notes)))
+            notes.append(
+                f"{sid} batch {batch}: {rejected} file(s) rejected whole (accessibility.file_readable)"
+                + ("" if file_held else ", not counted (count_rejected_files: false)")
+            )
+        out.append(
+            Decision(
+                run_id,
+                sid,
+                batch,
+                failed,
+                checked,
+                share,
+                t.max_blocking_share,
+                t.min_failed_rows,
+                rejected,
+                not (over or file_held),
+                "; ".join(notes),
+            )
+        )
     return out
 
 
@@ -186,22 +211,27 @@ def run_gate(lake, config: GateConfig | None = None) -> GateResult:
 
     if not lake.warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {lake.warehouse}: run `govlake run` first")
-    gate_id = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+    gate_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
     with lake_lock(lake):
         con = duckdb.connect(str(lake.warehouse))
         try:
-            has_results = con.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'quality' "
-                "AND table_name IN ('rule_results', 'violations')").fetchall()[0][0] == 2
+            has_results = (
+                con.execute(
+                    "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'quality' "
+                    "AND table_name IN ('rule_results', 'violations')"
+                ).fetchall()[0][0]
+                == 2
+            )
             if not has_results:
                 raise LookupError(f"{lake.warehouse} holds no quality results: run `govlake quality run` first")
             decisions = decide(con, config)
             ensure_schema(con)
-            now = datetime.now(timezone.utc).replace(tzinfo=None)
+            now = datetime.now(UTC).replace(tzinfo=None)
             columns = ("gate_id", "decided_at", *Decision.__dataclass_fields__)
             con.begin()
-            insert_rows(con, "quality.gate_decisions", columns,
-                        [(gate_id, now, *asdict(d).values()) for d in decisions])
+            insert_rows(
+                con, "quality.gate_decisions", columns, [(gate_id, now, *asdict(d).values()) for d in decisions]
+            )
             con.commit()
         finally:
             con.close()

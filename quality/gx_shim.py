@@ -12,6 +12,7 @@ by `.startswith(entry.value)`, so the shim adds a `str` that also has `.value`. 
 one private name of one module; tests/unit/test_quality_gx_shim.py fails when that name
 moves or when GX starts working on DuckDB without it (then delete this module).
 """
+
 from __future__ import annotations
 
 

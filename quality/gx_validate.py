@@ -20,6 +20,7 @@ GX runs on an ephemeral context (nothing of it persists but the files written he
 through a SQL datasource on the warehouse with duckdb-engine and quality/gx_shim.py, on a
 thread of its own (GxSession): a source is validated while DuckDB checks the next one.
 """
+
 from __future__ import annotations
 
 import json
@@ -65,8 +66,9 @@ def expectation(rule: Rule):
 
     return gx.expectations.UnexpectedRowsExpectation(
         # distinct: a record counts once per rule (a rejected row can fail it for two reasons)
-        unexpected_rows_query=(f"SELECT DISTINCT batch, _file, _row_no FROM {{batch}} "
-                               f"WHERE rule_id = {sql_literal(rule.id)}"),
+        unexpected_rows_query=(
+            f"SELECT DISTINCT batch, _file, _row_no FROM {{batch}} WHERE rule_id = {sql_literal(rule.id)}"
+        ),
         description=f"{rule.message_zh} — {rule.message_en}",
         meta={"rule_id": rule.id, "dimension": rule.dimension, "severity": rule.severity, "origin": rule.origin},
     )
@@ -128,8 +130,7 @@ class GxSession:
             # context's default one in a temporary directory
             shutil.rmtree(docs_dir(self.lake), ignore_errors=True)
             _add_docs_site(context, docs_dir(self.lake))
-            datasource = context.data_sources.add_sql("warehouse",
-                                                      connection_string=f"duckdb:///{self.lake.warehouse}")
+            datasource = context.data_sources.add_sql("warehouse", connection_string=f"duckdb:///{self.lake.warehouse}")
             log.info("GX context and datasource: %.1f s", time.perf_counter() - t0)
             out_dir = gx_dir(self.lake) / self.run_id
             summary = {"run_id": self.run_id, "success": True, "validations": []}
@@ -161,36 +162,49 @@ class GxSession:
         # so that the next query sees what the runner committed since (DuckDB's snapshot)
         with datasource.get_execution_engine().get_connection() as connection:
             connection.rollback()
-        suite = context.suites.add(gx.ExpectationSuite(name=v.source_id,
-                                                       expectations=[expectation(r) for r in v.rules]))
+        suite = context.suites.add(
+            gx.ExpectationSuite(name=v.source_id, expectations=[expectation(r) for r in v.rules])
+        )
         asset = datasource.add_query_asset(
             name=v.source_id,
-            query=(f"SELECT * FROM quality.violations WHERE run_id = {sql_literal(self.run_id)} "
-                   f"AND source_id = {sql_literal(v.source_id)}"))
-        definition = context.validation_definitions.add(gx.ValidationDefinition(
-            name=v.source_id, data=asset.add_batch_definition_whole_table("run"), suite=suite))
+            query=(
+                f"SELECT * FROM quality.violations WHERE run_id = {sql_literal(self.run_id)} "
+                f"AND source_id = {sql_literal(v.source_id)}"
+            ),
+        )
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=v.source_id, data=asset.add_batch_definition_whole_table("run"), suite=suite)
+        )
         result = definition.run(run_id=gx.RunIdentifier(run_name=self.run_id), result_format="SUMMARY")
         doc = result.to_json_dict()
         doc["meta"]["govlake"] = {"source_id": v.source_id, "batches": v.batches}
         _write_json(out_dir / f"{v.source_id}.json", doc)
         for r in result.results:
             self.outcomes[(v.source_id, r.expectation_config.meta["rule_id"])] = Outcome(
-                bool(r.success), int(r.result["observed_value"]))
+                bool(r.success), int(r.result["observed_value"])
+            )
         log.info("GX %s: %d expectations, %.1f s", v.source_id, len(v.rules), time.perf_counter() - t)
-        return {"source_id": v.source_id, "batches": v.batches, "success": bool(result.success),
-                "statistics": doc["statistics"]}
+        return {
+            "source_id": v.source_id,
+            "batches": v.batches,
+            "success": bool(result.success),
+            "statistics": doc["statistics"],
+        }
 
 
 def _add_docs_site(context, directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
-    context.add_data_docs_site(site_name=DOCS_SITE, site_config={
-        "class_name": "SiteBuilder",
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(directory)},
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        # validation pages carry each expectation's description and SQL; separate suite
-        # pages would repeat them at twice the rendering time
-        "site_section_builders": {"expectations": "0", "profiling": "0"},
-    })
+    context.add_data_docs_site(
+        site_name=DOCS_SITE,
+        site_config={
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(directory)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            # validation pages carry each expectation's description and SQL; separate suite
+            # pages would repeat them at twice the rendering time
+            "site_section_builders": {"expectations": "0", "profiling": "0"},
+        },
+    )
 
 
 def _write_json(path: Path, doc: dict) -> None:

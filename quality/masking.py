@@ -8,6 +8,7 @@ so those are listed here - once - and tests/unit/test_quality_masking.py holds e
 to an existing registry column. Over-masking a party name that may be an enterprise's is
 deliberate: the value's owner is not known per column.
 """
+
 from __future__ import annotations
 
 from govlake.registry import Column, Source
@@ -40,8 +41,14 @@ PERSONAL = {
     ("wjw.death_record", "cause_code"): "all",
 }
 
-MACROS = {"id": "q_mask_id", "party": "q_mask_party", "name": "q_mask_name", "mobile": "q_mask_mobile",
-          "address": "q_mask_address", "all": "q_mask_all"}
+MACROS = {
+    "id": "q_mask_id",
+    "party": "q_mask_party",
+    "name": "q_mask_name",
+    "mobile": "q_mask_mobile",
+    "address": "q_mask_address",
+    "all": "q_mask_all",
+}
 
 
 def mask_kind(source: Source, column: Column) -> str | None:
@@ -51,8 +58,7 @@ def mask_kind(source: Source, column: Column) -> str | None:
     k = kind(column)
     if k == "id_card":
         return "id"
-    if k == "party_code" or (isinstance(column.check, ConditionalCheck)
-                             and "id_card" in column.check.cases.values()):
+    if k == "party_code" or (isinstance(column.check, ConditionalCheck) and "id_card" in column.check.cases.values()):
         return "party"
     if "mobile" in column.checks:
         return "mobile"
@@ -63,4 +69,3 @@ def masked(source: Source, column: Column, expr: str) -> str:
     """SQL for `expr` (a value of `column`) masked as the column requires."""
     mask = mask_kind(source, column)
     return f"{MACROS[mask]}({expr})" if mask else expr
-

@@ -4,6 +4,7 @@ Rules come from two places and look the same afterwards: generated from the sour
 registry's column constraints (quality/generated.py) and written out in quality/rules.yaml
 for the registry's `rules:` sentences (quality/explicit.py).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """The whole rule set of a run: generated from the registry plus quality/rules.yaml."""
+
 from __future__ import annotations
 
 from collections import Counter

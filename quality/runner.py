@@ -23,13 +23,14 @@ database instance (quality/gx_shim.py).
 The run holds the lake's dbt lock (<lake>/dbt/.lock): a dbt build and a quality run never
 write the warehouse at the same time.
 """
+
 from __future__ import annotations
 
 import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 
@@ -37,10 +38,10 @@ from govlake.lock import lake_lock
 from govlake.registry import Registry, load_registry
 from govlake.settings import Lake
 from quality import files as qfiles
+from quality import gx_shim
 from quality import staging as stg
 from quality.dimensions import DIMENSIONS
 from quality.evaluate import SourceResult, evaluate_source
-from quality import gx_shim
 from quality.gx_validate import GxSession, Validation
 from quality.rule import Rule
 from quality.ruleset import all_rules
@@ -73,15 +74,20 @@ class RunSummary:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def run_quality(lake: Lake, sources: list[str] | None = None, batches: list[str] | None = None,
-                progress=None, registry: Registry | None = None) -> RunSummary:
+def run_quality(
+    lake: Lake,
+    sources: list[str] | None = None,
+    batches: list[str] | None = None,
+    progress=None,
+    registry: Registry | None = None,
+) -> RunSummary:
     """Check the lake's warehouse; `sources` / `batches` narrow the run (default: all)."""
     say = progress or (lambda message: None)
     registry = registry or load_registry()
     rules = all_rules(registry, sources)
     if not lake.warehouse.exists():
         raise QualityError(f"no warehouse at {lake.warehouse}: run `govlake run` first")
-    started, t0, timings = datetime.now(timezone.utc), time.perf_counter(), {}
+    started, t0, timings = datetime.now(UTC), time.perf_counter(), {}
     run_id = f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
     by_source: dict[str, list[Rule]] = defaultdict(list)
     for r in rules:
@@ -108,8 +114,9 @@ def run_quality(lake: Lake, sources: list[str] | None = None, batches: list[str]
             for sid, (run_batches, all_batches) in plan.items():
                 if run_batches:
                     say(f"checking {sid} ({len(run_batches)} batches)")
-                    results[sid] = _evaluate(con, lake, run_id, registry.source(sid), by_source[sid],
-                                             run_batches, all_batches)
+                    results[sid] = _evaluate(
+                        con, lake, run_id, registry.source(sid), by_source[sid], run_batches, all_batches
+                    )
                     failed.update(_failed_rows(con, run_id, sid))
                     validation = _validation(sid, by_source[sid], results[sid], failed)
                     if validation:  # GX checks it on its thread while DuckDB goes on
@@ -129,17 +136,36 @@ def run_quality(lake: Lake, sources: list[str] | None = None, batches: list[str]
             violations = sum(r.violations for r in results.values())
             success = all(o.success for o in outcomes.values())
             seconds = time.perf_counter() - t0
-            con.execute("INSERT INTO quality.runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [run_id, started.replace(tzinfo=None), datetime.now(timezone.utc).replace(tzinfo=None),
-                         len(results), sum(len(r.batches) for r in results.values()), len(rules), violations,
-                         success, seconds])
+            con.execute(
+                "INSERT INTO quality.runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    run_id,
+                    started.replace(tzinfo=None),
+                    datetime.now(UTC).replace(tzinfo=None),
+                    len(results),
+                    sum(len(r.batches) for r in results.values()),
+                    len(rules),
+                    violations,
+                    success,
+                    seconds,
+                ],
+            )
             con.commit()
         finally:
             if gx_session is not None:
                 gx_session.close()  # after a failure too: its engine must not outlive the run
             con.close()
-    return RunSummary(run_id, round(seconds, 2), len(results), sum(len(r.batches) for r in results.values()),
-                      len(rules), violations, success, dims, {k: round(v, 2) for k, v in timings.items()})
+    return RunSummary(
+        run_id,
+        round(seconds, 2),
+        len(results),
+        sum(len(r.batches) for r in results.values()),
+        len(rules),
+        violations,
+        success,
+        dims,
+        {k: round(v, 2) for k, v in timings.items()},
+    )
 
 
 def _evaluate(con, lake, run_id, source, rules, run_batches, all_batches) -> SourceResult:
@@ -156,12 +182,18 @@ def _evaluate(con, lake, run_id, source, rules, run_batches, all_batches) -> Sou
 
 
 def _require_staging(con: duckdb.DuckDBPyConnection, registry: Registry, by_source: dict) -> None:
-    have = {f"staging.{t}" for (t,) in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'staging'").fetchall()}
+    have = {
+        f"staging.{t}"
+        for (t,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'staging'"
+        ).fetchall()
+    }
     missing = [stg.relation(registry.source(s)) for s in by_source if stg.relation(registry.source(s)) not in have]
     if missing or "staging.stg_rejected" not in have:
-        raise QualityError(f"the warehouse has no staging models yet ({', '.join(missing) or 'stg_rejected'}): "
-                           "build it first (`govlake run`)")
+        raise QualityError(
+            f"the warehouse has no staging models yet ({', '.join(missing) or 'stg_rejected'}): "
+            "build it first (`govlake run`)"
+        )
 
 
 def _copy_rejected(con: duckdb.DuckDBPyConnection, sources: list[str], batches: list[str] | None) -> None:
@@ -169,16 +201,23 @@ def _copy_rejected(con: duckdb.DuckDBPyConnection, sources: list[str], batches: 
     where = f"source_id IN ({', '.join(sql_literal(s) for s in sources)})"
     if batches:
         where += f" AND _batch IN ({', '.join(sql_literal(b) for b in batches)})"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {stg.REJECTED} AS "
-                f"SELECT *, string_split(reason, '; ') AS reasons FROM staging.stg_rejected WHERE {where}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {stg.REJECTED} AS "
+        f"SELECT *, string_split(reason, '; ') AS reasons FROM staging.stg_rejected WHERE {where}"
+    )
 
 
-def _batches(con: duckdb.DuckDBPyConnection, lake: Lake, source, wanted: list[str] | None
-             ) -> tuple[list[str], list[str]]:
+def _batches(
+    con: duckdb.DuckDBPyConnection, lake: Lake, source, wanted: list[str] | None
+) -> tuple[list[str], list[str]]:
     """(batches this run checks, every batch the lake knows of the source, for cadence)."""
     known = {b for (b,) in con.execute(f"SELECT DISTINCT _batch FROM {stg.relation(source)}").fetchall()}
-    known |= {b for (b,) in con.execute(f"SELECT DISTINCT _batch FROM {stg.REJECTED} WHERE source_id = ?",
-                                        [source.id]).fetchall()}
+    known |= {
+        b
+        for (b,) in con.execute(
+            f"SELECT DISTINCT _batch FROM {stg.REJECTED} WHERE source_id = ?", [source.id]
+        ).fetchall()
+    }
     known |= set(qfiles.batch_dates(lake, source))
     every = sorted(b for b in known if b)
     return [b for b in every if not wanted or b in wanted], every
@@ -186,16 +225,23 @@ def _batches(con: duckdb.DuckDBPyConnection, lake: Lake, source, wanted: list[st
 
 def _failed_rows(con: duckdb.DuckDBPyConnection, run_id: str, source_id: str) -> dict[tuple[str, str], int]:
     """(rule_id, batch) -> distinct failing rows of one source, counted in SQL to check GX's count against."""
-    return {(r, b): n for r, b, n in con.execute(
-        "SELECT rule_id, batch, count(DISTINCT (_file, _row_no)) FROM quality.violations "
-        "WHERE run_id = ? AND source_id = ? GROUP BY 1, 2", [run_id, source_id]).fetchall()}
+    return {
+        (r, b): n
+        for r, b, n in con.execute(
+            "SELECT rule_id, batch, count(DISTINCT (_file, _row_no)) FROM quality.violations "
+            "WHERE run_id = ? AND source_id = ? GROUP BY 1, 2",
+            [run_id, source_id],
+        ).fetchall()
+    }
 
 
-def _validation(source_id: str, rules: list[Rule], result: SourceResult,
-                failed: dict[tuple[str, str], int]) -> Validation | None:
+def _validation(
+    source_id: str, rules: list[Rule], result: SourceResult, failed: dict[tuple[str, str], int]
+) -> Validation | None:
     """A source's validation: the rules that looked at something in its batches (None if none did)."""
-    looked = [r for r in rules
-              if any(result.checked[(r.id, b)] > 0 or failed.get((r.id, b), 0) > 0 for b in result.batches)]
+    looked = [
+        r for r in rules if any(result.checked[(r.id, b)] > 0 or failed.get((r.id, b), 0) > 0 for b in result.batches)
+    ]
     return Validation(source_id, result.batches, looked) if looked else None
 
 
@@ -207,12 +253,13 @@ def _agree(by_source, results, failed, outcomes) -> None:
             outcome = outcomes.get((sid, r.id))
             table = sum(failed.get((r.id, b), 0) for b in res.batches)
             if outcome is not None and outcome.failed != table:
-                raise QualityError(f"{r.id}: Great Expectations counted {outcome.failed} failing rows, "
-                                   f"quality.violations {table}")
+                raise QualityError(
+                    f"{r.id}: Great Expectations counted {outcome.failed} failing rows, quality.violations {table}"
+                )
 
 
 def _write_rule_results(con, run_id, by_source, results, failed) -> list[DimensionSummary]:
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     rows = []
     dims = {d: DimensionSummary(d) for d in DIMENSIONS}
     counted_rules = defaultdict(set)
@@ -230,6 +277,21 @@ def _write_rule_results(con, run_id, by_source, results, failed) -> list[Dimensi
                 counted_rules[r.dimension].add(r.id)
     for code, ids in counted_rules.items():
         dims[code].rules = len(ids)
-    insert_rows(con, "quality.rule_results", ("run_id", "rule_id", "source_id", "batch", "dimension", "severity",
-                                              "checked", "failed", "pass_rate", "evaluated_at"), rows)
+    insert_rows(
+        con,
+        "quality.rule_results",
+        (
+            "run_id",
+            "rule_id",
+            "source_id",
+            "batch",
+            "dimension",
+            "severity",
+            "checked",
+            "failed",
+            "pass_rate",
+            "evaluated_at",
+        ),
+        rows,
+    )
     return list(dims.values())

@@ -17,10 +17,11 @@ department) over its batches, and the current score of a batch is that of the la
 that checked it. A department's row for a batch covers the current results of all its
 sources that delivered that batch date (not only the sources the run checked).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 import pyarrow as pa
@@ -71,10 +72,13 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 def _register_facts(con: duckdb.DuckDBPyConnection, registry: Registry) -> None:
     """Two small relations the SQL joins: source -> department, dimension -> weight."""
     sources = sorted(registry.sources.values(), key=lambda s: s.id)
-    con.register("_q_departments", pa.table({"source_id": [s.id for s in sources],
-                                             "department": [s.department for s in sources]}))
-    con.register("_q_weights", pa.table({"dimension": list(DIMENSIONS),
-                                         "weight": [d.weight for d in DIMENSIONS.values()]}))
+    con.register(
+        "_q_departments",
+        pa.table({"source_id": [s.id for s in sources], "department": [s.department for s in sources]}),
+    )
+    con.register(
+        "_q_weights", pa.table({"dimension": list(DIMENSIONS), "weight": [d.weight for d in DIMENSIONS.values()]})
+    )
 
 
 def _unregister(con: duckdb.DuckDBPyConnection) -> None:
@@ -82,8 +86,9 @@ def _unregister(con: duckdb.DuckDBPyConnection) -> None:
         con.unregister(name)
 
 
-def score(con: duckdb.DuckDBPyConnection, selection: str, registry: Registry | None = None,
-          params: list | None = None) -> list[Score]:
+def score(
+    con: duckdb.DuckDBPyConnection, selection: str, registry: Registry | None = None, params: list | None = None
+) -> list[Score]:
     """Score the rule results that `selection` (a SELECT with source_id, batch, dept_batch,
     keep_source, dimension, checked, failed) returns. Department rows group on dept_batch;
     source rows are kept where keep_source."""
@@ -131,11 +136,15 @@ def record_scores(lake, run_id: str, registry: Registry | None = None) -> list[S
         try:
             ensure_schema(con)
             rows = scores_of_run(con, run_id, registry)
-            now = datetime.now(timezone.utc).replace(tzinfo=None)
+            now = datetime.now(UTC).replace(tzinfo=None)
             con.begin()
             con.execute("DELETE FROM quality.scores WHERE run_id = ?", [run_id])
-            insert_rows(con, "quality.scores", ("run_id", *COLUMNS, "scored_at"),
-                        [(run_id, *(getattr(s, c) for c in COLUMNS), now) for s in rows])
+            insert_rows(
+                con,
+                "quality.scores",
+                ("run_id", *COLUMNS, "scored_at"),
+                [(run_id, *(getattr(s, c) for c in COLUMNS), now) for s in rows],
+            )
             con.commit()
         finally:
             con.close()

@@ -4,10 +4,11 @@ The staging models' shape is derived from the registry by govlake.staging_contra
 the dbt integration test holds the models to), so these expressions follow it rather than
 guess: which registry column has `<col>_delivered` and `<col>_flag`, which is typed.
 """
+
 from __future__ import annotations
 
-from govlake.staging_contract import IDENTIFIER_CHECKS, TYPES, column_kind, model_name
 from govlake.registry import Column, Source
+from govlake.staging_contract import IDENTIFIER_CHECKS, TYPES, column_kind, model_name
 
 DELIVERED_KINDS = ("party_code", *IDENTIFIER_CHECKS, "region")  # have <col>_delivered and <col>_flag
 REJECTED = "_q_rejected"  # this run's rows of staging.stg_rejected, one temp table (runner.py)

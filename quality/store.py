@@ -11,6 +11,7 @@ deleted and written again inside one transaction, so re-running a batch replaces
 failed run leaves the previous result. Scores, trends and the promotion gate (later work)
 read rule_results; reports and 数据异议 tickets read violations.
 """
+
 from __future__ import annotations
 
 import duckdb
@@ -81,10 +82,34 @@ CREATE TABLE IF NOT EXISTS quality.runs (
 );
 """
 
-RULE_COLUMNS = ("rule_id", "dimension", "check_name", "source_id", "column_name", "severity", "message_zh",
-                "message_en", "origin", "registry_rule", "checked_kind", "sql")
-VIOLATION_COLUMNS = ("run_id", "source_id", "batch", "record_key", "column_name", "rule_id", "dimension",
-                     "severity", "observed", "detail", "_file", "_row_no")
+RULE_COLUMNS = (
+    "rule_id",
+    "dimension",
+    "check_name",
+    "source_id",
+    "column_name",
+    "severity",
+    "message_zh",
+    "message_en",
+    "origin",
+    "registry_rule",
+    "checked_kind",
+    "sql",
+)
+VIOLATION_COLUMNS = (
+    "run_id",
+    "source_id",
+    "batch",
+    "record_key",
+    "column_name",
+    "rule_id",
+    "dimension",
+    "severity",
+    "observed",
+    "detail",
+    "_file",
+    "_row_no",
+)
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -96,12 +121,35 @@ def write_rules(con: duckdb.DuckDBPyConnection, rules: list[Rule]) -> None:
     """The rule set is global: replaced whole (a narrowed run keeps the other sources' rules)."""
     sources = sorted({r.source for r in rules})
     con.execute("DELETE FROM quality.rules WHERE source_id IN (SELECT unnest(?))", [sources])
-    insert_rows(con, "quality.rules", RULE_COLUMNS,
-                [(r.id, r.dimension, r.check, r.source, r.column, r.severity, r.message_zh, r.message_en, r.origin,
-                  r.registry_rule, r.checked, r.sql) for r in rules])
+    insert_rows(
+        con,
+        "quality.rules",
+        RULE_COLUMNS,
+        [
+            (
+                r.id,
+                r.dimension,
+                r.check,
+                r.source,
+                r.column,
+                r.severity,
+                r.message_zh,
+                r.message_en,
+                r.origin,
+                r.registry_rule,
+                r.checked,
+                r.sql,
+            )
+            for r in rules
+        ],
+    )
     con.execute("DELETE FROM quality.dimensions")
-    insert_rows(con, "quality.dimensions", ("dimension", "dimension_zh", "question", "weight"),
-                [(d.code, d.zh, d.question, d.weight) for d in DIMENSIONS.values()])
+    insert_rows(
+        con,
+        "quality.dimensions",
+        ("dimension", "dimension_zh", "question", "weight"),
+        [(d.code, d.zh, d.question, d.weight) for d in DIMENSIONS.values()],
+    )
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -117,5 +165,6 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, 
 
 def clear_batches(con: duckdb.DuckDBPyConnection, source_id: str, batches: list[str]) -> None:
     for table in ("violations", "rule_results"):
-        con.execute(f"DELETE FROM quality.{table} WHERE source_id = ? AND batch IN (SELECT unnest(?))",
-                    [source_id, batches])
+        con.execute(
+            f"DELETE FROM quality.{table} WHERE source_id = ? AND batch IN (SELECT unnest(?))", [source_id, batches]
+        )

@@ -19,6 +19,7 @@ OUT/_truth/changes.csv  source,batch,file,line,record_key,column,kind,old,new
 
 The same arguments give byte-identical files, in one process or two.
 """
+
 from synth.generate import GenerateSummary, SourceSummary, generate_city
 
 __all__ = ["generate_city", "GenerateSummary", "SourceSummary"]

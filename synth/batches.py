@@ -5,6 +5,7 @@ quarterly ones the last two quarter starts. Three deliberate irregularities make
 the calendar realistic (and testable): one daily series skips a day, one monthly
 batch arrives late, and one batch is split into two part files.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -84,18 +85,42 @@ def irregularities(registry: Registry, timeline: Timeline) -> list[dict[str, str
     rows = []
     for sid, i in MISSING_BATCH.items():
         src = registry.sources[sid]
-        slot = {"daily": timeline.daily, "monthly": timeline.monthly,
-                "quarterly": timeline.quarterly}[src.delivery.cadence][i]
-        rows.append({"source": sid, "batch": slot.isoformat(), "file": file_name(src, slot),
-                     "kind": "missing_batch", "old": slot.isoformat(), "new": ""})
-    for sid, (i, days) in LATE_BATCH.items():
+        slot = {"daily": timeline.daily, "monthly": timeline.monthly, "quarterly": timeline.quarterly}[
+            src.delivery.cadence
+        ][i]
+        rows.append(
+            {
+                "source": sid,
+                "batch": slot.isoformat(),
+                "file": file_name(src, slot),
+                "kind": "missing_batch",
+                "old": slot.isoformat(),
+                "new": "",
+            }
+        )
+    for sid in LATE_BATCH:
         b = source_batches(registry.sources[sid], timeline)
         late = next(x for x in b if x.slot != x.date)
-        rows.append({"source": sid, "batch": late.dirname, "file": late.files[0],
-                     "kind": "late_batch", "old": late.slot.isoformat(), "new": late.date.isoformat()})
+        rows.append(
+            {
+                "source": sid,
+                "batch": late.dirname,
+                "file": late.files[0],
+                "kind": "late_batch",
+                "old": late.slot.isoformat(),
+                "new": late.date.isoformat(),
+            }
+        )
     for sid, i in SPLIT_BATCH.items():
         b = source_batches(registry.sources[sid], timeline)[i]
-        rows.append({"source": sid, "batch": b.dirname, "file": "|".join(b.files),
-                     "kind": "split_batch", "old": file_name(registry.sources[sid], b.slot),
-                     "new": "|".join(b.files)})
+        rows.append(
+            {
+                "source": sid,
+                "batch": b.dirname,
+                "file": "|".join(b.files),
+                "kind": "split_batch",
+                "old": file_name(registry.sources[sid], b.slot),
+                "new": "|".join(b.files),
+            }
+        )
     return rows

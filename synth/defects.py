@@ -7,6 +7,7 @@ format). A few defects are forced into fixed files so that every kind occurs
 whenever defects are on; the truth file lists every injected defect with the
 physical line it sits on, as delivered.
 """
+
 from __future__ import annotations
 
 import math
@@ -24,11 +25,26 @@ from govlake.registry import Registry, Source
 from synth.formats import text
 
 KINDS = (
-    "bad_check_digit", "legacy_15_digit_id", "lowercase_x", "birth_date_vs_id", "gender_vs_id",
-    "retired_region_code", "unknown_region_code", "blank_required", "code_not_in_list",
-    "out_of_range", "impossible_date", "duplicate_key", "name_mismatch", "dead_person_paid",
-    "deregistered_with_valid_licence", "taxpayer_active_but_deregistered", "undecodable_bytes",
-    "short_row", "extra_column", "missing_column",
+    "bad_check_digit",
+    "legacy_15_digit_id",
+    "lowercase_x",
+    "birth_date_vs_id",
+    "gender_vs_id",
+    "retired_region_code",
+    "unknown_region_code",
+    "blank_required",
+    "code_not_in_list",
+    "out_of_range",
+    "impossible_date",
+    "duplicate_key",
+    "name_mismatch",
+    "dead_person_paid",
+    "deregistered_with_valid_licence",
+    "taxpayer_active_but_deregistered",
+    "undecodable_bytes",
+    "short_row",
+    "extra_column",
+    "missing_column",
 )
 FILE_KINDS = ("extra_column", "missing_column")
 
@@ -51,13 +67,23 @@ NAME_COPIES = {
 }
 # (source, status column, the forbidden value, flag that makes the record eligible)
 STATUS_RULES = {
-    "dead_person_paid": {"mzj.subsistence_allowance": ("status", "在保", DEAD),
-                         "rsj.social_insurance": ("status", "1", DEAD)},
+    "dead_person_paid": {
+        "mzj.subsistence_allowance": ("status", "在保", DEAD),
+        "rsj.social_insurance": ("status", "1", DEAD),
+    },
     "deregistered_with_valid_licence": {"dsj.e_licence": ("status", "有效", STRUCK_OFF)},
     "taxpayer_active_but_deregistered": {"swj.taxpayer": ("tax_status", "正常", CANCELLED)},
 }
-RETIRED = {"371600": "372300", "371602": "372301", "371603": "371624", "371621": "372321",
-           "371622": "372323", "371623": "372324", "371625": "372328", "371681": "371626"}
+RETIRED = {
+    "371600": "372300",
+    "371602": "372301",
+    "371603": "371624",
+    "371621": "372321",
+    "371622": "372323",
+    "371623": "372324",
+    "371625": "372328",
+    "371681": "371626",
+}
 UNKNOWN_REGIONS = ("371699", "371627", "371690", "379901")
 EXTRA_HEADER = "备注"
 
@@ -88,8 +114,12 @@ FORCED = (
     (("missing_column", None), "zrzy.standard_address", 2),
 )
 
-_VALIDATORS = {"id_card": is_valid_id_card, "uscc": is_valid_uscc,
-               "licence_id": is_valid_licence_id, "patent_no": is_valid_patent_no}
+_VALIDATORS = {
+    "id_card": is_valid_id_card,
+    "uscc": is_valid_uscc,
+    "licence_id": is_valid_licence_id,
+    "patent_no": is_valid_patent_no,
+}
 
 
 @dataclass(frozen=True)
@@ -107,8 +137,17 @@ class Truth:
     HEADER = ("source", "batch", "file", "line", "record_key", "column", "kind", "original", "injected")
 
     def row(self) -> tuple:
-        return (self.source, self.batch, self.file, self.line, self.record_key, self.column,
-                self.kind, self.original, self.injected)
+        return (
+            self.source,
+            self.batch,
+            self.file,
+            self.line,
+            self.record_key,
+            self.column,
+            self.kind,
+            self.original,
+            self.injected,
+        )
 
 
 @dataclass
@@ -135,8 +174,9 @@ class SourceDefects:
         self.current_regions = current
         # columns a dedicated rule compares with the ID number get only that rule's kind,
         # so each injected defect produces one finding, not two
-        dedicated = {"birth_date", "gender"} if (
-            "id_no" in names and "id_card" in source.column("id_no").checks) else set()
+        dedicated = (
+            {"birth_date", "gender"} if ("id_no" in names and "id_card" in source.column("id_no").checks) else set()
+        )
         for i, c in enumerate(cols):
             checks = set(c.checks)
             for chk in ("id_card", "uscc", "licence_id", "patent_no"):
@@ -169,8 +209,9 @@ class SourceDefects:
         if source.format == "csv":
             self.slots.append(("short_row", -1))
             if source.encoding == "gb18030":
-                self.slots += [("undecodable_bytes", i) for i, c in enumerate(cols)
-                               if c.type == "string" and c.name not in keys]
+                self.slots += [
+                    ("undecodable_bytes", i) for i, c in enumerate(cols) if c.type == "string" and c.name not in keys
+                ]
         self.codes = {i: set(registry.codes(c) or ()) for i, c in enumerate(cols)}
         self.by_kind: dict[str, list[int]] = {}
         for kind, col in self.slots:
@@ -183,8 +224,14 @@ class SourceDefects:
 class Injector:
     """Decides, record by record, whether and how one file's record is damaged."""
 
-    def __init__(self, spec: SourceDefects, rate: float, r: random.Random,
-                 forced: list[tuple[str, str | None]], dropped: int | None) -> None:
+    def __init__(
+        self,
+        spec: SourceDefects,
+        rate: float,
+        r: random.Random,
+        forced: list[tuple[str, str | None]],
+        dropped: int | None,
+    ) -> None:
         self.spec = spec
         self.rate = rate
         self.r = r
@@ -252,8 +299,12 @@ class Injector:
         column = spec.source.columns[col]
         if kind == "bad_check_digit":
             for chk in column.checks:
-                if chk in _VALIDATORS and (check is None or chk == check) and isinstance(v, str) \
-                        and _VALIDATORS[chk](v):
+                if (
+                    chk in _VALIDATORS
+                    and (check is None or chk == check)
+                    and isinstance(v, str)
+                    and _VALIDATORS[chk](v)
+                ):
                     return Defect(kind, col, v, v[:-1] + _other_check(v, chk, r))
             return None
         if kind in ("legacy_15_digit_id", "lowercase_x"):
@@ -292,8 +343,12 @@ class Injector:
 
 
 def _other_check(v: str, check: str, r: random.Random) -> str:
-    alphabet = {"id_card": "0123456789X", "uscc": USCC_ALPHABET,
-                "licence_id": "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", "patent_no": "0123456789X"}[check]
+    alphabet = {
+        "id_card": "0123456789X",
+        "uscc": USCC_ALPHABET,
+        "licence_id": "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        "patent_no": "0123456789X",
+    }[check]
     return r.choice([c for c in alphabet if c != v[-1]])
 
 

@@ -6,12 +6,13 @@ snapshot repeating a record) they belong to; the sink routes each to the file
 was done. `_READY` is written into each batch directory after all its files are
 closed.
 """
+
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from govlake.registry import Source
 from synth.batches import Batch
@@ -49,8 +50,7 @@ class SourceResult:
 
 
 class FileSink:
-    def __init__(self, owner: "SourceSink", batch: Batch, name: str, writer: Writer,
-                 injector: Injector) -> None:
+    def __init__(self, owner: SourceSink, batch: Batch, name: str, writer: Writer, injector: Injector) -> None:
         self.owner = owner
         self.batch = batch
         self.name = name
@@ -72,8 +72,14 @@ class FileSink:
             damaged = list(values)
             damaged[d.col] = d.injected
             line = w.write(damaged)
-            self._truth(line, spec.record_key(damaged), spec.source.columns[d.col].name, d.kind,
-                        text(d.original), text(d.injected))
+            self._truth(
+                line,
+                spec.record_key(damaged),
+                spec.source.columns[d.col].name,
+                d.kind,
+                text(d.original),
+                text(d.injected),
+            )
         elif d.op == "duplicate":
             w.write(values, cache)
             line = w.write(values, cache)
@@ -83,29 +89,42 @@ class FileSink:
             dropped = w.layout.headers[-1]
             line = w.write_fields(fields[:-1])
             column = spec.source.headers.get(dropped, dropped)
-            self._truth(line, spec.record_key(values), column, d.kind,
-                        f"{len(fields)} fields", f"{len(fields) - 1} fields")
+            self._truth(
+                line, spec.record_key(values), column, d.kind, f"{len(fields)} fields", f"{len(fields) - 1} fields"
+            )
         elif d.op == "bytes":
             line = w.write_with_bad_byte(values, d.col)
             v = values[d.col]
-            self._truth(line, spec.record_key(values), spec.source.columns[d.col].name, d.kind,
-                        v, v[:1] + "\\xff" + v[1:])
+            self._truth(
+                line, spec.record_key(values), spec.source.columns[d.col].name, d.kind, v, v[:1] + "\\xff" + v[1:]
+            )
         else:  # pragma: no cover
             raise AssertionError(d.op)
         if notes:
             key = spec.record_key(values)
             for column, kind, old, new in notes:
-                self.owner.changes.append((spec.source.id, self.batch.dirname, self.name, line, key,
-                                           column, kind, text(old), text(new)))
+                self.owner.changes.append(
+                    (spec.source.id, self.batch.dirname, self.name, line, key, column, kind, text(old), text(new))
+                )
 
     def _truth(self, line: int, key: str, column: str, kind: str, original: str, injected: str) -> None:
-        self.owner.truth.append(Truth(self.owner.spec.source.id, self.batch.dirname, self.name, line,
-                                      key, column, kind, original, injected).row())
+        self.owner.truth.append(
+            Truth(
+                self.owner.spec.source.id, self.batch.dirname, self.name, line, key, column, kind, original, injected
+            ).row()
+        )
 
 
 class SourceSink:
-    def __init__(self, world, source: Source, out: Path, rate: float,
-                 progress: Callable[[str, int], None] | None = None, split_at: int = 0) -> None:
+    def __init__(
+        self,
+        world,
+        source: Source,
+        out: Path,
+        rate: float,
+        progress: Callable[[str, int], None] | None = None,
+        split_at: int = 0,
+    ) -> None:
         self.world = world
         self.source = source
         self.spec = SourceDefects(world.registry, source)
@@ -128,8 +147,7 @@ class SourceSink:
     def _open(self, batch: Batch, part: int, name: str, path: Path, rate: float) -> FileSink:
         src = self.source
         r = random.Random(int(stream(self.world.seed, "defects", src.id, batch.index, part).integers(2**62)))
-        forced = [k for k, sid, bi in FORCED if sid == src.id and bi == batch.index and part == 0] \
-            if rate > 0 else []
+        forced = [k for k, sid, bi in FORCED if sid == src.id and bi == batch.index and part == 0] if rate > 0 else []
         headers = [c.header for c in src.columns]
         dropped, extra = None, None
         file_level = [k for k, _ in forced if k in FILE_KINDS]
@@ -145,12 +163,14 @@ class SourceSink:
                 cand = [i for i, c in enumerate(src.columns) if c.name not in keys]
                 optional = [i for i in cand if not src.columns[i].required]
                 dropped = r.choice(optional or cand)
-                self.truth.append(Truth(src.id, batch.dirname, name, 1, "", src.columns[dropped].name,
-                                        kind, headers[dropped], "").row())
+                self.truth.append(
+                    Truth(
+                        src.id, batch.dirname, name, 1, "", src.columns[dropped].name, kind, headers[dropped], ""
+                    ).row()
+                )
             else:
                 extra = EXTRA_HEADER
-                self.truth.append(Truth(src.id, batch.dirname, name, 1, "", EXTRA_HEADER, kind,
-                                        "", EXTRA_HEADER).row())
+                self.truth.append(Truth(src.id, batch.dirname, name, 1, "", EXTRA_HEADER, kind, "", EXTRA_HEADER).row())
         layout = Layout(headers, dropped, extra)
         if src.format == "csv":
             writer: Writer = CsvWriter(path, layout, src.encoding or "utf-8")

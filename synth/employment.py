@@ -5,6 +5,7 @@ with their employer's USCC; other adults may hold 城乡居民养老 (120). A pe
 dies at any time is never 参保缴费 in any snapshot: 终止参保 once dead, 暂停缴费
 before, so no comparison date can make a clean city look wrong.
 """
+
 from __future__ import annotations
 
 import random
@@ -35,7 +36,7 @@ class Cover:
 
 
 class Jobs:
-    def __init__(self, block: "Block") -> None:
+    def __init__(self, block: Block) -> None:
         self.block = block
 
     @cached_property
@@ -81,9 +82,14 @@ class Jobs:
         batches = world.batches["rsj.social_insurance"]
         for bi in range(1, len(batches)):
             for _ in world.block_events("insurance_change", bi, block.b):
-                cand = [i for i, c in enumerate(covers)
-                        if c.employer >= 0 and c.stops_at == 99 and not doomed[c.person]
-                        and c.enrolled < batches[bi - 1].day]
+                cand = [
+                    i
+                    for i, c in enumerate(covers)
+                    if c.employer >= 0
+                    and c.stops_at == 99
+                    and not doomed[c.person]
+                    and c.enrolled < batches[bi - 1].day
+                ]
                 if not cand:
                     continue
                 i = cand[r.randrange(len(cand))]

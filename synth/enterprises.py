@@ -7,6 +7,7 @@ enterprise deregistered in the window never shows a valid licence or a 正常
 taxpayer anywhere, and a renamed one appears in no source that repeats its name,
 so a clean city holds no 一数一源 conflict whatever the comparison date.
 """
+
 from __future__ import annotations
 
 import random
@@ -104,8 +105,11 @@ class Firm:
     def state_at(self, batch: int) -> dict[str, object]:
         """Column values as the register shows them in enterprise-register batch `batch`."""
         state: dict[str, object] = {
-            "name": self.name, "status": self.status, "address": self.address,
-            "registered_capital": self.capital, "changed_at": self.changed_at,
+            "name": self.name,
+            "status": self.status,
+            "address": self.address,
+            "registered_capital": self.capital,
+            "changed_at": self.changed_at,
         }
         for c in self.changes:
             if c.batch <= batch:
@@ -139,8 +143,7 @@ def firm_name(r: random.Random, county: str, trade: str) -> str:
 
 
 def _street_address(r: random.Random, county: str) -> str:
-    return (f"山东省滨州市{vocab.COUNTY_NAMES[county]}{r.choice(vocab.ROADS)}"
-            f"{r.randint(1, 999)}号{r.randint(1, 30)}号楼")
+    return f"山东省滨州市{vocab.COUNTY_NAMES[county]}{r.choice(vocab.ROADS)}{r.randint(1, 999)}号{r.randint(1, 30)}号楼"
 
 
 def _lonlat(r: random.Random, county: str) -> tuple[float, float]:
@@ -149,7 +152,7 @@ def _lonlat(r: random.Random, county: str) -> tuple[float, float]:
 
 
 class Firms:
-    def __init__(self, block: "Block") -> None:
+    def __init__(self, block: Block) -> None:
         self.block = block
         self.world = block.world
 
@@ -215,14 +218,42 @@ class Firms:
                 status, changed = "存续", established * DAY_SECONDS + r.randint(8 * 3600, 18 * 3600)
             else:
                 u = r.random()
-                status = ("存续" if u < 0.80 else "在业" if u < 0.88 else "迁出" if u < 0.90
-                          else "注销" if u < 0.96 else "吊销")
+                status = (
+                    "存续"
+                    if u < 0.80
+                    else "在业"
+                    if u < 0.88
+                    else "迁出"
+                    if u < 0.90
+                    else "注销"
+                    if u < 0.96
+                    else "吊销"
+                )
                 span = max(1, first - 1 - established)
                 changed = (established + r.randrange(span)) * DAY_SECONDS + r.randint(8 * 3600, 18 * 3600)
             serial = 5_000_000_000 + 2 * gid
-            f = Firm(local, gid, uscc, name, rep, rep_name, rep_id, capital, established, status,
-                     _street_address(r, county), f"{county}{serial + 1:010d}", _lonlat(r, county),
-                     county, industry, trade, entity_type, changed, new_batch, sole)
+            f = Firm(
+                local,
+                gid,
+                uscc,
+                name,
+                rep,
+                rep_name,
+                rep_id,
+                capital,
+                established,
+                status,
+                _street_address(r, county),
+                f"{county}{serial + 1:010d}",
+                _lonlat(r, county),
+                county,
+                industry,
+                trade,
+                entity_type,
+                changed,
+                new_batch,
+                sole,
+            )
             f.next_address = _street_address(r, county)
             f.next_address_code = f"{county}{serial + 2:010d}"
             f.next_lonlat = _lonlat(r, county)
@@ -257,8 +288,14 @@ class Firms:
             day = batch.day - 1
             for k in world.block_events("enterprise_change", bi, block.b):
                 kind = CHANGE_KINDS[(k + bi) % len(CHANGE_KINDS)]
-                cand = [f for f in firms if f.new_batch == 0 and f.status in ACTIVE and not f.closing
-                        and not (kind == "address" and any(c.kind == "address" for c in f.changes))]
+                cand = [
+                    f
+                    for f in firms
+                    if f.new_batch == 0
+                    and f.status in ACTIVE
+                    and not f.closing
+                    and not (kind == "address" and any(c.kind == "address" for c in f.changes))
+                ]
                 if not cand:
                     continue
                 f = cand[r.randrange(len(cand))]
@@ -278,8 +315,9 @@ class Firms:
                     f.changes.append(FirmChange(bi, kind, stamp, "address", state["address"], f.next_address))
                 else:
                     new = round(float(state["registered_capital"]) * r.choice((1.5, 2.0, 3.0)) + 10, 2)
-                    f.changes.append(FirmChange(bi, kind, stamp, "registered_capital",
-                                                state["registered_capital"], new))
+                    f.changes.append(
+                        FirmChange(bi, kind, stamp, "registered_capital", state["registered_capital"], new)
+                    )
 
     # --- views other sources use ------------------------------------------------------
     @cached_property

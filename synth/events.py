@@ -6,6 +6,7 @@ calendar, so even a tiny city gets some of each. A person who dies at any time
 is never chosen for a later event, and is never an active payee (see
 employment.py), which keeps a clean city free of 一数一源 conflicts.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -59,7 +60,7 @@ class RegisterChange:
 
 
 class Life:
-    def __init__(self, block: "Block") -> None:
+    def __init__(self, block: Block) -> None:
         self.block = block
         self.world = block.world
         self.ident = block.ident
@@ -110,7 +111,7 @@ class Life:
         out = np.full(ident.n, -1, dtype=np.int64)
         heads = ident.hh_start
         second = heads + 1
-        has = (second < ident.n)
+        has = second < ident.n
         has[has] &= ident.role[second[has]] == SPOUSE
         has[has] &= ident.hh[second[has]] == np.arange(ident.n_hh)[has]
         out[heads[has]] = second[has]
@@ -127,8 +128,7 @@ class Life:
         used: set[int] = set()
         out = []
         partner = self.partner
-        mothers = np.nonzero(~ident.male & np.isin(ident.role, (HEAD, SPOUSE)) & (partner >= 0)
-                             & ~self.doomed)[0]
+        mothers = np.nonzero(~ident.male & np.isin(ident.role, (HEAD, SPOUSE)) & (partner >= 0) & ~self.doomed)[0]
         for slot, issued in enumerate(world.timeline.event_days):
             for k in world.block_events("birth", slot, self.block.b):
                 born = issued - int(rng.integers(0, 11))
@@ -152,8 +152,7 @@ class Life:
                 letter = "NOPQR"[int(rng.integers(0, 5))]
                 number = scramble(slot * 100_000 + k, 10**9, 387_420_489, world.salt % 10**9)
                 place = vocab.HOSPITALS[county][int(rng.integers(0, len(vocab.HOSPITALS[county])))]
-                out.append(Birth(issued, born, mother, father, male, name, f"{letter}{number:09d}",
-                                 place, county))
+                out.append(Birth(issued, born, mother, father, male, name, f"{letter}{number:09d}", place, county))
         return out
 
     # --- marriages --------------------------------------------------------------------
@@ -165,12 +164,15 @@ class Life:
         alive = ~self.doomed
         single_head = (ident.role == HEAD) & np.isin(ident.hh_type[ident.hh], SINGLE_TYPES)
         unmarried = alive & (np.isin(ident.role, (CHILD, OTHER)) | single_head)
-        couples = [int(h) for h in np.nonzero(self.partner >= 0)[0]
-                   if ident.role[h] == HEAD and alive[h] and alive[self.partner[h]]]
+        couples = [
+            int(h)
+            for h in np.nonzero(self.partner >= 0)[0]
+            if ident.role[h] == HEAD and alive[h] and alive[self.partner[h]]
+        ]
         used: set[int] = set()
         out = []
         for slot, (start, stop) in enumerate(world.timeline.event_months):
-            for k in world.block_events("marriage", slot, self.block.b):
+            for _ in world.block_events("marriage", slot, self.block.b):
                 day = start + int(rng.integers(0, stop - start))
                 u = rng.random()
                 kind = "结婚" if u < 0.75 else "离婚" if u < 0.9 else "补发结婚证"
@@ -181,8 +183,9 @@ class Life:
                     if not men:
                         continue
                     man = men[int(rng.integers(0, len(men)))]
-                    women = np.nonzero(unmarried & ~ident.male & (age >= 20.1) & (age <= 40)
-                                       & (ident.hh != ident.hh[man]))[0]
+                    women = np.nonzero(
+                        unmarried & ~ident.male & (age >= 20.1) & (age <= 40) & (ident.hh != ident.hh[man])
+                    )[0]
                     women = [int(w) for w in women if int(w) not in used]
                     if not women:
                         continue
@@ -199,8 +202,16 @@ class Life:
                 letter = {"结婚": "J", "离婚": "L", "补发结婚证": "B"}[kind]
                 year = world.timeline.end.year
                 serial = self.block.b * 64 + len(out) + 1
-                out.append(Marriage(kind, day, man, woman, f"{letter}{county}{year}{serial:06d}",
-                                    f"{vocab.COUNTY_NAMES[county]}民政局婚姻登记处"))
+                out.append(
+                    Marriage(
+                        kind,
+                        day,
+                        man,
+                        woman,
+                        f"{letter}{county}{year}{serial:06d}",
+                        f"{vocab.COUNTY_NAMES[county]}民政局婚姻登记处",
+                    )
+                )
         return out
 
     # --- household register changes -----------------------------------------------------
@@ -219,8 +230,7 @@ class Life:
             for k in world.block_events("hh_change", bi, self.block.b):
                 stamp = day * DAY_SECONDS + int(rng.integers(8 * 3600, 18 * 3600))
                 if (k + bi) % 2 == 0:
-                    cand = [int(p) for p in np.nonzero((people.mobiles > 0) & ~self.doomed)[0]
-                            if int(p) not in changed]
+                    cand = [int(p) for p in np.nonzero((people.mobiles > 0) & ~self.doomed)[0] if int(p) not in changed]
                     if not cand:
                         continue
                     who = cand[int(rng.integers(0, len(cand)))]

@@ -1,4 +1,5 @@
 """How values look in each delivery format, and how a file layout maps registry columns."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -5,6 +5,7 @@ blocks (a block's layers are computed once per group). With enough persons the
 groups run in two processes; output does not depend on that choice, because
 every record is a pure function of the seed and its block.
 """
+
 from __future__ import annotations
 
 import csv
@@ -12,11 +13,11 @@ import multiprocessing as mp
 import os
 import queue
 import shutil
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable
 
 from govlake.registry import load_registry
 from synth.batches import irregularities
@@ -27,11 +28,26 @@ from synth.world import World
 TRUTH_DIR = "_truth"
 # balanced by measured cost at 1M persons; each group makes one pass over the blocks
 GROUPS = (
-    ("gaj.household_register", "wjw.birth_certificate", "wjw.death_record", "mzj.marriage_register",
-     "mzj.subsistence_allowance", "xczx.monitored_household", "tjj.macro_indicator",
-     "zrzy.standard_address", "zrzy.land_parcel"),
-    ("rsj.social_insurance", "scjg.enterprise_register", "scjg.patent", "swj.taxpayer",
-     "xyzx.double_publicity", "dsj.e_licence", "yjj.hazard_enterprise"),
+    (
+        "gaj.household_register",
+        "wjw.birth_certificate",
+        "wjw.death_record",
+        "mzj.marriage_register",
+        "mzj.subsistence_allowance",
+        "xczx.monitored_household",
+        "tjj.macro_indicator",
+        "zrzy.standard_address",
+        "zrzy.land_parcel",
+    ),
+    (
+        "rsj.social_insurance",
+        "scjg.enterprise_register",
+        "scjg.patent",
+        "swj.taxpayer",
+        "xyzx.double_publicity",
+        "dsj.e_licence",
+        "yjj.hazard_enterprise",
+    ),
 )
 PARALLEL_FROM = 50_000  # persons; below this, process start-up costs more than it saves
 
@@ -65,9 +81,14 @@ class GenerateSummary:
         return sum(s.files for s in self.sources.values())
 
 
-def generate_city(out: Path, persons: int = 20_000, seed: int = 42, defect_rate: float = 0.01,
-                  end_date: date = date(2026, 10, 3),
-                  progress: Callable[[str, int], None] | None = None) -> GenerateSummary:
+def generate_city(
+    out: Path,
+    persons: int = 20_000,
+    seed: int = 42,
+    defect_rate: float = 0.01,
+    end_date: date = date(2026, 10, 3),
+    progress: Callable[[str, int], None] | None = None,
+) -> GenerateSummary:
     """Write OUT/<source id>/<YYYY-MM-DD>/<files> + _READY for all sources, and OUT/_truth/.
 
     The same arguments give byte-identical files. A previous synthetic city in
@@ -84,7 +105,8 @@ def generate_city(out: Path, persons: int = 20_000, seed: int = 42, defect_rate:
     params = (int(seed), int(persons), end_date, float(defect_rate))
     # GOVLAKE_SYNTH_WORKERS=1|2 overrides the choice (the files are the same either way)
     workers = int(os.environ.get("GOVLAKE_SYNTH_WORKERS", "0")) or (
-        2 if persons >= PARALLEL_FROM and (os.cpu_count() or 1) >= 2 else 1)
+        2 if persons >= PARALLEL_FROM and (os.cpu_count() or 1) >= 2 else 1
+    )
     results: list[SourceResult] = []
     if workers <= 1:
         # one pass computes each block's layers once for every source
@@ -102,8 +124,9 @@ def _prepare(out: Path, source_ids: list[str]) -> None:
         d = out / sid
         if d.exists() and any(d.iterdir()):
             if not ours:
-                raise FileExistsError(f"{d} already holds files that are not a synthetic city; "
-                                      "choose an empty directory")
+                raise FileExistsError(
+                    f"{d} already holds files that are not a synthetic city; choose an empty directory"
+                )
             shutil.rmtree(d)
     # claimed before writing, so a run that dies half-way can still be replaced
     (out / TRUTH_DIR).mkdir()
@@ -148,8 +171,9 @@ def _worker(params, source_ids, out: str) -> list[SourceResult]:
 def _run_parallel(params, out: str, progress, workers: int) -> list[SourceResult]:
     ctx = mp.get_context("spawn")  # no fork: the caller may hold threads (Airflow, rich)
     q = ctx.Queue()
-    with ProcessPoolExecutor(max_workers=min(workers, len(GROUPS)), mp_context=ctx,
-                             initializer=_init_worker, initargs=(q,)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(GROUPS)), mp_context=ctx, initializer=_init_worker, initargs=(q,)
+    ) as pool:
         futures = [pool.submit(_worker, params, g, out) for g in GROUPS]
         while not all(f.done() for f in futures):
             try:
@@ -195,8 +219,17 @@ def _write_truth(out: Path, registry, params, results: list[SourceResult]) -> Ge
         for sid in order:
             w.writerows(by_id[sid].changes)
             n_changes += len(by_id[sid].changes)
-    summary = GenerateSummary(out, persons, seed, rate, end_date, truth_path=truth_path,
-                              changes_path=changes_path, defects=defects, changes=n_changes)
+    summary = GenerateSummary(
+        out,
+        persons,
+        seed,
+        rate,
+        end_date,
+        truth_path=truth_path,
+        changes_path=changes_path,
+        defects=defects,
+        changes=n_changes,
+    )
     for sid in order:
         r = by_id[sid]
         summary.sources[sid] = SourceSummary(r.batches, r.files, r.rows)

@@ -4,6 +4,7 @@ Areas use a local projection on the CGCS2000 ellipsoid (meridian and prime
 vertical radii at the polygon's latitude). For parcels of a few hectares it
 agrees with a geodesic area far inside the interface's 5% tolerance.
 """
+
 from __future__ import annotations
 
 import math
@@ -54,8 +55,7 @@ def area_m2(ring: list[tuple[float, float]]) -> float:
     return abs(s) / 2
 
 
-def polygon(rng: np.random.Generator, lon: float, lat: float, target_m2: float,
-            vertices: int) -> list[list[float]]:
+def polygon(rng: np.random.Generator, lon: float, lat: float, target_m2: float, vertices: int) -> list[list[float]]:
     """A simple (star-shaped, so valid) polygon of roughly `target_m2` around a centre.
 
     Counter-clockwise, closed, coordinates rounded to 7 decimals (about 1 cm).
@@ -72,7 +72,8 @@ def polygon(rng: np.random.Generator, lon: float, lat: float, target_m2: float,
     ring = []
     for a, r in zip(angles, radial):
         dx, dy = scale * r * math.cos(a), scale * r * math.sin(a)
-        ring.append([round(lon + math.degrees(dx / (n * math.cos(math.radians(lat)))), 7),
-                     round(lat + math.degrees(dy / m), 7)])
+        ring.append(
+            [round(lon + math.degrees(dx / (n * math.cos(math.radians(lat)))), 7), round(lat + math.degrees(dy / m), 7)]
+        )
     ring.append(list(ring[0]))
     return ring

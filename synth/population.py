@@ -5,6 +5,7 @@ any person can be regenerated from (seed, block) alone. `identity()` draws only
 what the ID number depends on (cheap: the world uses it to make every ID unique
 before anything is written); `People` adds names, addresses and contact data.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -61,7 +62,6 @@ class Lineage:
     """
 
     def __init__(self, city) -> None:
-        regions = {r.code: r for r in city.regions}
         self.codes: list[str] = []
         self.segments: dict[int, list[tuple[int, int, list[int]]]] = {}
         for ci, county in enumerate(vocab.COUNTIES):
@@ -69,22 +69,24 @@ class Lineage:
             for r in ancestors:
                 if r.code not in self.codes:
                     self.codes.append(r.code)
-            bounds = sorted({ed(r.valid_from) for r in ancestors} | {
-                ed(r.valid_to) for r in ancestors if r.valid_to})
+            bounds = sorted({ed(r.valid_from) for r in ancestors} | {ed(r.valid_to) for r in ancestors if r.valid_to})
             segs = []
             first = bounds[0]
-            edges = [-10**6] + bounds[1:] + [10**6]
+            edges = [-(10**6)] + bounds[1:] + [10**6]
             for lo, hi in zip(edges, edges[1:]):
                 probe = max(lo, first)
-                live = [self.codes.index(r.code) for r in ancestors
-                        if ed(r.valid_from) <= probe and (r.valid_to is None or probe < ed(r.valid_to))
-                        and r.level == "county"]
+                live = [
+                    self.codes.index(r.code)
+                    for r in ancestors
+                    if ed(r.valid_from) <= probe
+                    and (r.valid_to is None or probe < ed(r.valid_to))
+                    and r.level == "county"
+                ]
                 segs.append((lo, hi, live))
             self.segments[ci] = segs
         self.outside_base = len(self.codes)
         self.codes.extend(vocab.OUTSIDE_CODES)
-        self.code_weight_sum = np.array(
-            [sum(int(d) * w for d, w in zip(c, _ID_WEIGHTS[:6])) for c in self.codes])
+        self.code_weight_sum = np.array([sum(int(d) * w for d, w in zip(c, _ID_WEIGHTS[:6])) for c in self.codes])
 
     def assign(self, county: np.ndarray, birth: np.ndarray, pick: np.ndarray) -> np.ndarray:
         out = np.zeros(len(county), dtype=np.int16)
@@ -127,7 +129,7 @@ class Identity:
         return (day - self.birth) / 365.2425
 
 
-def identity(world: "World", b: int) -> Identity:
+def identity(world: World, b: int) -> Identity:
     rng = stream(world.seed, "identity", b)
     n = world.block_size(b)
     end = world.timeline.end_ed
@@ -148,8 +150,9 @@ def identity(world: "World", b: int) -> Identity:
     head_male = rng.random(nh) < 0.75
     head_age = _AGE_LO[types] + (_AGE_HI[types] - _AGE_LO[types]) * rng.random(nh)
     head_birth = end - np.round(head_age * 365.2425).astype(np.int64)
-    spouse_birth = np.minimum(head_birth + np.round((rng.random(nh) * 7 - 3.5) * 365.2425).astype(np.int64),
-                              end - years(21))
+    spouse_birth = np.minimum(
+        head_birth + np.round((rng.random(nh) * 7 - 3.5) * 365.2425).astype(np.int64), end - years(21)
+    )
     has_spouse = np.isin(types, [1, 2, 3, 4, 5, 7, 8])
     mother_birth = np.where(head_male & has_spouse, spouse_birth, head_birth)
 
@@ -165,8 +168,12 @@ def identity(world: "World", b: int) -> Identity:
     child_birth = np.where(late, earliest + (u[:, 1] * (end - 60 - earliest)).astype(np.int64), child_birth)
     birth = np.select(
         [role == HEAD, role == SPOUSE, role == CHILD, role == PARENT],
-        [head_birth[hh], spouse_birth[hh], child_birth,
-         head_birth[hh] - np.round((22 + u[:, 1] * 14) * 365.2425).astype(np.int64)],
+        [
+            head_birth[hh],
+            spouse_birth[hh],
+            child_birth,
+            head_birth[hh] - np.round((22 + u[:, 1] * 14) * 365.2425).astype(np.int64),
+        ],
         default=end - np.round((18 + u[:, 1] * 62) * 365.2425).astype(np.int64),
     ).astype(np.int64)
 
@@ -175,8 +182,7 @@ def identity(world: "World", b: int) -> Identity:
     origin = np.where(u[:, 2] < 0.90, county[hh], rng.integers(0, len(vocab.COUNTIES), n))
     code = lineage.assign(origin, birth, u[:, 3])
     outside = rng.random(n) < 0.05
-    code = np.where(outside, lineage.outside_base + rng.integers(0, len(vocab.OUTSIDE_CODES), n),
-                    code).astype(np.int16)
+    code = np.where(outside, lineage.outside_base + rng.integers(0, len(vocab.OUTSIDE_CODES), n), code).astype(np.int16)
     seq = (2 * rng.integers(0, 500, n) + male).astype(np.int16)
     for local, s in world.seq_overrides.get(b, ()):
         seq[local] = s
@@ -190,21 +196,33 @@ def id_numbers(lineage: Lineage, ident: Identity) -> list[str]:
     m = days.astype("datetime64[M]").astype(np.int64) % 12 + 1
     d = (days - days.astype("datetime64[M]")).astype(np.int64) + 1
     s = lineage.code_weight_sum[ident.code].astype(np.int64)
-    digits = (y // 1000, y // 100 % 10, y // 10 % 10, y % 10, m // 10, m % 10, d // 10, d % 10,
-              ident.seq // 100, ident.seq // 10 % 10, ident.seq % 10)
+    digits = (
+        y // 1000,
+        y // 100 % 10,
+        y // 10 % 10,
+        y % 10,
+        m // 10,
+        m % 10,
+        d // 10,
+        d % 10,
+        ident.seq // 100,
+        ident.seq // 10 % 10,
+        ident.seq % 10,
+    )
     for dig, w in zip(digits, _ID_WEIGHTS[6:]):
         s = s + dig * w
     checks = s % 11
     codes = lineage.codes
-    return [f"{codes[c]}{ymd8(int(b))}{q:03d}{_ID_CHECK[k]}"
-            for c, b, q, k in zip(ident.code.tolist(), ident.birth.tolist(), ident.seq.tolist(),
-                                  checks.tolist())]
+    return [
+        f"{codes[c]}{ymd8(int(b))}{q:03d}{_ID_CHECK[k]}"
+        for c, b, q, k in zip(ident.code.tolist(), ident.birth.tolist(), ident.seq.tolist(), checks.tolist())
+    ]
 
 
 class People:
     """Names, ID numbers, addresses and contact data of one block's persons."""
 
-    def __init__(self, world: "World", b: int, ident: Identity) -> None:
+    def __init__(self, world: World, b: int, ident: Identity) -> None:
         self.world = world
         self.b = b
         self.ident = ident
@@ -219,23 +237,27 @@ class People:
         ident, rng = self.ident, self._rng
         n, nh = ident.n, ident.n_hh
         surnames = vocab.SURNAMES
+
         # a skewed draw: common surnames are much more common
         def surname_idx(k: int) -> np.ndarray:
             return np.minimum((rng.pareto(1.2, k) * 8).astype(int), len(surnames) - 1)
+
         head_s, spouse_s = surname_idx(nh), surname_idx(nh)
         own = surname_idx(n)
         hh, role = ident.hh, ident.role
         head_male = ident.male[ident.hh_start]
         father_s = np.where(head_male, head_s, spouse_s)
-        s = np.select([role == HEAD, role == SPOUSE, role == CHILD, (role == PARENT) & ident.male],
-                      [head_s[hh], spouse_s[hh], father_s[hh], head_s[hh]], default=own)
+        s = np.select(
+            [role == HEAD, role == SPOUSE, role == CHILD, (role == PARENT) & ident.male],
+            [head_s[hh], spouse_s[hh], father_s[hh], head_s[hh]],
+            default=own,
+        )
         gm, gf = vocab.GIVEN_MALE, vocab.GIVEN_FEMALE
         g1 = np.minimum((rng.pareto(0.9, n) * 6).astype(int), 1000)
         g2 = np.minimum((rng.pareto(0.9, n) * 6).astype(int), 1000)
         two = rng.random(n) < 0.62
         out = []
-        for i, (si, a, c, t, m) in enumerate(zip(s.tolist(), g1.tolist(), g2.tolist(), two.tolist(),
-                                                  ident.male.tolist())):
+        for si, a, c, t, m in zip(s.tolist(), g1.tolist(), g2.tolist(), two.tolist(), ident.male.tolist()):
             pool = gm if m else gf
             given = pool[a % len(pool)] + (pool[c % len(pool)] if t else "")
             out.append(surnames[si] + given)
@@ -274,14 +296,14 @@ class People:
         return self._contact[2]
 
     @cached_property
-    def households(self) -> "Households":
+    def households(self) -> Households:
         return Households(self.world, self.b, self.ident)
 
 
 class Households:
     """Household numbers, addresses (current and, for movers, the next one) and their spots."""
 
-    def __init__(self, world: "World", b: int, ident: Identity) -> None:
+    def __init__(self, world: World, b: int, ident: Identity) -> None:
         rng = stream(world.seed, "households", b)
         nh = ident.n_hh
         self.county = [vocab.COUNTIES[c] for c in ident.hh_county.tolist()]
@@ -324,6 +346,7 @@ def _addresses(rng: np.random.Generator, counties: list[str], urban: np.ndarray)
             out.append(f"{prefix}{vocab.ROADS[road[i]]}{num[i]}号{bld[i]}号楼")
         else:
             towns = vocab.TOWNS[c]
-            out.append(f"{prefix}{towns[town[i] % len(towns)]}{vocab.VILLAGE_A[va[i]]}"
-                       f"{vocab.VILLAGE_B[vb[i]]}村{num2[i]}号")
+            out.append(
+                f"{prefix}{towns[town[i] % len(towns)]}{vocab.VILLAGE_A[va[i]]}{vocab.VILLAGE_B[vb[i]]}村{num2[i]}号"
+            )
     return out

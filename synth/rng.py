@@ -4,6 +4,7 @@ Streams are derived from a SeedSequence keyed by the seed and stable hashes of
 their names, so a source can regenerate block 17 of the population in any
 process, in any order, and get the same values.
 """
+
 from __future__ import annotations
 
 import zlib

@@ -3,11 +3,12 @@
 Dates inside the generator are integer days since 1970-01-01 ("epoch days") so
 numpy can handle whole blocks of persons at once.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cache
 
 EPOCH = date(1970, 1, 1)
 DAY_SECONDS = 86_400
@@ -31,12 +32,12 @@ def add_months(d: date, months: int) -> date:
     return date(d.year + m // 12, m % 12 + 1, 1)
 
 
-@lru_cache(maxsize=None)
+@cache
 def ymd(n: int) -> str:
     return from_ed(n).isoformat()
 
 
-@lru_cache(maxsize=None)
+@cache
 def ymd8(n: int) -> str:
     return from_ed(n).strftime("%Y%m%d")
 
@@ -72,7 +73,7 @@ class Timeline:
     quarterly: tuple[date, ...]
 
     @classmethod
-    def ending(cls, end: date) -> "Timeline":
+    def ending(cls, end: date) -> Timeline:
         daily = tuple(end - timedelta(days=4 - i) for i in range(5))
         m0 = end.replace(day=1)
         monthly = tuple(add_months(m0, -2 + i) for i in range(3))

@@ -3,6 +3,7 @@
 Beneficiaries are household heads; a head who dies at any time is 停保 in every
 snapshot, so no 在保 payee is ever dead in a clean city.
 """
+
 from __future__ import annotations
 
 import random
@@ -40,7 +41,7 @@ class Monitored:
 
 
 class Welfare:
-    def __init__(self, block: "Block") -> None:
+    def __init__(self, block: Block) -> None:
         self.block = block
 
     @cached_property
@@ -51,8 +52,7 @@ class Welfare:
         tl = world.timeline
         last = tl.monthly_ed[-1]
         out: list[Allowance] = []
-        starts = {bi: world.block_events("allowance_start", bi, block.b)
-                  for bi in range(1, len(tl.monthly))}
+        starts = {bi: world.block_events("allowance_start", bi, block.b) for bi in range(1, len(tl.monthly))}
         late = [(bi, k) for bi, ks in starts.items() for k in ks]
         for h in range(ident.n_hh):
             head = int(ident.hh_start[h])
@@ -67,8 +67,7 @@ class Welfare:
                 lo = old + 1
                 if lo >= tl.monthly_ed[0] - 1:
                     continue
-            out.append(Allowance(head, h, round(r.uniform(300, 1200), 2),
-                                 r.randrange(lo, tl.monthly_ed[0] - 1), True))
+            out.append(Allowance(head, h, round(r.uniform(300, 1200), 2), r.randrange(lo, tl.monthly_ed[0] - 1), True))
         # new beneficiaries of the window's months appear in later snapshots only
         taken = {a.household for a in out}
         for bi, _ in late:
@@ -77,7 +76,7 @@ class Welfare:
                 continue
             h = cand[r.randrange(len(cand))]
             taken.add(h)
-            start = r.randrange(tl.monthly_ed[bi - 1], min(tl.monthly_ed[bi], last) )
+            start = r.randrange(tl.monthly_ed[bi - 1], min(tl.monthly_ed[bi], last))
             out.append(Allowance(int(ident.hh_start[h]), h, round(r.uniform(300, 1200), 2), start, True))
         return out
 
@@ -93,10 +92,12 @@ class Welfare:
             if not hh.rural[h] or r.random() >= 0.04:
                 continue
             if r.random() < 0.5:
-                out.append(Monitored(h, year - 1, r.choice(MONITOR_TYPES),
-                                     round(r.uniform(3000, 20000), 2), r.random() < 0.5, 99))
-            out.append(Monitored(h, year, r.choice(MONITOR_TYPES), round(r.uniform(3000, 20000), 2),
-                                 False, 99))
+                out.append(
+                    Monitored(
+                        h, year - 1, r.choice(MONITOR_TYPES), round(r.uniform(3000, 20000), 2), r.random() < 0.5, 99
+                    )
+                )
+            out.append(Monitored(h, year, r.choice(MONITOR_TYPES), round(r.uniform(3000, 20000), 2), False, 99))
         n_batches = len(world.batches["xczx.monitored_household"])
         for bi in range(1, n_batches):
             for _ in world.block_events("monitor_change", bi, block.b):

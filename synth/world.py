@@ -5,6 +5,7 @@ persons, enterprises and events on demand, so sources can be produced in any
 process and in any order, and nothing city-wide is held in memory except one
 small table making ID numbers unique.
 """
+
 from __future__ import annotations
 
 import math
@@ -57,7 +58,7 @@ class World:
     def block_size(self, b: int) -> int:
         return min(BLOCK, self.persons - b * BLOCK)
 
-    def block(self, b: int) -> "Block":
+    def block(self, b: int) -> Block:
         return Block(self, b)
 
     @cached_property

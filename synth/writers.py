@@ -5,6 +5,7 @@ array or GeoJSON FeatureCollection opens on line 1 with one record per line
 after it, JSON Lines start at line 1, and an XLSX row number is its line.
 Writers never look at the clock: XLSX timestamps are the batch date at 08:00.
 """
+
 from __future__ import annotations
 
 import csv
@@ -14,7 +15,6 @@ import re
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
-
 
 BYTES_MARK = "\x1f"  # stands for the undecodable byte until the line is encoded
 BAD_BYTE = b"\xff"  # never valid in GB18030
@@ -66,7 +66,7 @@ class CsvWriter(Writer):
     def __init__(self, path: Path, layout: Layout, encoding: str) -> None:
         super().__init__(path, layout)
         self.encoding = "utf-8" if encoding == "utf-8-sig" else encoding
-        self._f = open(path, "wb", buffering=1 << 20)
+        self._f = open(path, "wb", buffering=1 << 20)  # noqa: SIM115 - closed by close()
         self._sink = _Sink()
         self._csv = csv.writer(self._sink)  # QUOTE_MINIMAL, CRLF like the departments' tools
         if encoding == "utf-8-sig":
@@ -122,7 +122,7 @@ class _JsonRecords(Writer):
 
     def __init__(self, path: Path, layout: Layout, geometry: int | None = None) -> None:
         super().__init__(path, layout)
-        self._f = open(path, "wb", buffering=1 << 20)
+        self._f = open(path, "wb", buffering=1 << 20)  # noqa: SIM115 - closed by close()
         self._geometry = geometry
         if self.opening:
             self._f.write(self.opening)

@@ -3,6 +3,7 @@
 Kept in the package (like pandas.testing) so unit and integration tests share
 them without a shared conftest. Nothing here is used at run time.
 """
+
 from __future__ import annotations
 
 import csv
@@ -17,8 +18,14 @@ from govlake.settings import Lake
 from ingest.batches import READY
 
 
-def csv_bytes(header: list[str], rows: list[list[str] | bytes], *, encoding: str = "utf-8",
-              bom: bool = False, newline: str = "\r\n") -> bytes:
+def csv_bytes(
+    header: list[str],
+    rows: list[list[str] | bytes],
+    *,
+    encoding: str = "utf-8",
+    bom: bool = False,
+    newline: str = "\r\n",
+) -> bytes:
     """A CSV file's bytes; a row given as bytes is inserted verbatim (for broken rows)."""
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
     out = bytearray("\ufeff".encode(codec) if bom or encoding == "utf-8-sig" else b"")
@@ -32,8 +39,14 @@ def csv_bytes(header: list[str], rows: list[list[str] | bytes], *, encoding: str
     return bytes(out)
 
 
-def xlsx_bytes(sheet: str, header: list, rows: list[list], *, other_sheets: dict[str, list[list]] | None = None,
-               date_columns: tuple[int, ...] = ()) -> bytes:
+def xlsx_bytes(
+    sheet: str,
+    header: list,
+    rows: list[list],
+    *,
+    other_sheets: dict[str, list[list]] | None = None,
+    date_columns: tuple[int, ...] = (),
+) -> bytes:
     """An .xlsx workbook; cells of `date_columns` (0-based) get a date number format."""
     from openpyxl import Workbook
 
@@ -96,5 +109,8 @@ def read_quarantined_rows(lake: Lake, source_id: str, batch: str) -> list[dict]:
 
 def tree_state(root: Path) -> dict[str, tuple[int, int]]:
     """{relative path: (mtime_ns, size)} of every file under root, to prove nothing changed."""
-    return {str(p.relative_to(root)): (p.stat().st_mtime_ns, p.stat().st_size)
-            for p in sorted(Path(root).rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): (p.stat().st_mtime_ns, p.stat().st_size)
+        for p in sorted(Path(root).rglob("*"))
+        if p.is_file()
+    }

@@ -5,13 +5,14 @@ Trino, pandas), one file per table, replaced atomically (written beside, then re
 with curated/_manifest.json listing what was published from which dbt invocation.
 Columns that only serve incremental merges (`<attr>__order`, `_order`) are left out.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from govlake.settings import Lake
@@ -70,10 +71,15 @@ def publish_curated(lake: Lake, models: list[str] | None = None, progress=None) 
 def _export(con, lake: Lake, model: str, library: str, relation: str) -> CuratedTable:
     t0 = time.perf_counter()
     schema, table = relation.split(".", 1)
-    columns = [name for (name,) in con.execute(
-        "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
-        "order by ordinal_position", [schema, table]).fetchall()
-        if not name.endswith(MERGE_ONLY_SUFFIXES)]
+    columns = [
+        name
+        for (name,) in con.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+            "order by ordinal_position",
+            [schema, table],
+        ).fetchall()
+        if not name.endswith(MERGE_ONLY_SUFFIXES)
+    ]
     if not columns:
         raise LookupError(f"{relation}: not in the warehouse {lake.warehouse}; was the dbt build complete?")
     target = lake.curated / library / f"{model}.parquet"
@@ -83,19 +89,17 @@ def _export(con, lake: Lake, model: str, library: str, relation: str) -> Curated
     con.execute(f"copy (select {select} from {schema}.{table}) to '{partial}' (format parquet, compression zstd)")
     rows = con.execute(f"select count(*) from read_parquet('{partial}')").fetchall()[0][0]
     os.replace(partial, target)
-    return CuratedTable(model, library, relation, str(target), rows, len(columns),
-                        round(time.perf_counter() - t0, 3))
+    return CuratedTable(model, library, relation, str(target), rows, len(columns), round(time.perf_counter() - t0, 3))
 
 
 def _write_manifest(lake: Lake, published: list[CuratedTable]) -> None:
     path = lake.curated / "_manifest.json"
     previous = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"tables": {}}
     tables = previous.get("tables", {})
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     for t in published:
         tables[t.model] = {**asdict(t), "published_at": now}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name("._manifest.json.partial")
-    tmp.write_text(json.dumps({"tables": dict(sorted(tables.items()))}, ensure_ascii=False, indent=2),
-                   encoding="utf-8")
+    tmp.write_text(json.dumps({"tables": dict(sorted(tables.items()))}, ensure_ascii=False, indent=2), encoding="utf-8")
     os.replace(tmp, path)

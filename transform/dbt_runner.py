@@ -19,6 +19,7 @@ What a call does:
 The result is plain data (as_dict() is JSON-serialisable), so an Airflow task can
 return it as its XCom and `govlake` commands can print it.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,10 +28,10 @@ import shutil
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from govlake.lock import lake_lock
 from govlake.settings import DBT_PROJECT, Lake
@@ -97,8 +98,16 @@ def run_dbt(
     args = [command] if isinstance(command, str) else list(command)
     out = dbt_dir(lake)
     target, logs = out / "target", out / "logs"
-    args += ["--project-dir", str(project_dir), "--profiles-dir", str(project_dir),
-             "--target-path", str(target), "--log-path", str(logs)]
+    args += [
+        "--project-dir",
+        str(project_dir),
+        "--profiles-dir",
+        str(project_dir),
+        "--target-path",
+        str(target),
+        "--log-path",
+        str(logs),
+    ]
     if select:
         args += ["--select", *select]
         if args[0] in ("build", "test"):
@@ -126,8 +135,13 @@ def run_dbt(
             _release_duckdb()
         invocation_id = _invocation_id()
         copied = _copy_artifacts(target, out, invocation_id, before)
-    result = DbtRunResult(success=bool(res.success), args=args, seconds=round(time.perf_counter() - t0, 3),
-                          invocation_id=invocation_id, **copied)
+    result = DbtRunResult(
+        success=bool(res.success),
+        args=args,
+        seconds=round(time.perf_counter() - t0, 3),
+        invocation_id=invocation_id,
+        **copied,
+    )
     if res.exception is not None:
         result.error = f"{type(res.exception).__name__}: {res.exception}"
     if result.run_results:
@@ -141,10 +155,14 @@ def _summarise(path: Path, result: DbtRunResult) -> None:
     for r in doc.get("results", []):
         statuses[r["status"]] += 1
         if r["status"] not in OK_STATUSES:
-            result.problems.append({
-                "unique_id": r["unique_id"], "status": r["status"], "failures": r.get("failures"),
-                "message": r.get("message"),
-            })
+            result.problems.append(
+                {
+                    "unique_id": r["unique_id"],
+                    "status": r["status"],
+                    "failures": r.get("failures"),
+                    "message": r.get("message"),
+                }
+            )
     result.counts = dict(sorted(statuses.items()))
 
 
@@ -204,7 +222,7 @@ def _artifact_invocation(path: Path) -> str | None:
             head = f.read(4096)
         marker = '"invocation_id": "'
         i = head.find(marker)
-        return head[i + len(marker): head.index('"', i + len(marker))] if i >= 0 else None
+        return head[i + len(marker) : head.index('"', i + len(marker))] if i >= 0 else None
     except OSError:
         return None
 

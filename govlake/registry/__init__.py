@@ -3,6 +3,7 @@
 DAGs, readers, quality rules, staging columns and directory entries are derived
 from it. `load_registry()` validates every file and fails naming the file and field.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,21 +35,14 @@ class Registry:
         try:
             return self.sources[source_id]
         except KeyError:
-            raise KeyError(
-                f"unknown source {source_id!r}; known: {', '.join(sorted(self.sources))}"
-            ) from None
+            raise KeyError(f"unknown source {source_id!r}; known: {', '.join(sorted(self.sources))}") from None
 
     def codes(self, column: Column) -> list[str] | None:
         return column.code_values(self.code_lists)
 
     def authorities(self) -> dict[str, tuple[str, str]]:
         """library.attribute -> (source id, column) of its one authoritative source."""
-        return {
-            c.authority: (s.id, c.name)
-            for s in self.sources.values()
-            for c in s.columns
-            if c.authority
-        }
+        return {c.authority: (s.id, c.name) for s in self.sources.values() for c in s.columns if c.authority}
 
 
 def _read_yaml(path: Path) -> dict:
@@ -106,9 +100,7 @@ def _load(root: Path) -> Registry:
         for entity, body in (doc.get("sources") or {}).items():
             sid = f"{dept.code}.{entity}"
             try:
-                src = Source.model_validate(
-                    {**(body or {}), "id": sid, "department": dept.code, "entity": entity}
-                )
+                src = Source.model_validate({**(body or {}), "id": sid, "department": dept.code, "entity": entity})
             except ValidationError as e:
                 raise _explain(path, e, f"sources.{entity}.") from None
             for col in src.columns:

@@ -1,9 +1,10 @@
 """Pydantic model of the source registry: what a department delivers, column by column."""
+
 from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Literal, Union
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -36,7 +37,7 @@ class Column(Strict):
     pattern: str | None = None
     codes: dict[str, str] | list[str] | str | None = None
     range: tuple[float, float] | None = None
-    check: Union[Check, list[Check], ConditionalCheck, None] = None
+    check: Check | list[Check] | ConditionalCheck | None = None
     authority: str | None = Field(default=None, pattern=r"^[a-z_]+\.[a-z_]+$")
 
     @field_validator("pattern")
@@ -91,7 +92,7 @@ class Source(Strict):
     rules: list[str] = []
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Source":
+    def _consistent(self) -> Source:
         names = [c.name for c in self.columns]
         headers = [c.header for c in self.columns]
         for what, values in (("name", names), ("header", headers)):

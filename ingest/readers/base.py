@@ -5,6 +5,7 @@ part and (b) unreadable rows appended to its quarantine file. It raises
 HeaderMismatch or FileUnreadable when the file cannot be loaded at all; the
 runner then discards whatever the reader wrote and rejects the file whole.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -12,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from govlake.registry import Source
-from ingest.results import FileResult
 from ingest.parquet import PartWriter
 from ingest.quarantine import FileQuarantine
+from ingest.results import FileResult
 
 
 class FileUnreadable(Exception):
@@ -57,8 +58,12 @@ class HeaderMismatch(FileUnreadable):
         return hints
 
     def facts(self) -> dict:
-        return {"missing": self.missing, "unexpected": self.unexpected, "duplicates": self.duplicates,
-                "found": self.found}
+        return {
+            "missing": self.missing,
+            "unexpected": self.unexpected,
+            "duplicates": self.duplicates,
+            "found": self.found,
+        }
 
 
 def check_header(source: Source, file_name: str, found: list[str], *, what: str = "column") -> dict[str, str]:

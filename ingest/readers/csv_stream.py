@@ -22,6 +22,7 @@ rows are quarantined. Also, to read and write all-text columns pyarrow measured
 faster: 2.0 s for DuckDB's read_csv(all_varchar) + COPY of a 1M-row household file
 on one thread, 0.95 + 0.53 s for pyarrow's parse + Parquet write.
 """
+
 from __future__ import annotations
 
 import csv as pycsv
@@ -137,8 +138,10 @@ def _stream(ctx: ReadContext, tr: Transcoder, file_columns: list[str]) -> None:
         _quarantine_rejects(ctx, tr, parsed.rejected, parsed.records, met)
     missed = sorted(tr.bad_lines.keys() - met)
     if missed:  # a row with undecodable bytes may have been written: a bug, never a delivery's fault
-        raise RuntimeError(f"{ctx.file_name}: no row was found holding undecodable line(s) "
-                           f"{', '.join(str(tr.bad_lines[i].line) for i in missed[:5])}; nothing is committed")
+        raise RuntimeError(
+            f"{ctx.file_name}: no row was found holding undecodable line(s) "
+            f"{', '.join(str(tr.bad_lines[i].line) for i in missed[:5])}; nothing is committed"
+        )
 
 
 def _add_undecodable(ctx: ReadContext, bad_lines, row_no: int | None, columns: list[str]) -> None:
@@ -146,8 +149,11 @@ def _add_undecodable(ctx: ReadContext, bad_lines, row_no: int | None, columns: l
     raw = b"\n".join(b.raw for b in bad_lines)
     ctx.quarantine.add(
         reason="undecodable" if all(b.reason == "undecodable" for b in bad_lines) else "noncharacter",
-        detail=(bad_lines[0].detail(enc) if len(bad_lines) == 1 else
-                "; ".join(f"line {b.line}: {b.detail(enc)}" for b in bad_lines) or "undecodable bytes"),
+        detail=(
+            bad_lines[0].detail(enc)
+            if len(bad_lines) == 1
+            else "; ".join(f"line {b.line}: {b.detail(enc)}" for b in bad_lines) or "undecodable bytes"
+        ),
         line=bad_lines[0].line if bad_lines else None,
         row_no=row_no,
         column=", ".join(columns) or None,
@@ -156,8 +162,9 @@ def _add_undecodable(ctx: ReadContext, bad_lines, row_no: int | None, columns: l
     )
 
 
-def _quarantine_rejects(ctx: ReadContext, tr: Transcoder, rejected: list[Rejected], records: int,
-                        met: set[int]) -> None:
+def _quarantine_rejects(
+    ctx: ReadContext, tr: Transcoder, rejected: list[Rejected], records: int, met: set[int]
+) -> None:
     wanted = [r.number for r in rejected if MARK_OPEN not in r.text]
     if tr.layout.one_record_per_line(records):
         lines = {n: n + 1 for n in wanted if n is not None}
@@ -172,13 +179,15 @@ def _quarantine_rejects(ctx: ReadContext, tr: Transcoder, rejected: list[Rejecte
         _add_wrong_field_count(ctx, r.number, lines.get(r.number), r.text, r.expected, r.actual)
 
 
-def _add_wrong_field_count(ctx: ReadContext, number: int | None, line: int | None, text: str,
-                           expected: int, actual: int) -> None:
+def _add_wrong_field_count(
+    ctx: ReadContext, number: int | None, line: int | None, text: str, expected: int, actual: int
+) -> None:
     if actual < expected:
         missing = list(ctx.result.column_mapping)[actual:]
         reason = "too_few_fields"
-        detail = (f"expected {expected} fields, found {actual}; missing "
-                  + ", ".join(f"{h} ({ctx.result.column_mapping[h]})" for h in missing))
+        detail = f"expected {expected} fields, found {actual}; missing " + ", ".join(
+            f"{h} ({ctx.result.column_mapping[h]})" for h in missing
+        )
     else:
         reason = "too_many_fields"
         detail = f"expected {expected} fields, found {actual} ({actual - expected} extra)"

@@ -28,15 +28,16 @@ A CR that does not end a line breaks the one-record-per-line model (pyarrow ends
 record there): the block raises NotPlain and the caller starts the file over on the
 general path. Whether the body holds a quote at all is checked before (quote_free).
 """
+
 from __future__ import annotations
 
 import codecs
 import mmap
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -153,10 +154,13 @@ class PlainCsv:
         self._file_columns = file_columns
         self._convert = pacsv.ConvertOptions(
             column_types={c: pa.binary() for c in file_columns},
-            strings_can_be_null=False, quoted_strings_can_be_null=False, include_columns=columns,
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+            include_columns=columns,
         )
-        self._parse = pacsv.ParseOptions(delimiter=",", quote_char=False, escape_char=False,
-                                         newlines_in_values=False, ignore_empty_lines=True)
+        self._parse = pacsv.ParseOptions(
+            delimiter=",", quote_char=False, escape_char=False, newlines_in_values=False, ignore_empty_lines=True
+        )
 
     def __iter__(self) -> Iterator[tuple[pa.RecordBatch, np.ndarray, dict[int, Marked]]]:
         for block in self.tr.raw_blocks():
@@ -177,7 +181,7 @@ class PlainCsv:
         if b"\r" in block:
             crlf = np.zeros(ends.size, dtype=bool)
             after = lf > 0  # a block starts at a line start: no CR before an LF at 0
-            crlf[:lf.size][after] = a[lf[after] - 1] == _CR
+            crlf[: lf.size][after] = a[lf[after] - 1] == _CR
             if np.count_nonzero(a == _CR) != np.count_nonzero(crlf):
                 raise NotPlain(f"a CR that does not end a line, in lines {first_line}–{self._line - 1}")
             content_end = ends - crlf
@@ -190,23 +194,30 @@ class PlainCsv:
 
         for k in np.flatnonzero(wrong).tolist():
             s, e = int(starts[k]), int(ends[k])
-            self.rejected.append(Rejected(int(record[k]), first_line + k, bytes(block[s:int(content_end[k])]),
-                                          int(per_line[k]) + 1))
+            self.rejected.append(
+                Rejected(int(record[k]), first_line + k, bytes(block[s : int(content_end[k])]), int(per_line[k]) + 1)
+            )
             a[s:e] = _LF  # blanked in place: the parser skips blank lines
         good = np.flatnonzero(~blank & ~wrong)
         if good.size == 0:
             return None
 
-        read = pacsv.ReadOptions(use_threads=False, column_names=self._file_columns,
-                                 block_size=len(block) + 1)  # one chunk per column
+        read = pacsv.ReadOptions(
+            use_threads=False, column_names=self._file_columns, block_size=len(block) + 1
+        )  # one chunk per column
         try:
-            table = pacsv.read_csv(pa.BufferReader(pa.py_buffer(block)), read_options=read,
-                                   parse_options=self._parse, convert_options=self._convert)
+            table = pacsv.read_csv(
+                pa.BufferReader(pa.py_buffer(block)),
+                read_options=read,
+                parse_options=self._parse,
+                convert_options=self._convert,
+            )
         except pa.ArrowInvalid as e:  # the model above does not hold: never load on a guess
             raise NotPlain(f"lines {first_line}–{self._line - 1}: {e}") from e
         if table.num_rows != good.size:  # the model above does not hold: never load on a guess
-            raise NotPlain(f"parsed {table.num_rows} rows where lines {first_line}–{self._line - 1} "
-                           f"hold {good.size} records")
+            raise NotPlain(
+                f"parsed {table.num_rows} rows where lines {first_line}–{self._line - 1} hold {good.size} records"
+            )
         arrays = []
         marked: dict[int, Marked] = {}
         for name in self.columns:
@@ -218,7 +229,7 @@ class PlainCsv:
                     m = marked.get(row)
                     if m is None:
                         k = int(good[row])
-                        m = marked[row] = Marked(first_line + k, bytes(block[int(starts[k]):int(content_end[k])]))
+                        m = marked[row] = Marked(first_line + k, bytes(block[int(starts[k]) : int(content_end[k])]))
                     getattr(m, kind).append(name)
         batch = pa.RecordBatch.from_arrays(arrays, names=self.columns)
         return batch, record[good], marked
@@ -230,8 +241,9 @@ class PlainCsv:
         _, off_buf, data_buf = col.buffers()
         offsets = np.frombuffer(off_buf, dtype=np.int32, count=n + 1, offset=4 * col.offset)
         lo, hi = int(offsets[0]), int(offsets[-1])
-        as_text = pa.Array.from_buffers(pa.string(), n, [None, off_buf, data_buf or pa.py_buffer(b"")],
-                                        offset=col.offset)
+        as_text = pa.Array.from_buffers(
+            pa.string(), n, [None, off_buf, data_buf or pa.py_buffer(b"")], offset=col.offset
+        )
         if hi == lo:
             return as_text, [], [], []  # nothing but empty values
         data = np.frombuffer(data_buf, dtype=np.uint8, count=hi - lo, offset=lo)
@@ -243,13 +255,17 @@ class PlainCsv:
                 undecodable = []
             except pa.ArrowInvalid:
                 undecodable = self._undecodable_rows(col)
-            return (as_text, undecodable, _rows_holding(data, offsets - lo, _NONCHAR_UTF8[0]),
-                    _rows_holding(data, offsets - lo, _NONCHAR_UTF8[1]))
+            return (
+                as_text,
+                undecodable,
+                _rows_holding(data, offsets - lo, _NONCHAR_UTF8[0]),
+                _rows_holding(data, offsets - lo, _NONCHAR_UTF8[1]),
+            )
 
         joined = pc.binary_join_element_wise(col, _EMPTY, _SEP)  # every value followed by LF
         _, j_off, j_data = joined.buffers()
         j_offsets = np.frombuffer(j_off, dtype=np.int32, count=n + 1, offset=4 * joined.offset)
-        text, errors = decode_collecting(memoryview(j_data)[int(j_offsets[0]):int(j_offsets[-1])], self.codec)
+        text, errors = decode_collecting(memoryview(j_data)[int(j_offsets[0]) : int(j_offsets[-1])], self.codec)
         undecodable = _rows_at(j_offsets - j_offsets[0], errors)
         holding = []
         for ch in (MARK_OPEN, MARK_CLOSE):
@@ -260,20 +276,24 @@ class PlainCsv:
             holding.append(sorted(set(rows)))
         utf8 = text.encode("utf-8")
         del text
-        whole = pa.Array.from_buffers(pa.binary(), 1, [None, pa.py_buffer(np.array([0, len(utf8)], dtype=np.int32)),
-                                                       pa.py_buffer(utf8)])
+        whole = pa.Array.from_buffers(
+            pa.binary(), 1, [None, pa.py_buffer(np.array([0, len(utf8)], dtype=np.int32)), pa.py_buffer(utf8)]
+        )
         parts = pc.split_pattern(whole, "\n").values  # n values and the empty one after the last LF
         if len(parts) != n + 1:
             raise RuntimeError(f"a column of {n} values split into {len(parts) - 1} after decoding")
         _, p_off, p_data = parts.buffers()
-        return (pa.Array.from_buffers(pa.string(), n, [None, p_off, p_data], offset=parts.offset),
-                undecodable, *holding)
+        return (
+            pa.Array.from_buffers(pa.string(), n, [None, p_off, p_data], offset=parts.offset),
+            undecodable,
+            *holding,
+        )
 
     def _undecodable_rows(self, col: pa.Array) -> list[int]:
         joined = pc.binary_join_element_wise(col, _EMPTY, _SEP)
         _, j_off, j_data = joined.buffers()
         j_offsets = np.frombuffer(j_off, dtype=np.int32, count=len(col) + 1, offset=4 * joined.offset)
-        _, errors = decode_collecting(memoryview(j_data)[int(j_offsets[0]):int(j_offsets[-1])], self.codec)
+        _, errors = decode_collecting(memoryview(j_data)[int(j_offsets[0]) : int(j_offsets[-1])], self.codec)
         return _rows_at(j_offsets - j_offsets[0], errors)
 
 

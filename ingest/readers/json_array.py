@@ -10,6 +10,7 @@ chunks so memory stays bounded by the document, not by Python row objects.
 A document that is not valid JSON has no trustworthy record boundaries: the file
 is rejected whole, with the line and column of the error.
 """
+
 from __future__ import annotations
 
 import json
@@ -47,8 +48,9 @@ class Columns:
         self._reset()
 
 
-def quarantine_members(ctx: ReadContext, decoder, index: int, line: int | None, obj, raw_text: str,
-                       expected: set[str]) -> bool:
+def quarantine_members(
+    ctx: ReadContext, decoder, index: int, line: int | None, obj, raw_text: str, expected: set[str]
+) -> bool:
     """Quarantine an element that is not a loadable object; True if it was."""
     enc = ctx.source.encoding
     if MARK_OPEN in raw_text:
@@ -57,23 +59,34 @@ def quarantine_members(ctx: ReadContext, decoder, index: int, line: int | None, 
         ctx.quarantine.add(
             reason="undecodable" if all(b.reason == "undecodable" for b in bad) else "noncharacter",
             detail=bad[0].detail(enc) if len(bad) == 1 else "; ".join(f"line {b.line}: {b.detail(enc)}" for b in bad),
-            line=bad[0].line if bad else line, row_no=index,
-            raw_text=raw.decode(codec_for(enc), "replace"), raw_bytes=raw)
+            line=bad[0].line if bad else line,
+            row_no=index,
+            raw_text=raw.decode(codec_for(enc), "replace"),
+            raw_bytes=raw,
+        )
         return True
     if not isinstance(obj, Obj):
-        ctx.quarantine.add(reason="not_an_object", detail="element is not a JSON object",
-                           line=line, row_no=index, raw_text=raw_text)
+        ctx.quarantine.add(
+            reason="not_an_object", detail="element is not a JSON object", line=line, row_no=index, raw_text=raw_text
+        )
         return True
     keys = obj.names()
     if len(keys) != len(set(keys)) or set(keys) != expected:
         missing = [k for k in ctx.source.headers if k not in keys]
         extra = [k for k in dict.fromkeys(keys) if k not in expected]
         dup = sorted({k for k in keys if keys.count(k) > 1})
-        parts = ([f"missing {', '.join(missing)}"] if missing else []) + \
-                ([f"unexpected {', '.join(extra)}"] if extra else []) + \
-                ([f"duplicated {', '.join(dup)}"] if dup else [])
-        ctx.quarantine.add(reason="fields_differ", detail="keys differ from the header: " + "; ".join(parts),
-                           line=line, row_no=index, raw_text=raw_text)
+        parts = (
+            ([f"missing {', '.join(missing)}"] if missing else [])
+            + ([f"unexpected {', '.join(extra)}"] if extra else [])
+            + ([f"duplicated {', '.join(dup)}"] if dup else [])
+        )
+        ctx.quarantine.add(
+            reason="fields_differ",
+            detail="keys differ from the header: " + "; ".join(parts),
+            line=line,
+            row_no=index,
+            raw_text=raw_text,
+        )
         return True
     return False
 

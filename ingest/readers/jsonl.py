@@ -25,6 +25,7 @@ registry, the file is rejected whole.
 _row_no is the physical line number (each line is a record; blank lines are not
 records and are skipped, counted in the manifest).
 """
+
 from __future__ import annotations
 
 import json
@@ -60,8 +61,10 @@ def _value_sql(key: str, alias: str) -> str:
     member = _re2_escape(json.dumps(key, ensure_ascii=False)[1:-1])
     pattern = _sql_str(r'[{,]\s*"' + member + r'"\s*:\s*(' + _NUMBER + ")")
     raw = f"regexp_extract(line, {pattern}, 1)"
-    return (f"CASE WHEN _has_number AND regexp_full_match({v}, {_sql_str(_NUMBER)}) "
-            f"AND TRY_CAST({raw} AS DOUBLE) = TRY_CAST({v} AS DOUBLE) THEN {raw} ELSE {v} END AS \"{alias}\"")
+    return (
+        f"CASE WHEN _has_number AND regexp_full_match({v}, {_sql_str(_NUMBER)}) "
+        f'AND TRY_CAST({raw} AS DOUBLE) = TRY_CAST({v} AS DOUBLE) THEN {raw} ELSE {v} END AS "{alias}"'
+    )
 
 
 def object_sql(source: Source, table: str) -> str:
@@ -117,19 +120,26 @@ def read_jsonl(ctx: ReadContext) -> None:
             tr,
             read_options=pacsv.ReadOptions(use_threads=False, block_size=BLOCK_SIZE, column_names=["line"]),
             parse_options=pacsv.ParseOptions(
-                delimiter="\x1e", quote_char=False, escape_char=False, double_quote=False,
-                newlines_in_values=False, ignore_empty_lines=False, invalid_row_handler=on_invalid,
+                delimiter="\x1e",
+                quote_char=False,
+                escape_char=False,
+                double_quote=False,
+                newlines_in_values=False,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_invalid,
             ),
-            convert_options=pacsv.ConvertOptions(column_types={"line": pa.string()}, strings_can_be_null=False,
-                                                 check_utf8=False),  # the Transcoder emits valid UTF-8
+            convert_options=pacsv.ConvertOptions(
+                column_types={"line": pa.string()}, strings_can_be_null=False, check_utf8=False
+            ),  # the Transcoder emits valid UTF-8
         )
         schema = pa.schema([("line", pa.string()), ("_line", pa.int64())])
 
         def lines():
             for batch in reader:
                 if batch.num_rows:
-                    yield pa.RecordBatch.from_arrays([batch.column(0), pa.array(numbers.next(batch.num_rows))],
-                                                     schema=schema)
+                    yield pa.RecordBatch.from_arrays(
+                        [batch.column(0), pa.array(numbers.next(batch.num_rows))], schema=schema
+                    )
 
         # connection() keeps preserve_insertion_order on: the header is the *first* object
         con.register(view, pa.RecordBatchReader.from_batches(schema, lines()))
@@ -149,8 +159,13 @@ def read_jsonl(ctx: ReadContext) -> None:
         tr.close()
     for number, text in rejects:
         ctx.result.rows_read += 1
-        ctx.quarantine.add(reason="malformed_json", detail="not valid JSON (holds the control character U+001E)",
-                           line=number, row_no=number, raw_text=text)
+        ctx.quarantine.add(
+            reason="malformed_json",
+            detail="not valid JSON (holds the control character U+001E)",
+            line=number,
+            row_no=number,
+            raw_text=text,
+        )
 
 
 class _State:
@@ -172,7 +187,9 @@ class _State:
         first_ok = int(np.argmax(ok)) if ok.any() else None
         bad_lines = out.column("_bad_line").take(pa.array(bad_idx)).to_pylist()
         for i, text in zip(bad_idx.tolist(), bad_lines):
-            self._bad(int(line_no[i]), text, before_first_ok=not self.header_seen and (first_ok is None or i < first_ok))
+            self._bad(
+                int(line_no[i]), text, before_first_ok=not self.header_seen and (first_ok is None or i < first_ok)
+            )
         if first_ok is not None:
             self.header_seen = True
         ctx.result.rows_read += int(ok.sum())
@@ -187,19 +204,24 @@ class _State:
         if MARK_OPEN in text:
             bl = self.tr.bad_lines_at(n)
             raw = bl.raw if bl else b""
-            ctx.quarantine.add(reason=bl.reason if bl else "undecodable",
-                               detail=bl.detail(enc) if bl else "undecodable bytes",
-                               line=n, row_no=n, raw_text=raw.decode(codec_for(enc), "replace"), raw_bytes=raw)
+            ctx.quarantine.add(
+                reason=bl.reason if bl else "undecodable",
+                detail=bl.detail(enc) if bl else "undecodable bytes",
+                line=n,
+                row_no=n,
+                raw_text=raw.decode(codec_for(enc), "replace"),
+                raw_bytes=raw,
+            )
             return
         try:
             doc = json.loads(text, object_pairs_hook=Obj)
         except ValueError as e:
-            ctx.quarantine.add(reason="malformed_json", detail=f"not valid JSON: {e}", line=n, row_no=n,
-                               raw_text=text)
+            ctx.quarantine.add(reason="malformed_json", detail=f"not valid JSON: {e}", line=n, row_no=n, raw_text=text)
             return
         if not isinstance(doc, Obj):
-            ctx.quarantine.add(reason="not_an_object", detail="valid JSON but not an object", line=n, row_no=n,
-                               raw_text=text)
+            ctx.quarantine.add(
+                reason="not_an_object", detail="valid JSON but not an object", line=n, row_no=n, raw_text=text
+            )
             return
         keys = doc.names()
         if before_first_ok and not self.header_seen:
@@ -208,8 +230,15 @@ class _State:
         missing = [k for k in ctx.source.headers if k not in keys]
         extra = [k for k in dict.fromkeys(keys) if k not in self.expected]
         dup = sorted({k for k in keys if keys.count(k) > 1})
-        parts = ([f"missing {', '.join(missing)}"] if missing else []) + \
-                ([f"unexpected {', '.join(extra)}"] if extra else []) + \
-                ([f"duplicated {', '.join(dup)}"] if dup else [])
-        ctx.quarantine.add(reason="fields_differ", detail="record keys differ from the header: " + "; ".join(parts),
-                           line=n, row_no=n, raw_text=text)
+        parts = (
+            ([f"missing {', '.join(missing)}"] if missing else [])
+            + ([f"unexpected {', '.join(extra)}"] if extra else [])
+            + ([f"duplicated {', '.join(dup)}"] if dup else [])
+        )
+        ctx.quarantine.add(
+            reason="fields_differ",
+            detail="record keys differ from the header: " + "; ".join(parts),
+            line=n,
+            row_no=n,
+            raw_text=text,
+        )

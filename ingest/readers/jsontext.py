@@ -6,6 +6,7 @@ seen, not silently collapsed). `value_text` turns a parsed value into the raw
 text the lake stores; `compact` re-serialises nested values (e.g. a GeoJSON
 geometry) as compact JSON with the numbers' original literals.
 """
+
 from __future__ import annotations
 
 import json

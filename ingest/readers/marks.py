@@ -16,6 +16,7 @@ the batch: the caller quarantines it from the rejected row's text. The caller al
 checks at the end that every bad line was met in some row, which no layout model
 can get wrong silently.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -72,8 +73,7 @@ def _values(batch: pa.RecordBatch, rows: list[int]) -> dict[int, dict[str, str]]
     if not rows:
         return {}
     taken = batch.take(int64_array(np.asarray(rows))).to_pydict()
-    return {row: {c: taken[c][k] for c in batch.schema.names if MARK_OPEN in taken[c][k]}
-            for k, row in enumerate(rows)}
+    return {row: {c: taken[c][k] for c in batch.schema.names if MARK_OPEN in taken[c][k]} for k, row in enumerate(rows)}
 
 
 def _scan(batch: pa.RecordBatch) -> list[int]:
@@ -92,7 +92,7 @@ def _scan(batch: pa.RecordBatch) -> list[int]:
         if hits.size == 0:
             continue
         width = np.int64 if pa.types.is_large_string(col.type) else np.int32
-        offsets = np.frombuffer(bufs[1], dtype=width)[col.offset: col.offset + len(col) + 1]
+        offsets = np.frombuffer(bufs[1], dtype=width)[col.offset : col.offset + len(col) + 1]
         rows = np.searchsorted(offsets, hits, side="right") - 1
         found.update(rows[(rows >= 0) & (rows < len(col))].tolist())
     return sorted(found)

@@ -8,6 +8,7 @@ record number r_1 < r_2 < ... . The k-th accepted row then has record number
 (r_j - j is how many accepted rows precede the j-th rejected one), computed per
 batch with numpy — no Python per row.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -18,6 +18,7 @@ skipped (blank rows are not records; they are counted in the manifest). A row
 with values beyond the header's last column is quarantined (too many fields).
 Row-by-row Python is accepted here: the brief exempts XLSX (small monthly files).
 """
+
 from __future__ import annotations
 
 import json
@@ -30,7 +31,6 @@ from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from ingest.readers.base import FileUnreadable, ReadContext, check_header
 from ingest.readers.json_array import Columns
-
 
 _T = f"{{{SHEET_MAIN_NS}}}t"
 _R = f"{{{SHEET_MAIN_NS}}}r"
@@ -88,15 +88,22 @@ def _open_sheet(ctx: ReadContext) -> tuple[ExcelReader, str]:
     if rel is None or "chartsheet" in rel.Type or rel.target not in reader.valid_files:
         reader.archive.close()
         raise FileUnreadable(
-            f"{ctx.file_name}: sheet {ctx.source.sheet!r} not found; the workbook has {', '.join(parts)}")
+            f"{ctx.file_name}: sheet {ctx.source.sheet!r} not found; the workbook has {', '.join(parts)}"
+        )
     return reader, rel.target
 
 
 def _rows(reader: ExcelReader, part: str):
     """(sheet row number, {column number: text}) for each row present in the XML."""
     with reader.archive.open(part) as src:
-        parser = RawCellParser(src, reader.shared_strings, data_only=True, epoch=reader.wb.epoch,
-                               date_formats=set(), timedelta_formats=set())
+        parser = RawCellParser(
+            src,
+            reader.shared_strings,
+            data_only=True,
+            epoch=reader.wb.epoch,
+            date_formats=set(),
+            timedelta_formats=set(),
+        )
         for row_no, cells in parser.parse():
             yield row_no, {c["column"]: c["value"] for c in cells if c["value"] is not None}
 
@@ -106,7 +113,8 @@ def read_xlsx(ctx: ReadContext) -> None:
     try:
         if reader.wb.epoch.year != 1899:
             ctx.result.notes.append(
-                f"workbook uses the {reader.wb.epoch.year} date system: serials count from {reader.wb.epoch.date()}")
+                f"workbook uses the {reader.wb.epoch.year} date system: serials count from {reader.wb.epoch.date()}"
+            )
         _read_sheet(ctx, _rows(reader, part))
     finally:
         reader.archive.close()
@@ -140,8 +148,10 @@ def _read_sheet(ctx: ReadContext, rows) -> None:
             ctx.quarantine.add(
                 reason="too_many_fields",
                 detail=f"expected {width} columns, found values up to column {extra[-1]}",
-                line=sheet_row, row_no=row_no,
-                raw_text=json.dumps([cells.get(c) for c in range(1, max(cells) + 1)], ensure_ascii=False))
+                line=sheet_row,
+                row_no=row_no,
+                raw_text=json.dumps([cells.get(c) for c in range(1, max(cells) + 1)], ensure_ascii=False),
+            )
             continue
         cols.add({positions[c]: cells.get(c) for c in positions}, row_no)
     cols.flush()

@@ -7,6 +7,7 @@ Modules: data.py (the warehouse queries, sql/*.sql), charts.py (plotly, offline)
 html.py (templates/index.html.j2), workbook.py (openpyxl), build.py (all together),
 report.yaml (limits).
 """
+
 from quality.report.build import ReportResult, load_config, write_report
 from quality.report.data import ReportError
 

@@ -8,6 +8,7 @@ Reads the warehouse once (data.collect), writes the workbooks (workbook.py), plo
 once beside the page (charts.py) and the page last (html.py), replacing an older page
 atomically. Limits come from report.yaml.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -47,8 +48,9 @@ def default_out(lake: Lake) -> Path:
     return lake.reports / "quality"
 
 
-def write_report(lake: Lake, out: Path | str | None = None, config: dict | None = None,
-                 registry: Registry | None = None) -> ReportResult:
+def write_report(
+    lake: Lake, out: Path | str | None = None, config: dict | None = None, registry: Registry | None = None
+) -> ReportResult:
     """Write the page and the department workbooks; ReportError (data.py) when the warehouse
     has no quality results yet."""
     from quality.report.charts import write_plotly_js

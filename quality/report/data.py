@@ -13,10 +13,11 @@ Every department of the registry gets a card, also one with no finding or no del
 warehouse is read under the lake lock (one writer at a time: dbt, quality runs, disputes)
 through a read-only connection.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -119,22 +120,33 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) 
 
 
 def _has(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(con.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-                            [schema, table]).fetchall())
+    return bool(
+        con.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
+        ).fetchall()
+    )
 
 
 def _register_sources(con: duckdb.DuckDBPyConnection, registry: Registry) -> None:
     sources = sorted(registry.sources.values(), key=lambda s: s.id)
-    con.register(SOURCES, pa.table({"source_id": [s.id for s in sources],
-                                    "department": [s.department for s in sources],
-                                    "source_title": [s.title for s in sources]}))
+    con.register(
+        SOURCES,
+        pa.table(
+            {
+                "source_id": [s.id for s in sources],
+                "department": [s.department for s in sources],
+                "source_title": [s.title for s in sources],
+            }
+        ),
+    )
 
 
 def _dimensions(con: duckdb.DuckDBPyConnection) -> list[dict]:
     order = list(DIMENSIONS)
     rows = _rows(con, "SELECT dimension, dimension_zh, weight FROM quality.dimensions")
-    return sorted(rows, key=lambda r: (order.index(r["dimension"]) if r["dimension"] in order else len(order),
-                                       r["dimension"]))
+    return sorted(
+        rows, key=lambda r: (order.index(r["dimension"]) if r["dimension"] in order else len(order), r["dimension"])
+    )
 
 
 def collect(lake: Lake, config: dict, registry: Registry | None = None) -> ReportData:
@@ -164,8 +176,9 @@ def _collect(con: duckdb.DuckDBPyConnection, lake: Lake, config: dict, registry:
     has_disputes = _has(con, "quality", "disputes")
 
     def q(name: str, one_department: bool = False, **params) -> list[dict]:
-        sql = render(name, registry, one_department=one_department, has_conflicts=has_conflicts,
-                     has_disputes=has_disputes)
+        sql = render(
+            name, registry, one_department=one_department, has_conflicts=has_conflicts, has_disputes=has_disputes
+        )
         return _rows(con, sql, params)
 
     scores = current_scores(con, registry)
@@ -180,28 +193,44 @@ def _collect(con: duckdb.DuckDBPyConnection, lake: Lake, config: dict, registry:
         mine = dims.get(("department", code), {})
         overall = mine.get(OVERALL)
         c = counts.get(code, {})
-        cards.append(DepartmentCard(
-            code=code, name=dept.name,
-            sources=sorted(s.id for s in registry.sources.values() if s.department == code),
-            scores={d: (mine[d].score if d in mine else None) for d in DIMENSIONS},
-            overall=overall.score if overall else None,
-            checked=overall.checked if overall else 0, failed=overall.failed if overall else 0,
-            violations=c.get("violations", 0), blocking=c.get("blocking", 0), batches=c.get("batches", 0),
-            latest_batch=c.get("latest_batch"), conflicts=c.get("conflicts", 0), disputes=c.get("disputes", 0),
-            open_disputes=c.get("open_disputes", 0)))
+        cards.append(
+            DepartmentCard(
+                code=code,
+                name=dept.name,
+                sources=sorted(s.id for s in registry.sources.values() if s.department == code),
+                scores={d: (mine[d].score if d in mine else None) for d in DIMENSIONS},
+                overall=overall.score if overall else None,
+                checked=overall.checked if overall else 0,
+                failed=overall.failed if overall else 0,
+                violations=c.get("violations", 0),
+                blocking=c.get("blocking", 0),
+                batches=c.get("batches", 0),
+                latest_batch=c.get("latest_batch"),
+                conflicts=c.get("conflicts", 0),
+                disputes=c.get("disputes", 0),
+                open_disputes=c.get("open_disputes", 0),
+            )
+        )
 
     sources = []
     for source in sorted(registry.sources.values(), key=lambda s: s.id):
         mine = dims.get(("source", source.id), {})
         overall = mine.get(OVERALL)
-        sources.append({"source_id": source.id, "title": source.title, "department": source.department,
-                        "batch": overall.batch if overall else None,
-                        "scores": {d: (mine[d].score if d in mine else None) for d in DIMENSIONS},
-                        "overall": overall.score if overall else None,
-                        "checked": overall.checked if overall else 0, "failed": overall.failed if overall else 0})
+        sources.append(
+            {
+                "source_id": source.id,
+                "title": source.title,
+                "department": source.department,
+                "batch": overall.batch if overall else None,
+                "scores": {d: (mine[d].score if d in mine else None) for d in DIMENSIONS},
+                "overall": overall.score if overall else None,
+                "checked": overall.checked if overall else 0,
+                "failed": overall.failed if overall else 0,
+            }
+        )
 
     data = ReportData(
-        generated_at=datetime.now(timezone.utc).replace(tzinfo=None),
+        generated_at=datetime.now(UTC).replace(tzinfo=None),
         lake=lake,
         run=runs[0] if runs else None,
         dimensions=_dimensions(con),

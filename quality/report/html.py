@@ -5,6 +5,7 @@
 Links (workbooks, GX Data Docs, GX validation results) are relative to the page, so the
 report directory can be opened from disk (file://), copied or served as it is.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,11 +17,30 @@ from quality.report import charts
 
 TEMPLATES = Path(__file__).parent / "templates"
 # what the template reads from ReportData as it is
-SHOWN = ("run", "dimensions", "departments", "sources", "trend", "gate", "held", "worst_rules", "violations",
-         "has_conflicts", "conflict_summary", "conflicts", "disputes", "limits")
+SHOWN = (
+    "run",
+    "dimensions",
+    "departments",
+    "sources",
+    "trend",
+    "gate",
+    "held",
+    "worst_rules",
+    "violations",
+    "has_conflicts",
+    "conflict_summary",
+    "conflicts",
+    "disputes",
+    "limits",
+)
 
-_env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
-                          autoescape=jinja2.select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES),
+    undefined=jinja2.StrictUndefined,
+    autoescape=jinja2.select_autoescape(["html", "j2"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 _env.filters["num"] = lambda v: f"{v:,}" if isinstance(v, (int, float)) else ("—" if v is None else v)
 _env.filters["pct"] = lambda v: "—" if v is None else f"{v:.2%}"
 
@@ -33,9 +53,12 @@ def relative(target: Path, out_dir: Path) -> str:
 def gx_links(data, out_dir: Path) -> dict[str, str | None]:
     """source id -> its GX validation result of the latest run (reports/quality/gx/<run>/<source>.json)."""
     run_dir = data.lake.reports / "quality" / "gx" / (data.run or {}).get("run_id", "")
-    return {s["source_id"]: relative(run_dir / f"{s['source_id']}.json", out_dir)
-            if data.run and (run_dir / f"{s['source_id']}.json").exists() else None
-            for s in data.sources}
+    return {
+        s["source_id"]: relative(run_dir / f"{s['source_id']}.json", out_dir)
+        if data.run and (run_dir / f"{s['source_id']}.json").exists()
+        else None
+        for s in data.sources
+    }
 
 
 def render_page(data, out_dir: Path, workbooks: dict[str, Path], plotly_js: str) -> str:
@@ -48,6 +71,9 @@ def render_page(data, out_dir: Path, workbooks: dict[str, Path], plotly_js: str)
         gx=gx_links(data, out_dir),
         data_docs=relative(docs, out_dir) if docs.exists() else None,
         plotly_js=plotly_js,
-        charts={"scorecard": charts.scorecard_chart(data), "dimensions": charts.dimensions_chart(data),
-                "trend": charts.trend_chart(data) if data.trend else ""},
+        charts={
+            "scorecard": charts.scorecard_chart(data),
+            "dimensions": charts.dimensions_chart(data),
+            "trend": charts.trend_chart(data) if data.trend else "",
+        },
     )

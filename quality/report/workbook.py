@@ -8,6 +8,7 @@ starts with a line saying how many rows it holds (and, when the cap of report.ya
 of how many), then its header, frozen, with an autofilter. Values are as collect() read
 them: masked in SQL. Strings stay strings (a value starting with '=' is not a formula).
 """
+
 from __future__ import annotations
 
 import re
@@ -27,31 +28,59 @@ NOTE_FONT, TITLE_FONT = Font(italic=True, color="555555"), Font(bold=True, size=
 
 # sheet -> (header, key of the row dict); headers in Chinese with English below
 VIOLATIONS = (
-    ("数据源\nsource", "source_id"), ("批次\nbatch", "batch"), ("记录键(脱敏)\nrecord key, masked", "record_key"),
-    ("字段\ncolumn", "column_name"), ("规则\nrule id", "rule_id"), ("维度\ndimension", "dimension_zh"),
-    ("严重性\nseverity", "severity"), ("说明\nmessage", "message_zh"), ("观测值(脱敏)\nobserved, masked", "observed"),
-    ("详情\ndetail", "detail"), ("文件\nfile", "_file"), ("行号\nrow", "_row_no"),
+    ("数据源\nsource", "source_id"),
+    ("批次\nbatch", "batch"),
+    ("记录键(脱敏)\nrecord key, masked", "record_key"),
+    ("字段\ncolumn", "column_name"),
+    ("规则\nrule id", "rule_id"),
+    ("维度\ndimension", "dimension_zh"),
+    ("严重性\nseverity", "severity"),
+    ("说明\nmessage", "message_zh"),
+    ("观测值(脱敏)\nobserved, masked", "observed"),
+    ("详情\ndetail", "detail"),
+    ("文件\nfile", "_file"),
+    ("行号\nrow", "_row_no"),
 )
 CONFLICTS = (
-    ("冲突编号\nconflict id", "conflict_id"), ("实体类型\nentity type", "entity_type"),
-    ("实体(脱敏)\nentity, masked", "entity_id"), ("属性\nattribute", "attribute"), ("规则\nrule", "rule"),
-    ("本部门数据源\nyour source", "other_source"), ("字段\ncolumn", "other_column"),
-    ("本部门值(脱敏)\nyour value, masked", "other_value"), ("权威来源\nauthoritative source", "authoritative_source"),
-    ("权威值(脱敏)\ngolden value, masked", "authoritative_value"), ("首次批次\nfirst seen", "first_seen_batch"),
-    ("最近批次\nlast seen", "last_seen_batch"), ("批次数\nbatches", "batches_seen"),
+    ("冲突编号\nconflict id", "conflict_id"),
+    ("实体类型\nentity type", "entity_type"),
+    ("实体(脱敏)\nentity, masked", "entity_id"),
+    ("属性\nattribute", "attribute"),
+    ("规则\nrule", "rule"),
+    ("本部门数据源\nyour source", "other_source"),
+    ("字段\ncolumn", "other_column"),
+    ("本部门值(脱敏)\nyour value, masked", "other_value"),
+    ("权威来源\nauthoritative source", "authoritative_source"),
+    ("权威值(脱敏)\ngolden value, masked", "authoritative_value"),
+    ("首次批次\nfirst seen", "first_seen_batch"),
+    ("最近批次\nlast seen", "last_seen_batch"),
+    ("批次数\nbatches", "batches_seen"),
     ("观测数\nobservations", "observations"),
 )
 DISPUTES = (
-    ("工单\nticket", "ticket_id"), ("状态\nstatus", "status"), ("实体(脱敏)\nentity, masked", "entity_id"),
-    ("属性\nattribute", "attribute"), ("主张值(脱敏)\nclaimed value, masked", "claimed_value"),
-    ("登记时值(脱敏)\nvalue when filed, masked", "filed_value"), ("权威数据源\nsource", "source_id"),
-    ("字段\ncolumn", "source_column"), ("登记批次\nbatch when filed", "filed_batch"), ("提出人\nfiled by", "filed_by"),
-    ("提出时间(UTC)\nfiled at", "filed_at"), ("承办人\nassignee", "assignee"), ("状态时间(UTC)\nstatus at", "status_at"),
+    ("工单\nticket", "ticket_id"),
+    ("状态\nstatus", "status"),
+    ("实体(脱敏)\nentity, masked", "entity_id"),
+    ("属性\nattribute", "attribute"),
+    ("主张值(脱敏)\nclaimed value, masked", "claimed_value"),
+    ("登记时值(脱敏)\nvalue when filed, masked", "filed_value"),
+    ("权威数据源\nsource", "source_id"),
+    ("字段\ncolumn", "source_column"),
+    ("登记批次\nbatch when filed", "filed_batch"),
+    ("提出人\nfiled by", "filed_by"),
+    ("提出时间(UTC)\nfiled at", "filed_at"),
+    ("承办人\nassignee", "assignee"),
+    ("状态时间(UTC)\nstatus at", "status_at"),
 )
 RULES = (
-    ("规则\nrule id", "rule_id"), ("数据源\nsource", "source_id"), ("维度\ndimension", "dimension_zh"),
-    ("严重性\nseverity", "severity"), ("说明\nmessage", "message_zh"), ("失败\nfailed", "failed"),
-    ("检查\nchecked", "checked"), ("得分\nscore", "score"),
+    ("规则\nrule id", "rule_id"),
+    ("数据源\nsource", "source_id"),
+    ("维度\ndimension", "dimension_zh"),
+    ("严重性\nseverity", "severity"),
+    ("说明\nmessage", "message_zh"),
+    ("失败\nfailed", "failed"),
+    ("检查\nchecked", "checked"),
+    ("得分\nscore", "score"),
 )
 
 
@@ -92,8 +121,10 @@ def _list_sheet(wb: Workbook, title: str, columns, rows: list[dict], total: int,
     last = get_column_letter(len(columns))
     ws.auto_filter.ref = f"A{HEAD_ROWS}:{last}{HEAD_ROWS + max(len(rows), 1)}"
     if total > len(rows):
-        note = (f"{what}: 仅列出前 {len(rows):,} 行,共 {total:,} 行(上限见 quality/report/report.yaml workbook.max_rows)"
-                f" — first {len(rows):,} of {total:,} rows (capped at {cap:,})")
+        note = (
+            f"{what}: 仅列出前 {len(rows):,} 行,共 {total:,} 行(上限见 quality/report/report.yaml workbook.max_rows)"
+            f" — first {len(rows):,} of {total:,} rows (capped at {cap:,})"
+        )
     else:
         note = f"{what}: 共 {total:,} 行 — {total:,} rows"
     ws.append([_cell(ws, note, NOTE_FONT)])
@@ -126,16 +157,21 @@ def _summary_sheet(wb: Workbook, data, card, rows) -> None:
     line("GB/T 36344 得分 scores (0–100, latest batch of each source)", font=Font(bold=True))
     for d in data.dimensions:
         score = card.scores.get(d["dimension"])
-        line(f"{d['dimension_zh']} {d['dimension']} (权重 {d['weight']})",
-             round(score, 2) if score is not None else "— 未检查 nothing checked")
+        line(
+            f"{d['dimension_zh']} {d['dimension']} (权重 {d['weight']})",
+            round(score, 2) if score is not None else "— 未检查 nothing checked",
+        )
     line("总分 overall", round(card.overall, 2) if card.overall is not None else "— 无结果 no results")
     line("")
     line("违规 violations (blocking 阻断)", f"{card.violations:,} ({card.blocking:,})")
     line("一数一源冲突 conflicts", f"{card.conflicts:,}")
     line("数据异议 disputes (open 未结)", f"{card.disputes:,} ({card.open_disputes:,})")
     line("")
-    line("脱敏 masking", "身份证号保留前6后4、姓名保留首字、手机号保留3+4、地址保留区县 (docs/masking.md#masks)。"
-                        "Values are masked; the file and row locate each record in the delivery.")
+    line(
+        "脱敏 masking",
+        "身份证号保留前6后4、姓名保留首字、手机号保留3+4、地址保留区县 (docs/masking.md#masks)。"
+        "Values are masked; the file and row locate each record in the delivery.",
+    )
     line("")
     line("失败规则 failing rules", font=Font(bold=True))
     ws.append([_cell(ws, h.replace("\n", " "), Font(bold=True)) for h, _ in RULES])
@@ -163,7 +199,8 @@ def write_workbook(data, card, directory: Path) -> Path:
 def check_cap(cap: int) -> int:
     """The configured rows per sheet, within what Excel can hold."""
     if not 1 <= cap <= EXCEL_MAX_ROWS - HEAD_ROWS:
-        raise ValueError(f"workbook.max_rows must be 1..{EXCEL_MAX_ROWS - HEAD_ROWS:,} (Excel holds "
-                         f"{EXCEL_MAX_ROWS:,} rows a sheet, {HEAD_ROWS} of them note and header), got {cap:,}")
+        raise ValueError(
+            f"workbook.max_rows must be 1..{EXCEL_MAX_ROWS - HEAD_ROWS:,} (Excel holds "
+            f"{EXCEL_MAX_ROWS:,} rows a sheet, {HEAD_ROWS} of them note and header), got {cap:,}"
+        )
     return cap
-

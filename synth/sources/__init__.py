@@ -4,6 +4,7 @@ A generator gets every block in order (`block`), plus `begin`/`end` for data
 that is not per person (macro figures). It hands records to its SourceSink with
 the batch index or indices they belong to.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -37,7 +38,7 @@ class Generator:
 
     def existing_from(self, day: int) -> tuple[int, ...]:
         """Snapshot sources: the batches dated after `day` (the record exists in them)."""
-        return self.all[bisect.bisect_right(self.days, day):]
+        return self.all[bisect.bisect_right(self.days, day) :]
 
 
 def registry_of_generators() -> dict[str, type[Generator]]:

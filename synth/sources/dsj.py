@@ -3,6 +3,7 @@
 The first batch is the catalogue so far; later ones carry the licences issued
 the day before (new enterprises' business licences, marriage certificates).
 """
+
 from __future__ import annotations
 
 import random
@@ -19,8 +20,12 @@ from synth.timeline import ed, years, ymd
 
 LICENCES_PER_BLOCK = 4096
 BUSINESS, MARRIAGE, FOOD, BIRTH, DRUG = (
-    "11100000000013338W001", "11100000000013127D003", "11100000000013338W023",
-    "11100000000012345X005", "11100000000013338W008")
+    "11100000000013338W001",
+    "11100000000013127D003",
+    "11100000000013338W023",
+    "11100000000012345X005",
+    "11100000000013338W008",
+)
 ISSUER = {BUSINESS: "scjg", FOOD: "scjg", DRUG: "scjg", MARRIAGE: "mzj", BIRTH: "wjw"}
 CATALOGUE_START = ed(date(2018, 1, 1))
 
@@ -51,8 +56,7 @@ class ELicence(Generator):
                 if f.new_batch or lo >= first - 1:
                     continue
                 issued = r.randrange(lo, first - 1)
-                self.issue(kind, f.name, f.uscc, issued, issued + years(5) - 1,
-                           "注销" if f.struck_off else None, flag)
+                self.issue(kind, f.name, f.uscc, issued, issued + years(5) - 1, "注销" if f.struck_off else None, flag)
         # birth certificates of this year's babies already on the register
         recent = np.nonzero((ident.birth >= first - 365) & (ident.birth < first - 6))[0]
         for p in recent.tolist():
@@ -73,8 +77,9 @@ class ELicence(Generator):
             for p in (m.man, m.woman):
                 self.issue(MARRIAGE, people.names[p], people.ids[p], m.day, None, None, 0)
 
-    def issue(self, kind: str, holder: str, code: str, issued: int, until: int | None,
-              status: str | None, flags: int) -> None:
+    def issue(
+        self, kind: str, holder: str, code: str, issued: int, until: int | None, status: str | None, flags: int
+    ) -> None:
         bi = self.delivered_in(issued)
         if bi >= self.n:
             return
@@ -85,8 +90,21 @@ class ELicence(Generator):
         name, uscc = self.world.departments[ISSUER[kind]]
         serial = scramble(self.serial, 10**7, 3_276_509, self.world.salt)
         licence_id = make_licence_id(kind, uscc, serial)
-        self.sink.add(bi, [licence_id, kind, holder, code, name, uscc, ymd(issued),
-                           ymd(until) if until is not None else None, status], flags)
+        self.sink.add(
+            bi,
+            [
+                licence_id,
+                kind,
+                holder,
+                code,
+                name,
+                uscc,
+                ymd(issued),
+                ymd(until) if until is not None else None,
+                status,
+            ],
+            flags,
+        )
 
 
 GENERATORS = (ELicence,)

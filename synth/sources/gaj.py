@@ -1,4 +1,5 @@
 """公安 household register: a full daily snapshot of every registered person."""
+
 from __future__ import annotations
 
 from synth.defects import HEAD as F_HEAD
@@ -33,8 +34,19 @@ class HouseholdRegister(Generator):
         for p in range(ident.n):
             h = hh_of[p]
             rel = ("20" if male[p] else "30") if role[p] == CHILD else RELATION[role[p]]
-            values = [ids[p], names[p], "1" if male[p] else "2", ymd8(births[p]), eth[p], hh.number[h], rel,
-                      hh.address[h], hh.county[h], str(mobiles[p]) if mobiles[p] else "", dt(stamps[p])]
+            values = [
+                ids[p],
+                names[p],
+                "1" if male[p] else "2",
+                ymd8(births[p]),
+                eth[p],
+                hh.number[h],
+                rel,
+                hh.address[h],
+                hh.county[h],
+                str(mobiles[p]) if mobiles[p] else "",
+                dt(stamps[p]),
+            ]
             flags = F_HEAD if role[p] == HEAD else 0
             changes = by_person.get(p)
             if not changes:

@@ -1,4 +1,5 @@
 """民政 marriage registrations (monthly increments, XLSX) and the 低保 roll (monthly snapshot)."""
+
 from __future__ import annotations
 
 from synth.defects import DEAD
@@ -17,8 +18,9 @@ class MarriageRegister(Generator):
                 continue
             # clerks type some dates as text, the way real registers arrive
             when = ymd_slash(m.day) if int(m.reg_no[-1]) % 10 < 3 else from_ed(m.day)
-            self.sink.add(bi, [m.reg_no, ids[m.man], names[m.man], ids[m.woman], names[m.woman], m.kind,
-                               when, m.office])
+            self.sink.add(
+                bi, [m.reg_no, ids[m.man], names[m.man], ids[m.woman], names[m.woman], m.kind, when, m.office]
+            )
 
 
 class SubsistenceAllowance(Generator):
@@ -30,8 +32,15 @@ class SubsistenceAllowance(Generator):
         for a in blk.welfare.allowances:
             death = int(life.death_day[a.person])
             status = "在保" if a.active and death < 0 else "停保"
-            values = [people.ids[a.person], people.names[a.person], int(ident.hh_size[a.household]),
-                      a.amount, ymd(a.start), status, hh.county[a.household]]
+            values = [
+                people.ids[a.person],
+                people.names[a.person],
+                int(ident.hh_size[a.household]),
+                a.amount,
+                ymd(a.start),
+                status,
+                hh.county[a.household],
+            ]
             targets = self.existing_from(a.start)
             dead = tuple(t for t in targets if 0 <= death < self.days[t])
             alive = tuple(t for t in targets if t not in dead)

@@ -1,4 +1,5 @@
 """人社 social insurance: a monthly snapshot of every cover (one row per insurance type)."""
+
 from __future__ import annotations
 
 from synth.defects import DEAD, PROTECT

@@ -1,4 +1,5 @@
 """市场监管 enterprise register (daily increments) and patents (monthly increments)."""
+
 from __future__ import annotations
 
 import random
@@ -20,9 +21,20 @@ class EnterpriseRegister(Generator):
 
     def row(self, f, batch: int) -> list:
         s = f.state_at(batch)
-        return [f.uscc, s["name"], f.rep_name, f.rep_id, dec(float(s["registered_capital"])),
-                ymd(f.established), s["status"], s["address"], f.region, f.industry, f.entity_type,
-                dt(int(s["changed_at"]))]
+        return [
+            f.uscc,
+            s["name"],
+            f.rep_name,
+            f.rep_id,
+            dec(float(s["registered_capital"])),
+            ymd(f.established),
+            s["status"],
+            s["address"],
+            f.region,
+            f.industry,
+            f.entity_type,
+            dt(int(s["changed_at"])),
+        ]
 
     def block(self, blk) -> None:
         for f in blk.firms.all:
@@ -80,8 +92,9 @@ class Patent(Generator):
                 status, granted_s = "审中", ""
                 if kind == "发明" and as_of - applied > 700 and r.random() < 0.3:
                     status = "驳回"
-            self.sink.add(bi, [number, r.choice(vocab.PATENT_TITLES[kind]), kind, who[0], who[1],
-                               ymd(applied), granted_s, status])
+            self.sink.add(
+                bi, [number, r.choice(vocab.PATENT_TITLES[kind]), kind, who[0], who[1], ymd(applied), granted_s, status]
+            )
 
         backlog = max(1, round(len(firms) * 0.3))
         for _ in range(backlog):

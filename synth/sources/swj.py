@@ -1,4 +1,5 @@
 """税务 taxpayers: a monthly JSON snapshot, one object per enterprise and rating year."""
+
 from __future__ import annotations
 
 import random

@@ -5,6 +5,7 @@ the quarter, when one ended). The last batch revises last year's A01 and A02
 for every region. County figures of additive indicators sum to the city's
 within a fraction of a percent, revised or not.
 """
+
 from __future__ import annotations
 
 import random

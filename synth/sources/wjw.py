@@ -1,4 +1,5 @@
 """卫健 birth certificates (daily, by issue date) and death records (daily increments)."""
+
 from __future__ import annotations
 
 from synth.sources import Generator
@@ -14,8 +15,20 @@ class BirthCertificate(Generator):
             bi = self.delivered_in(b.issued)
             if bi >= self.n:
                 continue
-            self.sink.add(bi, [b.cert_no, b.name, "1" if b.male else "2", ymd(b.born), ids[b.mother],
-                               ids[b.father] if b.father >= 0 else None, b.place, b.region, ymd(b.issued)])
+            self.sink.add(
+                bi,
+                [
+                    b.cert_no,
+                    b.name,
+                    "1" if b.male else "2",
+                    ymd(b.born),
+                    ids[b.mother],
+                    ids[b.father] if b.father >= 0 else None,
+                    b.place,
+                    b.region,
+                    ymd(b.issued),
+                ],
+            )
 
 
 class DeathRecord(Generator):
@@ -29,8 +42,7 @@ class DeathRecord(Generator):
             bi = self.delivered_in(day)
             if bi >= self.n:
                 continue
-            self.sink.add(bi, [people.ids[p], people.names[p], ymd(day), life.cause[p],
-                               hh.county[int(ident.hh[p])]])
+            self.sink.add(bi, [people.ids[p], people.names[p], ymd(day), life.cause[p], hh.county[int(ident.hh[p])]])
 
 
 GENERATORS = (BirthCertificate, DeathRecord)

@@ -1,4 +1,5 @@
 """乡村振兴 households monitored against relapse into poverty: a monthly snapshot."""
+
 from __future__ import annotations
 
 from synth.defects import PROTECT
@@ -14,8 +15,16 @@ class MonitoredHousehold(Generator):
         hh = people.households
         for m in blk.welfare.monitored:
             head = int(ident.hh_start[m.household])
-            base = [people.ids[head], people.names[head], str(int(ident.hh_size[m.household])), dec(m.income),
-                    m.kind, "是" if m.cleared else "否", str(m.year), hh.county[m.household]]
+            base = [
+                people.ids[head],
+                people.names[head],
+                str(int(ident.hh_size[m.household])),
+                dec(m.income),
+                m.kind,
+                "是" if m.cleared else "否",
+                str(m.year),
+                hh.county[m.household],
+            ]
             if m.clears_at >= self.n:
                 self.sink.add(self.all, base)
                 continue

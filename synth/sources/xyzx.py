@@ -1,4 +1,5 @@
 """信用中心 double publicity: administrative permits and penalties, daily increments."""
+
 from __future__ import annotations
 
 import random
@@ -45,9 +46,22 @@ class DoublePublicity(Generator):
             fine = None if permit or r.random() < 0.25 else f"{r.uniform(0.1, 50):.2f}"
             until = ymd(day + years(r.choice((3, 5)))) if permit and r.random() < 0.7 else None
             name, uscc = depts[dept]
-            self.sink.add(bi, [number, "行政许可" if permit else "行政处罚", subject[0], subject[1], subject[2],
-                               ymd(day), name, uscc, r.choice(permits if permit else penalties), fine or "",
-                               until or ""])
+            self.sink.add(
+                bi,
+                [
+                    number,
+                    "行政许可" if permit else "行政处罚",
+                    subject[0],
+                    subject[1],
+                    subject[2],
+                    ymd(day),
+                    name,
+                    uscc,
+                    r.choice(permits if permit else penalties),
+                    fine or "",
+                    until or "",
+                ],
+            )
 
         first = self.days[0]
         for _ in range(round(len(firms) * 0.3)):

@@ -1,4 +1,5 @@
 """应急 hazard enterprises under key supervision: a monthly snapshot."""
+
 from __future__ import annotations
 
 import random

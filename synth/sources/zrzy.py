@@ -1,4 +1,5 @@
 """自然资源 land parcels (quarterly GeoJSON snapshot) and standard addresses (monthly snapshot)."""
+
 from __future__ import annotations
 
 import random
@@ -12,11 +13,26 @@ from synth.timeline import ed, years
 
 PARCELS_PER_BLOCK = 1024
 ED_2000 = ed(date(2000, 1, 1))
-AREA = {"0601": (3000, 80000), "0602": (5000, 200000), "0604": (2000, 30000), "0501": (500, 20000),
-        "0505": (800, 15000), "0701": (2000, 40000), "0702": (150, 600), "0101": (2000, 60000),
-        "0103": (2000, 60000), "0201": (1000, 30000), "1001": (5000, 90000), "1003": (3000, 60000),
-        "1101": (5000, 150000), "1201": (300, 5000), "0301": (5000, 120000), "0801": (1000, 20000),
-        "0803": (5000, 60000), "0810": (2000, 50000)}
+AREA = {
+    "0601": (3000, 80000),
+    "0602": (5000, 200000),
+    "0604": (2000, 30000),
+    "0501": (500, 20000),
+    "0505": (800, 15000),
+    "0701": (2000, 40000),
+    "0702": (150, 600),
+    "0101": (2000, 60000),
+    "0103": (2000, 60000),
+    "0201": (1000, 30000),
+    "1001": (5000, 90000),
+    "1003": (3000, 60000),
+    "1101": (5000, 150000),
+    "1201": (300, 5000),
+    "0301": (5000, 120000),
+    "0801": (1000, 20000),
+    "0803": (5000, 60000),
+    "0810": (2000, 50000),
+}
 
 
 class LandParcel(Generator):
@@ -48,16 +64,21 @@ class LandParcel(Generator):
             g = blk.b * PARCELS_PER_BLOCK + local
             county = vocab.COUNTIES[r.choices(range(7), vocab.COUNTY_WEIGHTS)[0]]
             kind, name, code = owner(r.random(), registered)
-            use = r.choice({"firm": vocab.LAND_USE_ENTERPRISE, "person": vocab.LAND_USE_PERSON,
-                            "public": vocab.LAND_USE_PUBLIC}[kind])
+            use = r.choice(
+                {"firm": vocab.LAND_USE_ENTERPRISE, "person": vocab.LAND_USE_PERSON, "public": vocab.LAND_USE_PUBLIC}[
+                    kind
+                ]
+            )
             lo, hi = AREA[use]
             lon, lat = geo.points(rng, county, 1)
             ring = geo.polygon(rng, float(lon[0]), float(lat[0]), r.uniform(lo, hi), r.randint(5, 8))
             area = round(geo.area_m2(ring), 2)
-            parcel_code = (f"{county}{1 + g // 100_000:03d}{r.randint(1, 20):03d}"
-                           f"{r.choice(('GB', 'JC'))}{g % 100_000:05d}")
-            parcels.append([registered, [parcel_code, use, area, name, code, county,
-                                         {"type": "Polygon", "coordinates": [ring]}]])
+            parcel_code = (
+                f"{county}{1 + g // 100_000:03d}{r.randint(1, 20):03d}{r.choice(('GB', 'JC'))}{g % 100_000:05d}"
+            )
+            parcels.append(
+                [registered, [parcel_code, use, area, name, code, county, {"type": "Polygon", "coordinates": [ring]}]]
+            )
 
         first = self.days[0]
         for _ in range(max(1, round(ident.n / 25))):
@@ -68,8 +89,11 @@ class LandParcel(Generator):
         changes: dict[int, tuple[int, tuple]] = {}
         for bi in range(1, self.n):
             for _ in world.block_events("parcel_owner_change", bi, blk.b):
-                cand = [i for i, p in enumerate(parcels) if p[0] < self.days[bi - 1] and i not in changes
-                        and p[1][3] is not None]
+                cand = [
+                    i
+                    for i, p in enumerate(parcels)
+                    if p[0] < self.days[bi - 1] and i not in changes and p[1][3] is not None
+                ]
                 if not cand:
                     continue
                 i = cand[r.randrange(len(cand))]
@@ -90,8 +114,11 @@ class LandParcel(Generator):
             now[3], now[4] = name, code
             for t in targets:
                 if t >= bi:
-                    notes = [("owner_name", "update", values[3], name),
-                             ("owner_code", "update", values[4], code)] if t == bi else None
+                    notes = (
+                        [("owner_name", "update", values[3], name), ("owner_code", "update", values[4], code)]
+                        if t == bi
+                        else None
+                    )
                     self.sink.add(t, now, PROTECT, notes)
 
 
@@ -107,8 +134,7 @@ class StandardAddress(Generator):
             add(self.all, [hh.address_code[h], hh.address[h], hh.county[h], f"{lon:.6f}", f"{lat:.6f}"])
             if h in movers:
                 lon, lat = hh.next_lonlat[h]
-                add(self.all, [hh.next_address_code[h], hh.next_address[h], hh.county[h],
-                               f"{lon:.6f}", f"{lat:.6f}"])
+                add(self.all, [hh.next_address_code[h], hh.next_address[h], hh.county[h], f"{lon:.6f}", f"{lat:.6f}"])
         for f in blk.firms.all:
             targets = self.existing_from(f.established)
             if not targets:

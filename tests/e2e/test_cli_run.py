@@ -1,4 +1,5 @@
 """`govlake run` on the clean sample delivery: everything lands, staging builds, status agrees."""
+
 import duckdb
 import pytest
 from typer.testing import CliRunner
@@ -15,8 +16,7 @@ SAMPLE_ROWS = 3_438  # shared/samples/README.md: 300 persons, 3,438 rows, 76 fil
 @pytest.fixture(scope="module")
 def ran(tmp_path_factory):
     home = tmp_path_factory.mktemp("run") / "lake"
-    result = CliRunner().invoke(app, ["run", "--landing", str(SAMPLE), "--home", str(home)],
-                                env={"COLUMNS": "200"})
+    result = CliRunner().invoke(app, ["run", "--landing", str(SAMPLE), "--home", str(home)], env={"COLUMNS": "200"})
     return Lake(home), result
 
 
@@ -36,9 +36,13 @@ def test_every_sample_row_lands_in_raw_and_nothing_is_quarantined(ran):
 def test_staging_holds_every_row_and_rejects_none(ran):
     lake, _ = ran
     with duckdb.connect(str(lake.warehouse), read_only=True) as con:
-        tables = [t for (t,) in con.execute(
-            "select table_name from information_schema.tables "
-            "where table_schema = 'staging' and table_name like 'stg\\_%\\_\\_%' escape '\\'").fetchall()]
+        tables = [
+            t
+            for (t,) in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = 'staging' and table_name like 'stg\\_%\\_\\_%' escape '\\'"
+            ).fetchall()
+        ]
         assert len(tables) == 16
         staged = sum(con.execute(f"select count(*) from staging.{t}").fetchall()[0][0] for t in tables)
         rejected = con.execute("select count(*) from staging.stg_rejected").fetchall()[0][0]

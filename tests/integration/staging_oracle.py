@@ -4,6 +4,7 @@ Identifier checks come from govlake.identifiers (itself tested against python-st
 the rest follows the comments of the dbt macros. `expected(kind, text, ...)` gives the
 (value, flag) a staging model must hold for a delivered text.
 """
+
 from __future__ import annotations
 
 import re
@@ -132,8 +133,16 @@ def expected(kind: str, text: str | None, *, excel_serial: bool, batch: str, cit
         return None, None
     if kind == "date":
         return to_date(t, excel_serial)
-    simple = {"datetime": to_timestamp, "integer": to_integer, "decimal": to_decimal, "id_card": id_card,
-              "uscc": uscc, "licence_id": licence_id, "patent_no": patent_no, "party_code": party_code}
+    simple = {
+        "datetime": to_timestamp,
+        "integer": to_integer,
+        "decimal": to_decimal,
+        "id_card": id_card,
+        "uscc": uscc,
+        "licence_id": licence_id,
+        "patent_no": patent_no,
+        "party_code": party_code,
+    }
     if kind in simple:
         return simple[kind](t)
     if kind == "region":

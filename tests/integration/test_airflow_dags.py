@@ -1,4 +1,5 @@
 """The generated DAGs under real Airflow: listed on a fresh environment, and run with dag.test()."""
+
 import json
 import os
 import shutil
@@ -26,14 +27,26 @@ def _json_from(stdout: str):
 
 def test_fresh_environment_lists_every_dag_without_import_errors(tmp_path, registry):
     env = {**os.environ, "GOVLAKE_HOME": str(tmp_path / "lake")}
-    listed = subprocess.run([*GOVLAKE, "airflow", "dags", "list", "-o", "json"], env=env, cwd=REPO,
-                            capture_output=True, text=True, timeout=600)
+    listed = subprocess.run(
+        [*GOVLAKE, "airflow", "dags", "list", "-o", "json"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert listed.returncode == 0, listed.stderr[-2000:]
     dag_ids = {d["dag_id"] for d in _json_from(listed.stdout)}
     assert dag_ids == {ingest_dag_id(s) for s in registry.sources} | {TRANSFORM_DAG_ID}
 
-    errors = subprocess.run([*GOVLAKE, "airflow", "dags", "list-import-errors", "-o", "json"], env=env,
-                            cwd=REPO, capture_output=True, text=True, timeout=600)
+    errors = subprocess.run(
+        [*GOVLAKE, "airflow", "dags", "list-import-errors", "-o", "json"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert errors.returncode == 0, errors.stderr[-2000:]
     assert "No data found" in errors.stdout or _json_from(errors.stdout) == []
 
@@ -44,9 +57,20 @@ def test_generated_dag_ingests_its_batches_through_dag_test(tmp_path):
     shutil.copytree(FIXTURES / "clean-city" / source, lake.landing / source)
     result_file = tmp_path / "runs.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "conductor.airflow_runner", "--dag-prefix", ingest_dag_id(source),
-         "--result", str(result_file)],
-        env=airflow_environ(lake), cwd=REPO, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "conductor.airflow_runner",
+            "--dag-prefix",
+            ingest_dag_id(source),
+            "--result",
+            str(result_file),
+        ],
+        env=airflow_environ(lake),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     (run,) = json.loads(result_file.read_text())["runs"]

@@ -1,5 +1,6 @@
 """The pipeline build after a failed build (transform.build_plan, real dbt): it forgets its
 ledger, so the next build runs every model, and a later complete build records one again."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,8 +13,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     from govlake.settings import Lake
-    from synth import generate_city
     from ingest import ingest_landing
+    from synth import generate_city
 
     root = tmp_path_factory.mktemp("plan")
     generate_city(root / "landing", persons=300, seed=5, defect_rate=0.0)

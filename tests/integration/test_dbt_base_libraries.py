@@ -11,6 +11,7 @@ One module-scoped lake (1,500 persons, seed 3), built the way a daily schedule b
 Expected values come from the generator's truth files (changes.csv, its polygon area
 formula) and from the probes written here, not from the SQL under test.
 """
+
 from __future__ import annotations
 
 import csv
@@ -24,16 +25,19 @@ import duckdb
 import pytest
 
 from govlake import identifiers as ids
-from transform.dbt_runner import run_dbt
 from govlake.registry import load_registry
 from govlake.settings import Lake
 from synth import geo
+from transform.dbt_runner import run_dbt
 
 pytestmark = pytest.mark.slow
 
 INCREMENTAL_MODELS = (
-    "base_public_credit__decision", "base_macro_economy__indicator_revision",
-    "base_spatial__land_parcel", "base_spatial__standard_address", "base_e_licence__licence",
+    "base_public_credit__decision",
+    "base_macro_economy__indicator_revision",
+    "base_spatial__land_parcel",
+    "base_spatial__standard_address",
+    "base_e_licence__licence",
 )
 TABLE_MODELS = ("base_public_credit__subject_summary", "base_macro_economy__indicator")
 MODELS = INCREMENTAL_MODELS + TABLE_MODELS
@@ -74,9 +78,13 @@ def _build(lake: Lake, select: list[str], full_refresh: bool = False) -> None:
 
 
 def _snapshot(con, model: str) -> list[tuple]:
-    cols = [c for (c,) in con.execute(
-        "select column_name from information_schema.columns where table_name = ? order by ordinal_position",
-        [model]).fetchall() if c not in RUN_AUDIT_COLUMNS]
+    cols = [
+        c
+        for (c,) in con.execute(
+            "select column_name from information_schema.columns where table_name = ? order by ordinal_position", [model]
+        ).fetchall()
+        if c not in RUN_AUDIT_COLUMNS
+    ]
     return sorted(con.execute(f"select {', '.join(cols)} from base.{model}").fetchall(), key=repr)
 
 
@@ -97,8 +105,17 @@ def _write_batch(landing: Path, source_id: str, batch: str, name: str, write) ->
 
 
 def _licence(type_code: str, serial: int, holder_name: str, holder_code: str, status: str = "有效") -> list:
-    return [ids.make_licence_id(type_code, ISSUER, serial), type_code, holder_name, holder_code,
-            "滨州市市场监督管理局", ISSUER, "2026-12-29", None, status]
+    return [
+        ids.make_licence_id(type_code, ISSUER, serial),
+        type_code,
+        holder_name,
+        holder_code,
+        "滨州市市场监督管理局",
+        ISSUER,
+        "2026-12-29",
+        None,
+        status,
+    ]
 
 
 def _jsonl(rows: list[list]):
@@ -106,6 +123,7 @@ def _jsonl(rows: list[list]):
         with path.open("w", encoding="utf-8") as f:
             for row in rows:
                 f.write(json.dumps(dict(zip([c.header for c in source.columns], row)), ensure_ascii=False) + "\n")
+
     return write
 
 
@@ -124,8 +142,8 @@ def _add_oversized_parcel(landing: Path) -> str:
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory) -> Built:
-    from synth import generate_city
     from ingest import ingest_landing
+    from synth import generate_city
 
     root = tmp_path_factory.mktemp("base_libraries")
     landing, held, lake = root / "landing", root / "held", Lake(root / "lake")
@@ -145,15 +163,19 @@ def city(tmp_path_factory) -> Built:
         with duckdb.connect(str(lake.warehouse), read_only=True) as con:
             person, person_name = con.execute(
                 "select person_id, name from base.base_population__person "
-                "where is_registered and name is not null order by person_id limit 1").fetchall()[0]
+                "where is_registered and name is not null order by person_id limit 1"
+            ).fetchall()[0]
             enterprise, enterprise_name = con.execute(
                 "select enterprise_id, name from base.base_legal_entity__enterprise "
-                "where name is not null order by enterprise_id limit 1").fetchall()[0]
+                "where name is not null order by enterprise_id limit 1"
+            ).fetchall()[0]
             for code in (UNKNOWN_PERSON, UNKNOWN_ENTERPRISE):
-                assert con.execute("select count(*) from base.base_population__person where person_id = ?",
-                                   [code]).fetchall() == [(0,)]
-                assert con.execute("select count(*) from base.base_legal_entity__enterprise "
-                                   "where enterprise_id = ?", [code]).fetchall() == [(0,)]
+                assert con.execute(
+                    "select count(*) from base.base_population__person where person_id = ?", [code]
+                ).fetchall() == [(0,)]
+                assert con.execute(
+                    "select count(*) from base.base_legal_entity__enterprise where enterprise_id = ?", [code]
+                ).fetchall() == [(0,)]
 
         # round 2: the rest arrives, and the licence and parcel probes
         _move_batches(held, landing, "")
@@ -166,12 +188,16 @@ def city(tmp_path_factory) -> Built:
             "invalid_code": _licence(BUSINESS, 9_000_005, "无名", INVALID_CODE),
             "cancelled_later": _licence(BUSINESS, 9_000_006, enterprise_name, enterprise),
         }
-        _write_batch(landing, "dsj.e_licence", LICENCE_PROBE_BATCH, "dzzz_20261230.jsonl",
-                     _jsonl(list(probe_rows.values())))
+        _write_batch(
+            landing, "dsj.e_licence", LICENCE_PROBE_BATCH, "dzzz_20261230.jsonl", _jsonl(list(probe_rows.values()))
+        )
         ingest_landing(landing, lake)
         _build(lake, select)
-        probe = {k: row[0] for k, row in probe_rows.items()} | {"person": person, "enterprise": enterprise,
-                                                                 "oversized_parcel": oversized}
+        probe = {k: row[0] for k, row in probe_rows.items()} | {
+            "person": person,
+            "enterprise": enterprise,
+            "oversized_parcel": oversized,
+        }
         probe["person_licence"] = probe_rows["person"][0]
         probe["enterprise_licence"] = probe_rows["enterprise"][0]
         with duckdb.connect(str(lake.warehouse), read_only=True) as con:
@@ -185,6 +211,7 @@ def city(tmp_path_factory) -> Built:
                 w = csv.writer(f)
                 w.writerow([c.header for c in source.columns])
                 w.writerow([UNKNOWN_PERSON, "甲乙", "2026-12-30", "I21.9", "371602"])
+
         _write_batch(landing, "wjw.death_record", LATE_PROBE_BATCH, "swzm_20261231.csv", death_csv)
         cancelled = list(probe_rows["cancelled_later"])
         cancelled[-1] = "注销"
@@ -198,8 +225,7 @@ def city(tmp_path_factory) -> Built:
         _build(lake, list(MODELS), full_refresh=True)
 
     con = duckdb.connect(str(lake.warehouse), read_only=True)
-    built = Built(lake, landing, con, changes, probe, round2, incremental,
-                  {m: _snapshot(con, m) for m in MODELS})
+    built = Built(lake, landing, con, changes, probe, round2, incremental, {m: _snapshot(con, m) for m in MODELS})
     yield built
     con.close()
 
@@ -214,11 +240,13 @@ def _revisions(city: Built) -> list[dict]:
 def test_revised_macro_figure_keeps_every_delivered_value_in_order(city):
     for c in _revisions(city):
         code, region, period = c["record_key"].split("|")
-        rows = city.q("""
+        rows = city.q(
+            """
             select revision_no, value, previous_value, value_changed, is_latest, _batch
             from base.base_macro_economy__indicator_revision
             where indicator_code = ? and region_code = ? and period = ? order by revision_no""",
-                      [code, region, period])
+            [code, region, period],
+        )
         assert [(n, float(v)) for n, v, *_ in rows] == [(1, float(c["old"])), (2, float(c["new"]))], c
         assert [(changed, latest) for *_, changed, latest, _ in rows] == [(False, False), (True, True)], c
         assert float(rows[1][2]) == float(c["old"]) and rows[1][-1] == c["batch"], c
@@ -227,12 +255,16 @@ def test_revised_macro_figure_keeps_every_delivered_value_in_order(city):
 def test_revised_macro_figure_latest_value_wins(city):
     for c in _revisions(city):
         code, region, period = c["record_key"].split("|")
-        rows = city.q("""
+        rows = city.q(
+            """
             select value, previous_value, revision_count, delivery_count, latest_batch
             from base.base_macro_economy__indicator
-            where indicator_code = ? and region_code = ? and period = ?""", [code, region, period])
+            where indicator_code = ? and region_code = ? and period = ?""",
+            [code, region, period],
+        )
         assert [(float(v), float(p), r, d, b) for v, p, r, d, b in rows] == [
-            (float(c["new"]), float(c["old"]), 1, 2, c["batch"])], c
+            (float(c["new"]), float(c["old"]), 1, 2, c["batch"])
+        ], c
 
 
 def test_macro_figure_delivered_once_is_not_a_revision(city):
@@ -251,20 +283,30 @@ def test_county_sum_flag_on_the_citys_yearly_gdp_matches_a_recomputation(city):
     for region, period, value in latest:
         if region in registry_city.counties:
             sums[period] = sums.get(period, 0.0) + float(value)
-    expected = {period: abs(sums[period] - float(value)) <= 0.01 * float(value)
-                for region, period, value in latest if region == registry_city.region_code}
-    flags = dict(city.q("""
+    expected = {
+        period: abs(sums[period] - float(value)) <= 0.01 * float(value)
+        for region, period, value in latest
+        if region == registry_city.region_code
+    }
+    flags = dict(
+        city.q(
+            """
         select period, county_sum_agrees from base.base_macro_economy__indicator
-        where indicator_code = 'A01' and period_type = 'year' and region_code = ?""", [registry_city.region_code]))
+        where indicator_code = 'A01' and period_type = 'year' and region_code = ?""",
+            [registry_city.region_code],
+        )
+    )
     assert expected and flags == expected
 
 
 def test_county_sum_flag_is_only_on_the_citys_yearly_gdp(city):
-    assert city.q("""
+    assert city.q(
+        """
         select count(*) from base.base_macro_economy__indicator
         where county_sum_agrees is not null
             and not (indicator_code = 'A01' and period_type = 'year' and region_code = ?)""",
-                  [load_registry().city.region_code]) == [(0,)]
+        [load_registry().city.region_code],
+    ) == [(0,)]
 
 
 # --- 电子证照 -----------------------------------------------------------------------------------
@@ -277,20 +319,32 @@ def _licence_row(city: Built, licence_id: str) -> dict:
 def test_licence_of_a_known_person_resolves_to_the_person(city):
     row = _licence_row(city, city.probe["person_licence"])
     assert (row["holder_person_id"], row["holder_uscc"], row["holder_resolved"], row["holder_flag"]) == (
-        city.probe["person"], None, True, None)
+        city.probe["person"],
+        None,
+        True,
+        None,
+    )
 
 
 def test_licence_of_a_known_enterprise_resolves_to_the_enterprise(city):
     row = _licence_row(city, city.probe["enterprise_licence"])
     assert (row["holder_person_id"], row["holder_uscc"], row["holder_resolved"], row["holder_flag"]) == (
-        None, city.probe["enterprise"], True, None)
+        None,
+        city.probe["enterprise"],
+        True,
+        None,
+    )
 
 
 @pytest.mark.parametrize("probe", ["unknown_enterprise", "invalid_code"])
 def test_licence_of_an_unknown_holder_is_flagged(city, probe):
     row = _licence_row(city, city.probe[probe])
     assert (row["holder_person_id"], row["holder_uscc"], row["holder_resolved"], row["holder_flag"]) == (
-        None, None, False, probe)
+        None,
+        None,
+        False,
+        probe,
+    )
 
 
 def test_licence_holder_unknown_until_a_later_batch_resolves_then(city):
@@ -307,8 +361,9 @@ def test_licence_delivered_again_takes_the_latest_delivery(city):
 
 
 def test_licence_type_is_named_from_the_code_list(city):
-    named = dict(city.q("select licence_type, min(licence_type_name) from base.base_e_licence__licence "
-                        "group by licence_type"))
+    named = dict(
+        city.q("select licence_type, min(licence_type_name) from base.base_e_licence__licence group by licence_type")
+    )
     assert named[BUSINESS] == "营业执照" and named[MARRIAGE] == "结婚证"
     assert all(name is None for code, name in named.items() if not code.startswith("111000000000"))
 
@@ -326,28 +381,36 @@ def test_parcel_owner_follows_the_latest_snapshot(city):
     owner_changes = [c for c in city.changes if c["source"] == "zrzy.land_parcel" and c["column"] == "owner_code"]
     assert owner_changes
     for c in owner_changes:
-        rows = city.q("select owner_code, coalesce(owner_person_id, owner_uscc), _batch "
-                      "from base.base_spatial__land_parcel where parcel_code = ?", [c["record_key"]])
+        rows = city.q(
+            "select owner_code, coalesce(owner_person_id, owner_uscc), _batch "
+            "from base.base_spatial__land_parcel where parcel_code = ?",
+            [c["record_key"]],
+        )
         assert rows == [(c["new"], c["new"], c["batch"])], c
 
 
 def test_parcel_area_off_by_more_than_5_percent_is_flagged_not_rejected(city):
     rows = city.q("select parcel_code, area_deviation from base.base_spatial__land_parcel where not area_agrees")
-    assert [(code, float(dev)) for code, dev in rows] == [(city.probe["oversized_parcel"], pytest.approx(0.5, abs=1e-4))]
+    assert [(code, float(dev)) for code, dev in rows] == [
+        (city.probe["oversized_parcel"], pytest.approx(0.5, abs=1e-4))
+    ]
 
 
 def test_parcels_missing_from_the_newest_snapshot_are_marked(city):
     newest = city.q("select max(_batch) from staging.stg_zrzy__land_parcel")[0][0]
-    in_newest = {p for (p,) in city.q("select parcel_code from staging.stg_zrzy__land_parcel where _batch = ?",
-                                      [newest])}
+    in_newest = {
+        p for (p,) in city.q("select parcel_code from staging.stg_zrzy__land_parcel where _batch = ?", [newest])
+    }
     marked = dict(city.q("select parcel_code, in_latest_snapshot from base.base_spatial__land_parcel"))
     assert marked and marked == {p: p in in_newest for p in marked}
 
 
 # --- 公共信用 -----------------------------------------------------------------------------------
 def test_decision_subject_summary_counts_each_decision_once(city):
-    decisions = city.q("select count(*), count(distinct subject_code) from base.base_public_credit__decision "
-                       "where subject_code is not null")
+    decisions = city.q(
+        "select count(*), count(distinct subject_code) from base.base_public_credit__decision "
+        "where subject_code is not null"
+    )
     summary = city.q("select sum(decision_count), count(*) from base.base_public_credit__subject_summary")
     assert decisions == summary and decisions[0][0] > 0
 

@@ -4,6 +4,7 @@ One module-scoped lake: generated, ingested, and `+theme_profile__person
 +theme_profile__enterprise` built once. Expected values are recomputed in Python from the
 staging and base tables the profiles read, not taken from the SQL under test.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -12,8 +13,8 @@ from dataclasses import dataclass
 import duckdb
 import pytest
 
-from transform.dbt_runner import run_dbt
 from govlake.settings import Lake
+from transform.dbt_runner import run_dbt
 
 pytestmark = pytest.mark.slow
 
@@ -29,8 +30,8 @@ class Built:
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory) -> Built:
-    from synth import generate_city
     from ingest import ingest_landing
+    from synth import generate_city
 
     root = tmp_path_factory.mktemp("profiles")
     landing, lake = root / "landing", Lake(root / "lake")
@@ -49,11 +50,11 @@ def city(tmp_path_factory) -> Built:
 def _newest_snapshot(city: Built, model: str, key: list[str], columns: list[str]) -> list[tuple]:
     """The newest batch of a full-snapshot staging model, a key delivered twice counted once (its last row)."""
     rows = city.q(f"""
-        select {', '.join(key + columns)}, _file, _row_no from staging.{model}
+        select {", ".join(key + columns)}, _file, _row_no from staging.{model}
         where _batch = (select max(_batch) from staging.{model})""")
     last: dict = {}
     for row in rows:
-        k = row[:len(key)]
+        k = row[: len(key)]
         if k not in last or row[-2:] > last[k][-2:]:
             last[k] = row
     return [row[:-2] for row in last.values()]
@@ -74,21 +75,28 @@ def test_enterprise_profile_has_one_row_per_golden_enterprise(city):
 def test_person_insurance_covers_are_those_of_the_newest_snapshot(city):
     covers = defaultdict(list)
     for id_no, insurance_type, status in _newest_snapshot(
-            city, "stg_rsj__social_insurance", ["id_no", "insurance_type"], ["status"]):
+        city, "stg_rsj__social_insurance", ["id_no", "insurance_type"], ["status"]
+    ):
         covers[id_no].append((insurance_type, status))
-    profile = city.q("select person_id, insurance_cover_count, insurance_paying_count, insurance_types "
-                     "from theme.theme_profile__person")
+    profile = city.q(
+        "select person_id, insurance_cover_count, insurance_paying_count, insurance_types "
+        "from theme.theme_profile__person"
+    )
     assert any(count for _, count, _, _ in profile)
     for person, count, paying, types in profile:
         mine = sorted(covers.get(person, []))
         assert (count, paying, types) == (
-            len(mine), sum(s == "1" for _, s in mine), ",".join(t for t, _ in mine) or None), person
+            len(mine),
+            sum(s == "1" for _, s in mine),
+            ",".join(t for t, _ in mine) or None,
+        ), person
 
 
 def test_insured_employees_are_distinct_paying_persons_of_the_newest_snapshot(city):
     employees = defaultdict(set)
     for id_no, _, employer, status in _newest_snapshot(
-            city, "stg_rsj__social_insurance", ["id_no", "insurance_type"], ["employer_uscc", "status"]):
+        city, "stg_rsj__social_insurance", ["id_no", "insurance_type"], ["employer_uscc", "status"]
+    ):
         if status == "1" and employer is not None:
             employees[employer].add(id_no)
     profile = dict(city.q("select enterprise_id, insured_employee_count from theme.theme_profile__enterprise"))
@@ -102,8 +110,10 @@ def test_person_profile_counts_every_resolved_licence_decision_and_parcel_once(c
     resolved = (
         city.q("select count(*) from base.base_e_licence__licence where holder_person_id is not null")[0][0],
         city.q("select count(*) from base.base_public_credit__decision where subject_person_id is not null")[0][0],
-        city.q("select count(*) from base.base_spatial__land_parcel "
-               "where in_latest_snapshot and owner_person_id is not null")[0][0],
+        city.q(
+            "select count(*) from base.base_spatial__land_parcel "
+            "where in_latest_snapshot and owner_person_id is not null"
+        )[0][0],
     )
     assert all(resolved) and totals == resolved
 
@@ -114,17 +124,20 @@ def test_enterprise_profile_counts_every_resolved_licence_decision_and_parcel_on
     resolved = (
         city.q("select count(*) from base.base_e_licence__licence where holder_uscc is not null")[0][0],
         city.q("select count(*) from base.base_public_credit__decision where subject_uscc is not null")[0][0],
-        city.q("select count(*) from base.base_spatial__land_parcel "
-               "where in_latest_snapshot and owner_uscc is not null")[0][0],
+        city.q(
+            "select count(*) from base.base_spatial__land_parcel where in_latest_snapshot and owner_uscc is not null"
+        )[0][0],
     )
     assert all(resolved) and totals == resolved
 
 
 def test_hazard_risk_level_is_that_of_the_newest_snapshot(city):
-    newest = {uscc: level for uscc, level in _newest_snapshot(
-        city, "stg_yjj__hazard_enterprise", ["uscc"], ["risk_level"])}
-    profile = city.q("select enterprise_id, is_hazard_supervised, hazard_risk_level "
-                     "from theme.theme_profile__enterprise")
+    newest = {
+        uscc: level for uscc, level in _newest_snapshot(city, "stg_yjj__hazard_enterprise", ["uscc"], ["risk_level"])
+    }
+    profile = city.q(
+        "select enterprise_id, is_hazard_supervised, hazard_risk_level from theme.theme_profile__enterprise"
+    )
     assert any(supervised for _, supervised, _ in profile)
     for enterprise, supervised, level in profile:
         assert (supervised, level) == (enterprise in newest, newest.get(enterprise)), enterprise

@@ -10,25 +10,26 @@ the warehouses:
 Expected values come from the generator's truth file and from tests/integration/
 staging_oracle.py, the staging rules restated in Python on top of govlake.identifiers.
 """
+
 from __future__ import annotations
 
 import csv
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from govlake import staging_contract
 from govlake import identifiers as ids
-from transform.dbt_runner import run_dbt
+from govlake import staging_contract
 from govlake.settings import Lake
 from tests.conftest import FIXTURES
 from tests.integration import staging_oracle as oracle
+from transform.dbt_runner import run_dbt
 
 pytestmark = pytest.mark.slow
 
@@ -89,8 +90,8 @@ def clean(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory, registry):
-    from synth import generate_city
     from ingest import ingest_landing
+    from synth import generate_city
 
     root = tmp_path_factory.mktemp("city")
     landing, lake = root / "landing", Lake(root / "lake")
@@ -138,7 +139,10 @@ OTHER = [_id(date(1970, 1, 1), 100 + i) for i in range(5)]
 DEATH_PROBE = [
     ((VALID_X[:-1] + "x", "甲", "2026-01-02", "371602"), {"id_no": VALID_X, "id_no_flag": "lowercase_x"}),
     ((ID_15, "乙", "2026-01-02", "371602"), {"id_no": ids.id15_to_18(ID_15), "id_no_flag": "legacy_15_digit_id"}),
-    ((" " + OTHER[0] + "\u3000", "NULL", "2026-01-02", "371602"), {"id_no": OTHER[0], "id_no_flag": None, "name": None}),
+    (
+        (" " + OTHER[0] + "\u3000", "NULL", "2026-01-02", "371602"),
+        {"id_no": OTHER[0], "id_no_flag": None, "name": None},
+    ),
     (("NULL", "丙", "2026-01-02", "371602"), {"rejected": "id_no:blank_key"}),
     (("无", "丁", "2026-01-02", "371602"), {"rejected": "id_no:blank_key"}),
     (("-", "戊", "2026-01-02", "371602"), {"rejected": "id_no:blank_key"}),
@@ -148,12 +152,24 @@ DEATH_PROBE = [
     ((ID_18[:17], "壬", "2026-01-02", "371602"), {"rejected": "id_no:bad_format"}),
     ((OTHER[1], "癸", "2026-02-30", "371602"), {"death_date": None, "death_date_flag": "impossible_date"}),
     ((OTHER[2], "子", "2026/3/1", "null"), {"death_date": date(2026, 3, 1), "region_code": None}),
-    ((OTHER[3], "丑", "20260301", "371626"),
-     {"death_date": date(2026, 3, 1), "region_code": "371681", "region_code_delivered": "371626",
-      "region_code_flag": "retired_region_code"}),
-    ((OTHER[4], "寅", "abc", "371699"),
-     {"death_date": None, "death_date_flag": "bad_format", "region_code": "371699",
-      "region_code_flag": "unknown_region_code"}),
+    (
+        (OTHER[3], "丑", "20260301", "371626"),
+        {
+            "death_date": date(2026, 3, 1),
+            "region_code": "371681",
+            "region_code_delivered": "371626",
+            "region_code_flag": "retired_region_code",
+        },
+    ),
+    (
+        (OTHER[4], "寅", "abc", "371699"),
+        {
+            "death_date": None,
+            "death_date_flag": "bad_format",
+            "region_code": "371699",
+            "region_code_flag": "unknown_region_code",
+        },
+    ),
 ]
 
 
@@ -227,14 +243,21 @@ def test_clean_delivery_raises_no_flag(clean, registry):
     for s in registry.sources.values():
         flags = [c.name for c in staging_contract.staging_columns(s) if c.role == "flag"]
         if flags:
-            counts = clean.q(f"select {', '.join(f'count({f})' for f in flags)} from staging.{staging_contract.model_name(s)}")
+            counts = clean.q(
+                f"select {', '.join(f'count({f})' for f in flags)} from staging.{staging_contract.model_name(s)}"
+            )
             assert dict(zip(flags, counts[0])) == dict.fromkeys(flags, 0), s.id
 
 
 def test_staging_columns_and_types_follow_the_registry(clean, registry):
     for s in registry.sources.values():
-        actual = dict(clean.q("select column_name, data_type from information_schema.columns "
-                              "where table_schema = 'staging' and table_name = ?", [staging_contract.model_name(s)]))
+        actual = dict(
+            clean.q(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = 'staging' and table_name = ?",
+                [staging_contract.model_name(s)],
+            )
+        )
         assert actual == {c.name: c.data_type for c in staging_contract.staging_columns(s)}, s.id
 
 
@@ -260,8 +283,9 @@ def test_parcel_centroids_match_the_shoelace_formula(clean):
 
 
 def test_periods_are_parsed_into_year_quarter_month(clean):
-    rows = clean.q("select period, period_type, period_year, period_quarter, period_month "
-                   "from staging.stg_tjj__macro_indicator")
+    rows = clean.q(
+        "select period, period_type, period_year, period_quarter, period_month from staging.stg_tjj__macro_indicator"
+    )
     kinds = Counter()
     for period, kind, year, quarter, month in rows:
         kinds[kind] += 1
@@ -284,17 +308,27 @@ def test_every_staged_value_agrees_with_the_python_oracle(built, registry):
         staged = {c.name for c in staging_contract.staging_columns(s)}
         select = ["s._batch"]
         for c in s.columns:
-            select += [f'r."{c.name}"', f's."{c.name}"',
-                       f's."{c.name}_flag"' if f"{c.name}_flag" in staged else "null",
-                       f's."{c.name}_delivered"' if f"{c.name}_delivered" in staged else "r." + c.name]
-        rows = built.q(f"select {', '.join(select)} from {built.raw(sid)} as r "
-                       f"join staging.{staging_contract.model_name(s)} as s using (_batch, _file, _row_no)")
+            select += [
+                f'r."{c.name}"',
+                f's."{c.name}"',
+                f's."{c.name}_flag"' if f"{c.name}_flag" in staged else "null",
+                f's."{c.name}_delivered"' if f"{c.name}_delivered" in staged else "r." + c.name,
+            ]
+        rows = built.q(
+            f"select {', '.join(select)} from {built.raw(sid)} as r "
+            f"join staging.{staging_contract.model_name(s)} as s using (_batch, _file, _row_no)"
+        )
         for row in rows:
             batch = row[0]
             for i, c in enumerate(s.columns):
-                raw_text, value, flag, delivered = row[1 + 4 * i: 5 + 4 * i]
-                want = oracle.expected(staging_contract.column_kind(c), raw_text, excel_serial=s.format == "xlsx",
-                                       batch=batch, city=registry.city)
+                raw_text, value, flag, delivered = row[1 + 4 * i : 5 + 4 * i]
+                want = oracle.expected(
+                    staging_contract.column_kind(c),
+                    raw_text,
+                    excel_serial=s.format == "xlsx",
+                    batch=batch,
+                    city=registry.city,
+                )
                 checked[sid] += 1
                 if (value, flag) != want or delivered != raw_text:
                     mismatches.append((sid, c.name, raw_text, value, flag, delivered, want))
@@ -304,7 +338,9 @@ def test_every_staged_value_agrees_with_the_python_oracle(built, registry):
 
 # --- the generated city ---------------------------------------------------------------------
 def _raw_files(city: Built, source_id: str) -> set[tuple[str, str]]:
-    return set(city.q(f"select distinct _batch, _file from {city.raw(source_id)}")) if city.has_raw(source_id) else set()
+    return (
+        set(city.q(f"select distinct _batch, _file from {city.raw(source_id)}")) if city.has_raw(source_id) else set()
+    )
 
 
 def _duplicate_key_warnings(build, registry) -> Counter:
@@ -313,16 +349,22 @@ def _duplicate_key_warnings(build, registry) -> Counter:
         assert p["status"] == "warn", p
         if "_stg_" not in p["unique_id"]:
             continue  # base and theme tests warn on the defects the city carries (codes outside lists)
-        (s,) = [s for s in registry.sources.values()
-                if f"unique_combination_{staging_contract.model_name(s)}__batch__{'__'.join(s.key)}." in p["unique_id"]]
+        (s,) = [
+            s
+            for s in registry.sources.values()
+            if f"unique_combination_{staging_contract.model_name(s)}__batch__{'__'.join(s.key)}." in p["unique_id"]
+        ]
         warned[s.id] += p["failures"]
     return warned
 
 
 def test_city_builds_and_warns_only_for_the_duplicate_keys_it_was_given(city, registry):
     files = {sid: _raw_files(city, sid) for sid in registry.sources}
-    expected = Counter(t["source"] for t in city.truth
-                       if t["kind"] == "duplicate_key" and (t["batch"], t["file"]) in files[t["source"]])
+    expected = Counter(
+        t["source"]
+        for t in city.truth
+        if t["kind"] == "duplicate_key" and (t["batch"], t["file"]) in files[t["source"]]
+    )
     for build in city.builds:
         assert build.success, build.as_dict()
     first, second = city.builds
@@ -336,10 +378,13 @@ def test_city_builds_and_warns_only_for_the_duplicate_keys_it_was_given(city, re
 def test_city_rejects_exactly_the_key_defects_of_the_truth(city, registry):
     files = {sid: _raw_files(city, sid) for sid in registry.sources}
     reason = {"bad_check_digit": "bad_check_digit", "blank_required": "blank_key"}
-    expected = {(t["source"], t["batch"], t["file"], t["record_key"]): f"{t['column']}:{reason[t['kind']]}"
-                for t in city.truth
-                if t["kind"] in reason and t["column"] in registry.source(t["source"]).key
-                and (t["batch"], t["file"]) in files[t["source"]]}
+    expected = {
+        (t["source"], t["batch"], t["file"], t["record_key"]): f"{t['column']}:{reason[t['kind']]}"
+        for t in city.truth
+        if t["kind"] in reason
+        and t["column"] in registry.source(t["source"]).key
+        and (t["batch"], t["file"]) in files[t["source"]]
+    }
     actual = {(sid, b, f, k): r for sid, b, f, _n, k, r in city.rejected if (sid, b) not in PROBES}
     assert len(expected) >= 10
     assert actual == expected
@@ -357,18 +402,30 @@ def test_city_raw_rows_are_either_staged_or_rejected(city, registry):
 
 
 def test_city_truth_normalisations_are_applied(city, registry):
-    want_value = {"lowercase_x": "original", "legacy_15_digit_id": "original",
-                  "retired_region_code": "original", "unknown_region_code": "injected"}
+    want_value = {
+        "lowercase_x": "original",
+        "legacy_15_digit_id": "original",
+        "retired_region_code": "original",
+        "unknown_region_code": "injected",
+    }
     checked = Counter()
     for t in city.truth:
         if t["kind"] not in want_value:
             continue
         s = registry.source(t["source"])
-        rows = city.q(f"select {t['column']}, {t['column']}_flag from staging.{staging_contract.model_name(s)} "
-                      f"where _batch = ? and _file = ? and {t['column']}_delivered = ?",
-                      [t["batch"], t["file"], t["injected"]])
-        delivered = city.q(f"select count(*) from {city.raw(s.id)} where _batch = ? and _file = ? and "
-                           f"{t['column']} = ?", [t["batch"], t["file"], t["injected"]]) if city.has_raw(s.id) else [(0,)]
+        rows = city.q(
+            f"select {t['column']}, {t['column']}_flag from staging.{staging_contract.model_name(s)} "
+            f"where _batch = ? and _file = ? and {t['column']}_delivered = ?",
+            [t["batch"], t["file"], t["injected"]],
+        )
+        delivered = (
+            city.q(
+                f"select count(*) from {city.raw(s.id)} where _batch = ? and _file = ? and {t['column']} = ?",
+                [t["batch"], t["file"], t["injected"]],
+            )
+            if city.has_raw(s.id)
+            else [(0,)]
+        )
         if delivered == [(0,)]:
             continue  # in a file or row that ingestion quarantined
         assert rows and all(r == (t[want_value[t["kind"]]], t["kind"]) for r in rows), (t, rows)
@@ -384,13 +441,21 @@ def test_city_truth_impossible_dates_become_null_and_flagged(city, registry):
         s, col = registry.source(t["source"]), t["column"]
         if not city.has_raw(s.id):
             continue
-        at = city.q(f"select _row_no from {city.raw(s.id)} where _batch = ? and _file = ? and {col} = ?",
-                    [t["batch"], t["file"], t["injected"]])
+        at = city.q(
+            f"select _row_no from {city.raw(s.id)} where _batch = ? and _file = ? and {col} = ?",
+            [t["batch"], t["file"], t["injected"]],
+        )
         for (row_no,) in at:
-            staged = city.q(f"select {col}, {col}_flag from staging.{staging_contract.model_name(s)} "
-                            f"where _batch = ? and _file = ? and _row_no = ?", [t["batch"], t["file"], row_no])
-            rejected = [(r,) for s_id, b, f, n, _k, r in city.rejected
-                        if (s_id, b, f, n) == (s.id, t["batch"], t["file"], row_no)]
+            staged = city.q(
+                f"select {col}, {col}_flag from staging.{staging_contract.model_name(s)} "
+                f"where _batch = ? and _file = ? and _row_no = ?",
+                [t["batch"], t["file"], row_no],
+            )
+            rejected = [
+                (r,)
+                for s_id, b, f, n, _k, r in city.rejected
+                if (s_id, b, f, n) == (s.id, t["batch"], t["file"], row_no)
+            ]
             assert staged == [(None, "impossible_date")] or rejected == [(f"{col}:impossible_date",)], (t, staged)
             checked += 1
     assert checked >= 5
@@ -407,10 +472,13 @@ def _probe_rows(city: Built, model: str, source_id: str, batch: str) -> dict[int
     return rows
 
 
-@pytest.mark.parametrize("source_id, batch, probe", [
-    ("wjw.death_record", DEATH_PROBE_BATCH, DEATH_PROBE),
-    ("mzj.marriage_register", MARRIAGE_PROBE_BATCH, MARRIAGE_PROBE),
-])
+@pytest.mark.parametrize(
+    "source_id, batch, probe",
+    [
+        ("wjw.death_record", DEATH_PROBE_BATCH, DEATH_PROBE),
+        ("mzj.marriage_register", MARRIAGE_PROBE_BATCH, MARRIAGE_PROBE),
+    ],
+)
 def test_city_probe_rows_are_typed_normalised_or_rejected_as_specified(city, registry, source_id, batch, probe):
     rows = _probe_rows(city, staging_contract.model_name(registry.source(source_id)), source_id, batch)
     assert sorted(rows) == list(range(1, len(probe) + 1))
@@ -420,14 +488,24 @@ def test_city_probe_rows_are_typed_normalised_or_rejected_as_specified(city, reg
 
 
 def test_city_excel_serial_and_text_dates_are_the_same_day(city):
-    raw = dict(city.q(f"select reg_no, reg_date from {city.raw('mzj.marriage_register')} where _batch = ? "
-                      "and reg_no in ('P0001', 'P0002')", [MARRIAGE_PROBE_BATCH]))
+    raw = dict(
+        city.q(
+            f"select reg_no, reg_date from {city.raw('mzj.marriage_register')} where _batch = ? "
+            "and reg_no in ('P0001', 'P0002')",
+            [MARRIAGE_PROBE_BATCH],
+        )
+    )
     assert raw == {"P0001": "46023", "P0002": "2026/1/1"}  # a date cell arrives as its serial number
-    staged = city.q("select distinct reg_date from staging.stg_mzj__marriage_register where reg_no in ('P0001', 'P0002')")
+    staged = city.q(
+        "select distinct reg_date from staging.stg_mzj__marriage_register where reg_no in ('P0001', 'P0002')"
+    )
     assert staged == [(date(2026, 1, 1),)]
-    layouts = city.q(f"select count(*) filter (where reg_date similar to '[0-9]{{5}}'), "
-                     f"count(*) filter (where reg_date like '%/%') from {city.raw('mzj.marriage_register')} "
-                     "where _batch <> ?", [MARRIAGE_PROBE_BATCH])
+    layouts = city.q(
+        f"select count(*) filter (where reg_date similar to '[0-9]{{5}}'), "
+        f"count(*) filter (where reg_date like '%/%') from {city.raw('mzj.marriage_register')} "
+        "where _batch <> ?",
+        [MARRIAGE_PROBE_BATCH],
+    )
     assert all(n > 0 for n in layouts[0]), "the generated deliveries mix serial and YYYY/M/D dates"
 
 

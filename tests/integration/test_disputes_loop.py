@@ -6,9 +6,9 @@ newest gaj.household_register batch copied to the next day, one person's name ch
 GB18030 as the interface says, _READY written last), it is ingested and dbt builds, and
 close_corrected closes what the batch corrected - and only that.
 """
+
 from __future__ import annotations
 
-import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -16,10 +16,10 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from transform.dbt_runner import run_dbt
 from govlake.settings import Lake
 from quality import disputes as d
 from quality.disputes import DisputeError
+from transform.dbt_runner import run_dbt
 
 pytestmark = pytest.mark.slow
 
@@ -65,8 +65,11 @@ def _persons_in_newest_batch(city, n: int) -> list[tuple[str, str]]:
     newest = _newest_batch(landing)
     text = next(newest.glob("*.csv")).read_bytes().decode("gb18030", "surrogateescape")
     starts = {line.split(",", 1)[0] for line in text.splitlines()[1:]}
-    rows = _q(lake, "SELECT person_id, name FROM base.base_population__person "
-                    "WHERE name__source = ? ORDER BY person_id", [HOUSEHOLD])
+    rows = _q(
+        lake,
+        "SELECT person_id, name FROM base.base_population__person WHERE name__source = ? ORDER BY person_id",
+        [HOUSEHOLD],
+    )
     picked = [(p, name) for p, name in rows if p in starts and len(name) >= 2]
     assert len(picked) >= n
     return picked[:n]
@@ -108,8 +111,10 @@ def test_filing_on_a_person_name_routes_to_public_security_with_the_golden_value
 def test_filing_on_an_enterprise_name_routes_to_market_regulation(city):
     _, lake = city
     ent, name, source, batch = _q(
-        lake, "SELECT enterprise_id, name, name__source, name__batch FROM base.base_legal_entity__enterprise "
-              "WHERE name IS NOT NULL ORDER BY enterprise_id LIMIT 1")[0]
+        lake,
+        "SELECT enterprise_id, name, name__source, name__batch FROM base.base_legal_entity__enterprise "
+        "WHERE name IS NOT NULL ORDER BY enterprise_id LIMIT 1",
+    )[0]
     t = d.file_dispute(lake, ent, "legal_entity.name", name + "(分公司)", by="税务局")
     assert (t.department, t.source_id) == ("scjg", "scjg.enterprise_register")
     assert "市场监督管理" in t.department_name
@@ -152,8 +157,18 @@ def loop(city):
     day = _deliver_next_day(landing, {p1: (n1, corrected)})
     _build(landing, lake, sources=[HOUSEHOLD])
     closed = d.close_corrected(lake)
-    return dict(lake=lake, day=day, closed=closed, fixed=fixed.ticket_id, unchanged=unchanged.ticket_id,
-                rejected=rejected.ticket_id, person=p1, corrected=corrected, name=n1, other=p2)
+    return dict(
+        lake=lake,
+        day=day,
+        closed=closed,
+        fixed=fixed.ticket_id,
+        unchanged=unchanged.ticket_id,
+        rejected=rejected.ticket_id,
+        person=p1,
+        corrected=corrected,
+        name=n1,
+        other=p2,
+    )
 
 
 def test_corrected_batch_closes_the_ticket_as_corrected_with_history(loop):
@@ -162,10 +177,17 @@ def test_corrected_batch_closes_the_ticket_as_corrected_with_history(loop):
     t = d.get_ticket(lake, loop["fixed"])
     assert t.status == d.CORRECTED and t.filed_value == loop["name"]
     assert [(e.status_from, e.status_to) for e in t.events] == [
-        (None, d.PENDING), (d.PENDING, d.VERIFYING), (d.VERIFYING, d.CORRECTED)]
+        (None, d.PENDING),
+        (d.PENDING, d.VERIFYING),
+        (d.VERIFYING, d.CORRECTED),
+    ]
     last = t.events[-1]
     assert (last.by, last.golden_value, last.golden_source, last.golden_batch) == (
-        "system", loop["corrected"], HOUSEHOLD, loop["day"])
+        "system",
+        loop["corrected"],
+        HOUSEHOLD,
+        loop["day"],
+    )
     assert loop["closed"][0].matches_claim
 
 

@@ -1,5 +1,6 @@
 """ingest_batch / ingest_landing behaviour: idempotence, replacement, crashes,
 header drift, unreadable rows, incomplete batches, stray files, the log."""
+
 from __future__ import annotations
 
 import hashlib
@@ -24,8 +25,19 @@ FILE = "hjrk_20261001.csv"
 
 
 def person(i: int, name: str = "叶帅") -> list[str]:
-    return [f"3723231940071171{i:02d}", name, "1", "19400711", "01", f"37162200000{i:02d}", "02",
-            f"山东省滨州市阳信县市中镇后东村{i}号", "371622", "" if i % 2 else "14255563659", "2018-02-13 17:13:47"]
+    return [
+        f"3723231940071171{i:02d}",
+        name,
+        "1",
+        "19400711",
+        "01",
+        f"37162200000{i:02d}",
+        "02",
+        f"山东省滨州市阳信县市中镇后东村{i}号",
+        "371622",
+        "" if i % 2 else "14255563659",
+        "2018-02-13 17:13:47",
+    ]
 
 
 def gb(rows, header=HEADER) -> bytes:
@@ -47,8 +59,11 @@ def test_a_batch_loads_with_lineage(lake, landing):
     assert not lake.quarantine_partition(HJ.id, BATCH).exists()
     manifest = json.loads((r.partition / "_manifest.json").read_text(encoding="utf-8"))
     footer = pq.ParquetFile(r.partition / "part-00000.parquet").metadata.metadata
-    assert footer[b"govlake.file_sha256"].decode() == manifest["files"][0]["sha256"] == \
-        hashlib.sha256((d / FILE).read_bytes()).hexdigest()
+    assert (
+        footer[b"govlake.file_sha256"].decode()
+        == manifest["files"][0]["sha256"]
+        == hashlib.sha256((d / FILE).read_bytes()).hexdigest()
+    )
 
 
 def test_rerun_of_an_unchanged_batch_is_a_no_op(lake, landing):
@@ -122,11 +137,15 @@ def test_a_killed_process_is_recovered_on_the_next_run(lake, landing, monkeypatc
     assert not lake.quarantine_partition(HJ.id, BATCH).exists()
 
 
-@pytest.mark.parametrize("header,missing,unexpected", [
-    (HEADER + ["备注"], [], ["备注"]),
-    (HEADER[:-1], ["更新时间"], []),
-    (HEADER[:3] + ["出生年月"] + HEADER[4:], ["出生日期"], ["出生年月"]),
-], ids=["extra", "missing", "renamed"])
+@pytest.mark.parametrize(
+    "header,missing,unexpected",
+    [
+        (HEADER + ["备注"], [], ["备注"]),
+        (HEADER[:-1], ["更新时间"], []),
+        (HEADER[:3] + ["出生年月"] + HEADER[4:], ["出生日期"], ["出生年月"]),
+    ],
+    ids=["extra", "missing", "renamed"],
+)
 def test_header_drift_rejects_the_file_whole(lake, landing, header, missing, unexpected):
     rows = [person(1)[: len(header)] + [""] * (len(header) - len(HEADER))]
     d = make_batch(landing, HJ.id, BATCH, {FILE: gb(rows, header)})
@@ -154,16 +173,24 @@ def test_header_drift_rejects_the_file_whole(lake, landing, header, missing, une
 
 
 def test_a_rejected_file_does_not_stop_its_siblings(lake, landing):
-    d = make_batch(landing, HJ.id, BATCH, {
-        "hjrk_20261001_part1.csv": gb([person(1), person(2)]),
-        "hjrk_20261001_part2.csv": gb([person(3)[:-1]], HEADER[:-1]),
-        "hjrk_20261001_part3.csv": gb([person(4)]),
-    })
+    d = make_batch(
+        landing,
+        HJ.id,
+        BATCH,
+        {
+            "hjrk_20261001_part1.csv": gb([person(1), person(2)]),
+            "hjrk_20261001_part2.csv": gb([person(3)[:-1]], HEADER[:-1]),
+            "hjrk_20261001_part3.csv": gb([person(4)]),
+        },
+    )
     r = ingest.ingest_batch(HJ, d, lake)
     assert (r.status, r.files, r.files_rejected, r.rows_written) == ("loaded", 3, 1, 3)
     rows = read_raw(lake, HJ.id, BATCH)
     assert [(x["_file"], x["_row_no"]) for x in rows] == [
-        ("hjrk_20261001_part1.csv", 1), ("hjrk_20261001_part1.csv", 2), ("hjrk_20261001_part3.csv", 1)]
+        ("hjrk_20261001_part1.csv", 1),
+        ("hjrk_20261001_part1.csv", 2),
+        ("hjrk_20261001_part3.csv", 1),
+    ]
 
 
 def test_unreadable_rows_are_quarantined_and_the_rest_loads(lake, landing):
@@ -201,15 +228,26 @@ def test_unreadable_rows_are_quarantined_and_the_rest_loads(lake, landing):
 def test_a_quoted_value_with_line_breaks_keeps_numbering(lake, landing):
     src = REG.sources["xyzx.double_publicity"]
     header = list(src.headers)
-    row = ["滨罚〔2026〕1号", "行政处罚", "某公司", "法人及非法人组织", "91371600MA0000000X", "2026-06-04", "滨州市局",
-           "11371600MB1664407T", "第一行,\n第二行 \"引号\"", "30.91", ""]
+    row = [
+        "滨罚〔2026〕1号",
+        "行政处罚",
+        "某公司",
+        "法人及非法人组织",
+        "91371600MA0000000X",
+        "2026-06-04",
+        "滨州市局",
+        "11371600MB1664407T",
+        '第一行,\n第二行 "引号"',
+        "30.91",
+        "",
+    ]
     body = [row, b"broken,row", row]
     d = make_batch(landing, src.id, BATCH, {"sgs_20261001.csv": csv_bytes(header, body, encoding="utf-8-sig")})
     r = ingest.ingest_batch(src, d, lake)
     assert (r.rows_written, r.rows_quarantined) == (2, 1)
     loaded = read_raw(lake, src.id, BATCH)
     assert [x["_row_no"] for x in loaded] == [1, 3]
-    assert loaded[0]["content"] == "第一行,\n第二行 \"引号\"" and loaded[0]["valid_until"] == ""
+    assert loaded[0]["content"] == '第一行,\n第二行 "引号"' and loaded[0]["valid_until"] == ""
     (bad,) = read_quarantined_rows(lake, src.id, BATCH)
     assert (bad["row_no"], bad["line"]) == (2, 4)  # record 2 starts on line 4: record 1 spans lines 2-3
 
@@ -267,9 +305,16 @@ def test_no_ops_view_without_records_and_a_busy_warehouse_never_fails_ingestion(
         assert con.execute("SELECT count(*) FROM duckdb_views() WHERE schema_name = 'ops'").fetchall() == [(0,)]
     finally:
         con.close()
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(30)"),
-        str(lake.warehouse)], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            ("import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('locked', flush=True); time.sleep(30)"),
+            str(lake.warehouse),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         make_batch(landing, HJ.id, BATCH, {FILE: gb([person(1)])})

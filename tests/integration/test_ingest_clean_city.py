@@ -4,6 +4,7 @@ Every row of every file is in raw, nothing is quarantined, counted against the
 source files by an independent reader (Python's csv/json, openpyxl), and a
 second run changes nothing.
 """
+
 from __future__ import annotations
 
 import csv
@@ -74,8 +75,11 @@ def test_row_counts_match_the_source_files(landed):
             source = REG.sources[sdir.name]
             for bdir in sorted(sdir.iterdir()):
                 part = lake.raw_partition(source.id, bdir.name)
-                counted = dict(con.execute(
-                    f"SELECT _file, count(*) FROM read_parquet('{part}/part-*.parquet') GROUP BY _file").fetchall())
+                counted = dict(
+                    con.execute(
+                        f"SELECT _file, count(*) FROM read_parquet('{part}/part-*.parquet') GROUP BY _file"
+                    ).fetchall()
+                )
                 for f in classify_files(bdir, source).data:
                     assert counted.get(f.name, 0) == independent_count(source, f), (source.id, f.name)
     finally:
@@ -91,8 +95,12 @@ def test_schema_is_registry_columns_plus_lineage_all_text(landed):
             assert schema.names == source.column_names + LINEAGE
             assert all(str(schema.field(c).type) == "string" for c in source.column_names)
             # plain Parquet types, read the same by every engine (no Arrow-only hints)
-            assert [str(schema.field(c).type) for c in LINEAGE] == \
-                ["string", "string", "int64", "timestamp[us, tz=UTC]"]
+            assert [str(schema.field(c).type) for c in LINEAGE] == [
+                "string",
+                "string",
+                "int64",
+                "timestamp[us, tz=UTC]",
+            ]
             assert b"ARROW:schema" not in (schema.metadata or {})
             assert schema.metadata[b"govlake.source"].decode() == source.id
 
@@ -102,20 +110,29 @@ def test_chinese_text_and_raw_values_are_intact(landed):
     con = duckdb.connect()
     try:
         raw = str(lake.raw)
-        hj = con.execute(f"SELECT id_no, name, address, mobile, _row_no FROM read_parquet('{raw}/gaj.household_register/"
-                         "batch=2026-10-01/*.parquet') ORDER BY _row_no LIMIT 2").fetchall()
+        hj = con.execute(
+            f"SELECT id_no, name, address, mobile, _row_no FROM read_parquet('{raw}/gaj.household_register/"
+            "batch=2026-10-01/*.parquet') ORDER BY _row_no LIMIT 2"
+        ).fetchall()
         # first two records of hjrk_20261001.csv (GB18030): empty field stays ''
-        assert hj == [("372323194007117178", "叶帅", "山东省滨州市阳信县市中镇后东村174号", "14255563659", 1),
-                      ("372323194306186042", "沈娟倩", "山东省滨州市阳信县市中镇后东村174号", "", 2)]
-        parcel = con.execute(f"SELECT area_m2, owner_name, geometry FROM read_parquet('{raw}/zrzy.land_parcel/"
-                             "batch=2026-07-01/*.parquet') WHERE _row_no = 1").fetchall()[0]
+        assert hj == [
+            ("372323194007117178", "叶帅", "山东省滨州市阳信县市中镇后东村174号", "14255563659", 1),
+            ("372323194306186042", "沈娟倩", "山东省滨州市阳信县市中镇后东村174号", "", 2),
+        ]
+        parcel = con.execute(
+            f"SELECT area_m2, owner_name, geometry FROM read_parquet('{raw}/zrzy.land_parcel/"
+            "batch=2026-07-01/*.parquet') WHERE _row_no = 1"
+        ).fetchall()[0]
         assert parcel[0] == "10874.08" and parcel[1] is None  # JSON number text; JSON null -> NULL
         assert parcel[2].startswith('{"type":"Polygon","coordinates":[[[118.0186479,37.2193923],')
-        tax = con.execute(f"SELECT rating_year FROM read_parquet('{raw}/swj.taxpayer/batch=2026-09-01/*.parquet') "
-                          "WHERE _row_no = 1").fetchall()
+        tax = con.execute(
+            f"SELECT rating_year FROM read_parquet('{raw}/swj.taxpayer/batch=2026-09-01/*.parquet') WHERE _row_no = 1"
+        ).fetchall()
         assert tax == [("2024",)]
-        reg_date = con.execute(f"SELECT reg_date FROM read_parquet('{raw}/mzj.marriage_register/batch=2026-09-01/"
-                               "*.parquet') WHERE _row_no = 1").fetchall()
+        reg_date = con.execute(
+            f"SELECT reg_date FROM read_parquet('{raw}/mzj.marriage_register/batch=2026-09-01/"
+            "*.parquet') WHERE _row_no = 1"
+        ).fetchall()
         assert reg_date == [("46253",)]  # an Excel date cell: its serial number text (2026-08-19)
     finally:
         con.close()
@@ -157,7 +174,8 @@ def test_parallel_workers_land_the_same(landed, tmp_path):
     other = Lake.from_env(tmp_path / "lake2")
     seen = []
     parallel = ingest.ingest_landing(landing, other, workers=2, progress=seen.append)
-    assert [(r.source_id, r.batch, r.status, r.rows_written) for r in parallel] == \
-        [(r.source_id, r.batch, "loaded", r.rows_written) for r in results]
+    assert [(r.source_id, r.batch, r.status, r.rows_written) for r in parallel] == [
+        (r.source_id, r.batch, "loaded", r.rows_written) for r in results
+    ]
     assert len(seen) == len(parallel)
     assert len(read_attempts(other)) == len(parallel)

@@ -10,6 +10,7 @@ the records a file was built from, and against each other byte for byte. Small b
 (a few KiB) put many block and batch boundaries into a few thousand records, so every
 path and every switch between them is exercised.
 """
+
 from __future__ import annotations
 
 import csv
@@ -41,8 +42,17 @@ class Record:
     raw: bytes  # its bytes as delivered, without the line end
 
 
-def build(codec: str, ncols: int, n: int, seed: int, *, quotes: bool, blank_every: int | None,
-          newline: str, blank_at: int | None = None) -> tuple[bytes, list[Record]]:
+def build(
+    codec: str,
+    ncols: int,
+    n: int,
+    seed: int,
+    *,
+    quotes: bool,
+    blank_every: int | None,
+    newline: str,
+    blank_at: int | None = None,
+) -> tuple[bytes, list[Record]]:
     rng = random.Random(seed)
     nl = newline.encode()
     out = bytearray(",".join(f"h{i}" for i in range(ncols)).encode() + nl)
@@ -54,7 +64,7 @@ def build(codec: str, ncols: int, n: int, seed: int, *, quotes: bool, blank_ever
         values = ["".join(rng.choice(WORDS) for _ in range(rng.randint(0, 3))) for _ in range(ncols)]
         kind = rng.choices(["loaded", "undecodable", "too_few_fields", "too_many_fields"], [90, 5, 3, 2])[0]
         if kind == "too_few_fields":
-            values = values[:rng.randint(2, ncols - 1)]
+            values = values[: rng.randint(2, ncols - 1)]
         elif kind == "too_many_fields":
             values = values + ["extra"]
         if quotes and kind != "undecodable" and rng.random() < 0.2:
@@ -65,11 +75,11 @@ def build(codec: str, ncols: int, n: int, seed: int, *, quotes: bool, blank_ever
         if kind == "undecodable":  # a byte no decoder accepts, inside a field, between characters
             if rng.random() < 0.3:  # a wrong number of fields too: still quarantined as undecodable
                 values = values[:-1]
-                raw = raw[:raw.rindex(b",")]
+                raw = raw[: raw.rindex(b",")]
             fields = raw.split(b",")
             i = rng.randrange(len(fields))
             text = values[i]
-            cut = len(text[:rng.randint(0, len(text))].encode(codec))
+            cut = len(text[: rng.randint(0, len(text))].encode(codec))
             fields[i] = fields[i][:cut] + b"\xff" + fields[i][cut:]
             raw = b",".join(fields)
         records.append(Record(number, line, kind, values, raw))
@@ -101,7 +111,7 @@ def test_every_record_lands_or_is_quarantined_exactly(lake, landing, monkeypatch
     codec = transcode.codec_for(src.encoding)
     data, records = build(codec, len(src.columns), 3000, seed=len(variant), **VARIANTS[variant])
     header = ",".join(src.headers).encode(codec)
-    data = header + data[data.index(b"\n"):]
+    data = header + data[data.index(b"\n") :]
     name = "sbcb_202610.csv" if source_id.startswith("rsj") else "bzdz_202610.csv"
     r = ingest.ingest_batch(src, make_batch(landing, src.id, BATCH, {name: data}), lake)
 
@@ -134,7 +144,7 @@ def _general_path(monkeypatch):
 def _load_social(lake, landing, n, **layout):
     src = REG.sources["rsj.social_insurance"]
     data, records = build("gb18030", len(src.columns), n, seed=7, **layout)
-    data = ",".join(src.headers).encode("gb18030") + data[data.index(b"\r\n"):]
+    data = ",".join(src.headers).encode("gb18030") + data[data.index(b"\r\n") :]
     return src, records, ingest.ingest_batch(src, make_batch(landing, src.id, BATCH, {"sbcb_202610.csv": data}), lake)
 
 
@@ -148,10 +158,12 @@ def test_a_row_found_by_number_is_checked_against_its_content(lake, landing, mon
     monkeypatch.setattr(Layout, "plain", property(lambda self: True))
     src, records, r = _load_social(lake, landing, 2000, quotes=False, blank_every=100, newline="\r\n")
     assert r.status == "loaded"
-    assert [row["_row_no"] for row in read_raw(lake, src.id, BATCH)] == \
-        [x.number for x in records if x.kind == "loaded"]
-    assert {q["row_no"]: q["reason"] for q in read_quarantined_rows(lake, src.id, BATCH)} == \
-        {x.number: x.kind for x in records if x.kind != "loaded"}
+    assert [row["_row_no"] for row in read_raw(lake, src.id, BATCH)] == [
+        x.number for x in records if x.kind == "loaded"
+    ]
+    assert {q["row_no"]: q["reason"] for q in read_quarantined_rows(lake, src.id, BATCH)} == {
+        x.number: x.kind for x in records if x.kind != "loaded"
+    }
 
 
 def test_a_bad_row_never_slips_into_the_lake_unnoticed(lake, landing, monkeypatch):
@@ -163,7 +175,9 @@ def test_a_bad_row_never_slips_into_the_lake_unnoticed(lake, landing, monkeypatc
     _small_blocks(monkeypatch)
     _general_path(monkeypatch)
     remember = LineDecoder.remember
-    monkeypatch.setattr(LineDecoder, "remember", lambda self, line, raw, reason: remember(self, line + 1_000_000, raw, reason))
+    monkeypatch.setattr(
+        LineDecoder, "remember", lambda self, line, raw, reason: remember(self, line + 1_000_000, raw, reason)
+    )
     src, _, r = _load_social(lake, landing, 2000, quotes=False, blank_every=None, newline="\r\n")
     assert r.status == "failed" and "no row was found holding undecodable line" in r.messages[-1]
     assert not lake.raw_partition(src.id, BATCH).exists()
@@ -189,12 +203,23 @@ def edge_file(codec: str, ncols: int, n: int, seed: int, *, newline: str) -> byt
             continue
         k = ncols if roll > 0.06 else rng.choice([1, ncols - 1, ncols + 1])
         ascii_only = rng.random() < 0.3
-        fields = [("".join(rng.choice(EDGE_WORDS[5:] if ascii_only else EDGE_WORDS)
-                           for _ in range(rng.randint(0, 3)))).encode(codec) for _ in range(k)]
+        fields = [
+            (
+                "".join(rng.choice(EDGE_WORDS[5:] if ascii_only else EDGE_WORDS) for _ in range(rng.randint(0, 3)))
+            ).encode(codec)
+            for _ in range(k)
+        ]
         if rng.random() < 0.05:
             i = rng.randrange(k)
-            fields[i] = rng.choice([fields[i] + b"\x81", b"\xff" + fields[i], fields[i] + b"\x81\x30",
-                                    fields[i] + b"\xc3", fields[i] + b"\x95\x32\x82"])
+            fields[i] = rng.choice(
+                [
+                    fields[i] + b"\x81",
+                    b"\xff" + fields[i],
+                    fields[i] + b"\x81\x30",
+                    fields[i] + b"\xc3",
+                    fields[i] + b"\x95\x32\x82",
+                ]
+            )
         if rng.random() < 0.01:
             fields[rng.randrange(k)] += rng.choice(["\ufdd0", "\ufdd1"]).encode(codec)
         lines.append(b",".join(fields))
@@ -214,23 +239,32 @@ def _land_both_ways(lake_factory, landing, monkeypatch, source_id: str, body: by
         r = ingest.ingest_batch(src, d, lk)
         rows = [{k: v for k, v in row.items() if k != "_ingested_at"} for row in read_raw(lk, src.id, BATCH)]
         messages = [m.replace(str(lk.home), "<lake>") for m in r.messages]
-        out[plain] = (r.status, r.rows_read, r.rows_written, r.rows_quarantined, messages, rows,
-                      read_quarantined_rows(lk, src.id, BATCH))
+        out[plain] = (
+            r.status,
+            r.rows_read,
+            r.rows_written,
+            r.rows_quarantined,
+            messages,
+            rows,
+            read_quarantined_rows(lk, src.id, BATCH),
+        )
     return out
 
 
 @pytest.mark.parametrize("newline", ["\r\n", "\n"])
 @pytest.mark.parametrize("source_id", ["rsj.social_insurance", "zrzy.standard_address"])
-def test_the_plain_path_lands_exactly_what_the_general_path_lands(tmp_path, landing, monkeypatch, source_id,
-                                                                  newline):
+def test_the_plain_path_lands_exactly_what_the_general_path_lands(tmp_path, landing, monkeypatch, source_id, newline):
     from govlake.settings import Lake
 
     _small_blocks(monkeypatch)
     src = REG.sources[source_id]
     body = edge_file(transcode.codec_for(src.encoding), len(src.columns), 4000, seed=len(newline), newline=newline)
     used = []
-    monkeypatch.setattr(csvplain.PlainCsv, "_block",
-                        lambda self, block, _orig=csvplain.PlainCsv._block: used.append(1) or _orig(self, block))
+    monkeypatch.setattr(
+        csvplain.PlainCsv,
+        "_block",
+        lambda self, block, _orig=csvplain.PlainCsv._block: used.append(1) or _orig(self, block),
+    )
     out = _land_both_ways(lambda plain: Lake(tmp_path / f"lake-{plain}"), landing, monkeypatch, source_id, body)
     assert used  # the plain path did read it
     plain, general = out[True], out[False]
@@ -249,7 +283,7 @@ def test_a_lone_cr_sends_the_file_back_to_the_general_path(tmp_path, landing, mo
     src = REG.sources["rsj.social_insurance"]
     body = edge_file("gb18030", len(src.columns), 3000, seed=5, newline="\r\n")
     cut = body.index(b"\r\n", len(body) // 2)
-    body = body[:cut] + b"\r" + body[cut + 2:]  # one line end late in the file is a lone CR
+    body = body[:cut] + b"\r" + body[cut + 2 :]  # one line end late in the file is a lone CR
     out = _land_both_ways(lambda plain: Lake(tmp_path / f"lake-{plain}"), landing, monkeypatch, src.id, body)
     assert out[True][0] == "loaded" and out[True] == out[False]
 
@@ -263,11 +297,18 @@ def test_reading_csv_never_imports_pandas(tmp_path, landing):
 
     src = REG.sources["rsj.social_insurance"]
     body = edge_file("gb18030", len(src.columns), 500, seed=1, newline="\r\n")
-    d = make_batch(landing, src.id, BATCH, {
-        "sbcb_202610_part1.csv": ",".join(src.headers).encode("gb18030") + b"\r\n" + body,
-        # a quote: this one goes the general way
-        "sbcb_202610_part2.csv": ",".join(src.headers).encode("gb18030") + b'\r\n"a,b",' + body[body.index(b",") + 1:],
-    })
+    d = make_batch(
+        landing,
+        src.id,
+        BATCH,
+        {
+            "sbcb_202610_part1.csv": ",".join(src.headers).encode("gb18030") + b"\r\n" + body,
+            # a quote: this one goes the general way
+            "sbcb_202610_part2.csv": ",".join(src.headers).encode("gb18030")
+            + b'\r\n"a,b",'
+            + body[body.index(b",") + 1 :],
+        },
+    )
     code = (
         "import sys\n"
         "from pathlib import Path\n"

@@ -7,6 +7,7 @@ Two cities of 1,500 persons (seed 21), built once per module:
            _truth/changes.csv), which must be reported exactly.
 Expected findings come from the generator's truth files, not from the SQL under test.
 """
+
 from __future__ import annotations
 
 import csv
@@ -21,31 +22,40 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from transform.dbt_runner import run_dbt
 from govlake.registry import load_registry
 from govlake.settings import Lake
-from synth.defects import FILE_KINDS, KINDS
 from quality import staging as stg
 from quality.masking import mask_kind
 from quality.runner import RunSummary, run_quality
 from quality.sqlfiles import dbt_vars, install_macros
+from synth.defects import FILE_KINDS, KINDS
+from transform.dbt_runner import run_dbt
 
 pytestmark = pytest.mark.slow
 
 PERSONS, SEED = 1500, 21
 # the rule (dimension.check) that must report each kind of injected defect
 RULE_OF_KIND = {
-    "bad_check_digit": "accuracy.check_digit", "legacy_15_digit_id": "conformity.legacy_15_digit_id",
-    "lowercase_x": "conformity.lowercase_x", "birth_date_vs_id": "accuracy.birth_date_vs_id",
-    "gender_vs_id": "accuracy.gender_vs_id", "retired_region_code": "conformity.retired_region_code",
-    "unknown_region_code": "conformity.region_code", "blank_required": "completeness.required",
-    "code_not_in_list": "conformity.code_list", "out_of_range": "accuracy.range",
-    "impossible_date": "conformity.format", "duplicate_key": "accuracy.unique_key",
-    "name_mismatch": "consistency.name_mismatch", "dead_person_paid": "consistency.dead_person_paid",
+    "bad_check_digit": "accuracy.check_digit",
+    "legacy_15_digit_id": "conformity.legacy_15_digit_id",
+    "lowercase_x": "conformity.lowercase_x",
+    "birth_date_vs_id": "accuracy.birth_date_vs_id",
+    "gender_vs_id": "accuracy.gender_vs_id",
+    "retired_region_code": "conformity.retired_region_code",
+    "unknown_region_code": "conformity.region_code",
+    "blank_required": "completeness.required",
+    "code_not_in_list": "conformity.code_list",
+    "out_of_range": "accuracy.range",
+    "impossible_date": "conformity.format",
+    "duplicate_key": "accuracy.unique_key",
+    "name_mismatch": "consistency.name_mismatch",
+    "dead_person_paid": "consistency.dead_person_paid",
     "deregistered_with_valid_licence": "consistency.deregistered_with_valid_licence",
     "taxpayer_active_but_deregistered": "consistency.taxpayer_active_but_deregistered",
-    "undecodable_bytes": "accessibility.row_readable", "short_row": "accessibility.row_readable",
-    "extra_column": "accessibility.file_readable", "missing_column": "accessibility.file_readable",
+    "undecodable_bytes": "accessibility.row_readable",
+    "short_row": "accessibility.row_readable",
+    "extra_column": "accessibility.file_readable",
+    "missing_column": "accessibility.file_readable",
 }
 # calendar irregularities of _truth/changes.csv -> the rule that must report them
 RULE_OF_CHANGE = {"late_batch": "timeliness.late_batch", "missing_batch": "completeness.batch_missing"}
@@ -73,7 +83,6 @@ class City:
 
 def _build(root: Path, defect_rate: float) -> City:
     from ingest import ingest_landing
-
     from synth import generate_city
 
     landing, lake = root / "landing", Lake(root / "lake")
@@ -113,8 +122,13 @@ def clean(tmp_path_factory) -> City:
 
 
 def _expected_rule(t: dict) -> str:
-    column = "_file" if t["kind"] in FILE_KINDS else "_row" if RULE_OF_KIND[t["kind"]].startswith("accessibility") \
+    column = (
+        "_file"
+        if t["kind"] in FILE_KINDS
+        else "_row"
+        if RULE_OF_KIND[t["kind"]].startswith("accessibility")
         else t["column"]
+    )
     return f"{RULE_OF_KIND[t['kind']]}.{t['source']}.{column}"
 
 
@@ -123,8 +137,10 @@ def _unobservable(city: City, truth: list[dict]) -> set[int]:
     defect kept it out: e.g. the enterprise's only register row had a wrong check digit) cannot
     be seen by any rule; they are left out of recall, and there may be only a few."""
     reg = load_registry()
-    code_column = {("swj.taxpayer", "taxpayer_active_but_deregistered"): "uscc",
-                   ("dsj.e_licence", "deregistered_with_valid_licence"): "holder_code"}
+    code_column = {
+        ("swj.taxpayer", "taxpayer_active_but_deregistered"): "uscc",
+        ("dsj.e_licence", "deregistered_with_valid_licence"): "holder_code",
+    }
     for copy in dbt_vars()["name_copies"]:
         code_column[(copy["source"], "name_mismatch", copy["column"])] = copy["code"]
     for copy in dbt_vars()["active_after_death"]:
@@ -135,12 +151,16 @@ def _unobservable(city: City, truth: list[dict]) -> set[int]:
         if code is None:
             continue
         source = reg.source(t["source"])
-        codes = city.q(f"SELECT s.{code} FROM {stg.relation(source)} AS s "
-                       f"WHERE s._batch = ? AND {stg.record_key(source)} = ?", [t["batch"], t["record_key"]])
-        golden = city.q("SELECT 1 FROM base.base_population__person WHERE person_id = ? AND "
-                        "(? <> 'dead_person_paid' OR death_date IS NOT NULL) "
-                        "UNION ALL SELECT 1 FROM base.base_legal_entity__enterprise WHERE uscc = ?",
-                        [codes[0][0] if codes else None, t["kind"], codes[0][0] if codes else None])
+        codes = city.q(
+            f"SELECT s.{code} FROM {stg.relation(source)} AS s WHERE s._batch = ? AND {stg.record_key(source)} = ?",
+            [t["batch"], t["record_key"]],
+        )
+        golden = city.q(
+            "SELECT 1 FROM base.base_population__person WHERE person_id = ? AND "
+            "(? <> 'dead_person_paid' OR death_date IS NOT NULL) "
+            "UNION ALL SELECT 1 FROM base.base_legal_entity__enterprise WHERE uscc = ?",
+            [codes[0][0] if codes else None, t["kind"], codes[0][0] if codes else None],
+        )
         if not golden:
             out.add(i)
     return out
@@ -171,10 +191,15 @@ def test_every_row_level_defect_is_reported_by_its_rule_with_its_record_key_and_
 
 
 def test_rejected_files_are_file_findings_naming_the_column(defects):
-    found = set(defects.q("SELECT rule_id, batch, column_name, _file FROM quality.violations "
-                          "WHERE record_key = '' AND _row_no IS NULL"))
-    expected = {(_expected_rule(t), t["batch"], t["column"], t["file"]) for t in defects.truth()
-                if t["kind"] in FILE_KINDS}
+    found = set(
+        defects.q(
+            "SELECT rule_id, batch, column_name, _file FROM quality.violations "
+            "WHERE record_key = '' AND _row_no IS NULL"
+        )
+    )
+    expected = {
+        (_expected_rule(t), t["batch"], t["column"], t["file"]) for t in defects.truth() if t["kind"] in FILE_KINDS
+    }
     assert expected and expected <= found
 
 
@@ -184,14 +209,19 @@ def test_rule_results_count_the_failing_rows_of_each_rule_and_batch(defects):
         SELECT r.rule_id, r.batch, r.failed, v.n FROM quality.rule_results AS r FULL JOIN v USING (rule_id, batch)
         WHERE r.failed IS DISTINCT FROM coalesce(v.n, 0)""")
     assert mismatched == []
-    bad_rates = defects.q("SELECT rule_id FROM quality.rule_results WHERE checked > 0 "
-                          "AND abs(pass_rate - (checked - failed) / checked) > 1e-9 OR failed > checked")
+    bad_rates = defects.q(
+        "SELECT rule_id FROM quality.rule_results WHERE checked > 0 "
+        "AND abs(pass_rate - (checked - failed) / checked) > 1e-9 OR failed > checked"
+    )
     assert bad_rates == []
 
 
 def test_every_violation_names_its_dimension_and_severity_as_its_rule_does(defects):
-    assert defects.q("""SELECT v.rule_id FROM quality.violations AS v JOIN quality.rules AS r USING (rule_id)
-                        WHERE v.dimension <> r.dimension OR v.severity <> r.severity LIMIT 5""") == []
+    assert (
+        defects.q("""SELECT v.rule_id FROM quality.violations AS v JOIN quality.rules AS r USING (rule_id)
+                        WHERE v.dimension <> r.dimension OR v.severity <> r.severity LIMIT 5""")
+        == []
+    )
     dims = {d for (d,) in defects.q("SELECT DISTINCT dimension FROM quality.violations")}
     assert dims == {"conformity", "completeness", "accuracy", "consistency", "timeliness", "accessibility"}
 
@@ -223,33 +253,48 @@ def test_great_expectations_results_and_data_docs_are_written(defects):
     for source_id in validated:
         doc = json.loads((run / f"{source_id}.json").read_text(encoding="utf-8"))
         rules = {r["expectation_config"]["meta"]["rule_id"] for r in doc["results"]}
-        assert rules == {r for (r,) in defects.q("SELECT DISTINCT rule_id FROM quality.rule_results "
-                                                 "WHERE source_id = ?", [source_id])}
+        assert rules == {
+            r
+            for (r,) in defects.q("SELECT DISTINCT rule_id FROM quality.rule_results WHERE source_id = ?", [source_id])
+        }
     index = defects.lake.reports / "quality" / "data_docs" / "index.html"
     assert index.exists() and defects.connections == []
     assert len(list((index.parent / "validations").rglob("*.html"))) == len(validated)
 
 
 def test_rerunning_a_batch_replaces_its_rows_and_keeps_the_others(defects):
-    before = defects.q("SELECT source_id, batch, rule_id, record_key, column_name, observed, _file, _row_no "
-                       "FROM quality.violations ORDER BY ALL")
+    before = defects.q(
+        "SELECT source_id, batch, rule_id, record_key, column_name, observed, _file, _row_no "
+        "FROM quality.violations ORDER BY ALL"
+    )
     old_run = defects.summary.run_id
     summary = run_quality(defects.lake, sources=["gaj.household_register"], batches=["2026-10-01"])
-    after = defects.q("SELECT source_id, batch, rule_id, record_key, column_name, observed, _file, _row_no "
-                      "FROM quality.violations ORDER BY ALL")
+    after = defects.q(
+        "SELECT source_id, batch, rule_id, record_key, column_name, observed, _file, _row_no "
+        "FROM quality.violations ORDER BY ALL"
+    )
     assert after == before
-    runs = dict(defects.q("SELECT (source_id, batch) = ('gaj.household_register', '2026-10-01'), "
-                          "list(DISTINCT run_id) FROM quality.violations GROUP BY 1"))
+    runs = dict(
+        defects.q(
+            "SELECT (source_id, batch) = ('gaj.household_register', '2026-10-01'), "
+            "list(DISTINCT run_id) FROM quality.violations GROUP BY 1"
+        )
+    )
     assert runs == {True: [summary.run_id], False: [old_run]}
-    assert defects.q("SELECT DISTINCT run_id FROM quality.rule_results WHERE source_id = 'gaj.household_register' "
-                     "AND batch = '2026-10-01'") == [(summary.run_id,)]
+    assert defects.q(
+        "SELECT DISTINCT run_id FROM quality.rule_results WHERE source_id = 'gaj.household_register' "
+        "AND batch = '2026-10-01'"
+    ) == [(summary.run_id,)]
 
 
 # --- the clean city ---------------------------------------------------------------------------
 def test_on_a_clean_city_only_the_calendar_irregularities_are_reported(clean):
     assert clean.truth() == []
-    expected = {(f"{RULE_OF_CHANGE[c['kind']]}.{c['source']}._batch", c["old"])
-                for c in clean.truth("changes.csv") if c["kind"] in RULE_OF_CHANGE}
+    expected = {
+        (f"{RULE_OF_CHANGE[c['kind']]}.{c['source']}._batch", c["old"])
+        for c in clean.truth("changes.csv")
+        if c["kind"] in RULE_OF_CHANGE
+    }
     found = set(clean.q("SELECT rule_id, record_key FROM quality.violations"))
     assert expected and found == expected
 

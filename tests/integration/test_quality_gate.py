@@ -5,6 +5,7 @@ has half its ID check digits corrupted: `govlake run` holds promotion (curated n
 the decision recorded with source, batch, rule and share); the corrected file re-delivered
 under the same batch date is re-ingested, re-built, re-checked, passes and is published.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,15 +41,16 @@ def _corrupt_check_digits(path, every: int = 2) -> int:
 
 
 def _run(landing, lake):
-    return CliRunner().invoke(app, ["run", "--landing", str(landing), "--home", str(lake.home)],
-                              env={"COLUMNS": "250"})
+    return CliRunner().invoke(app, ["run", "--landing", str(landing), "--home", str(lake.home)], env={"COLUMNS": "250"})
 
 
 def _decisions(lake, batch):
     with duckdb.connect(str(lake.warehouse), read_only=True) as con:
-        return con.execute("SELECT gate_id, passed, blocking_failed, checked, share, threshold, reasons "
-                           "FROM quality.gate_decisions WHERE source_id = ? AND batch = ? ORDER BY decided_at",
-                           [SOURCE, batch]).fetchall()
+        return con.execute(
+            "SELECT gate_id, passed, blocking_failed, checked, share, threshold, reasons "
+            "FROM quality.gate_decisions WHERE source_id = ? AND batch = ? ORDER BY decided_at",
+            [SOURCE, batch],
+        ).fetchall()
 
 
 @pytest.fixture(scope="module")
@@ -65,20 +67,28 @@ def city(tmp_path_factory):
     corrupted = _corrupt_check_digits(delivered)
 
     held = _run(landing, lake)
-    held_state = {"curated": lake.curated.exists() and any(lake.curated.rglob("*.parquet")),
-                  "decisions": _decisions(lake, batch_dir.name)}
+    held_state = {
+        "curated": lake.curated.exists() and any(lake.curated.rglob("*.parquet")),
+        "decisions": _decisions(lake, batch_dir.name),
+    }
 
     shutil.copyfile(good, delivered)  # the department's corrected re-delivery, same batch date
     fixed = _run(landing, lake)
-    return {"lake": lake, "batch": batch_dir.name, "corrupted": corrupted, "held": held, "held_state": held_state,
-            "fixed": fixed}
+    return {
+        "lake": lake,
+        "batch": batch_dir.name,
+        "corrupted": corrupted,
+        "held": held,
+        "held_state": held_state,
+        "fixed": fixed,
+    }
 
 
 def test_a_badly_broken_batch_is_held_and_curated_is_not_published(city):
     held, state, batch = city["held"], city["held_state"], city["batch"]
     assert held.exit_code == 1, held.output
     assert not state["curated"]
-    (gate_id, passed, failed, checked, share, threshold, reasons), = state["decisions"]
+    ((gate_id, passed, failed, checked, share, threshold, reasons),) = state["decisions"]
     assert not passed
     assert failed >= city["corrupted"] and share > threshold == 0.05
     for part in (SOURCE, batch, f"accuracy.check_digit.{SOURCE}.id_no", f"{share:.2%}", f"{threshold:.2%}"):

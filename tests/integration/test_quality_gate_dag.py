@@ -4,6 +4,7 @@ and quality_report after the gate whatever it decided.
 Structure only, from the DAG file Airflow parses (dags/transform_dags.py), in a child
 process with the lake's Airflow environment (Airflow reads its configuration at import).
 """
+
 import json
 import subprocess
 import sys
@@ -32,13 +33,22 @@ print(json.dumps({t.task_id: {"upstream": sorted(t.upstream_task_ids), "retries"
 
 
 def test_transform_dag_gates_publication_on_the_quality_run(tmp_path):
-    proc = subprocess.run([sys.executable, "-c", PROBE], env=airflow_environ(Lake(tmp_path / "lake")), cwd=REPO,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        env=airflow_environ(Lake(tmp_path / "lake")),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     tasks = json.loads(proc.stdout.strip().splitlines()[-1])
     assert {t: v["upstream"] for t, v in tasks.items()} == {
-        "dbt_build": [], "quality_run": ["dbt_build"], "quality_gate": ["quality_run"],
-        "publish_curated": ["quality_gate"], "quality_report": ["quality_gate"],
+        "dbt_build": [],
+        "quality_run": ["dbt_build"],
+        "quality_gate": ["quality_run"],
+        "publish_curated": ["quality_gate"],
+        "quality_report": ["quality_gate"],
     }
     # publish only after a gate that succeeded; a held gate is not retried; curated is the Asset
     assert tasks["publish_curated"]["trigger_rule"] == "all_success"

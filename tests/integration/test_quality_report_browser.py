@@ -8,6 +8,7 @@ no console error and no request outside file://, list all 12 departments in the 
 render the charts, and show the worst rules and the ticket - with no ID number of a person
 of the city anywhere on the page.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -29,8 +30,8 @@ CHROMIUM = "/usr/bin/chromium"
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory):
-    from synth import generate_city
     from quality.disputes import file_dispute
+    from synth import generate_city
 
     root = tmp_path_factory.mktemp("report")
     landing, lake = root / "landing", Lake(root / "lake")

@@ -5,6 +5,7 @@ CSV in its declared encoding, XLSX by sheet name, JSON arrays, JSON Lines and
 GeoJSON one record per physical line. Values come back as delivered (strings,
 numbers, datetimes, None), with the physical line each record sits on.
 """
+
 from __future__ import annotations
 
 import csv
@@ -42,8 +43,7 @@ def read_delivery(source: Source, path: Path) -> Delivery:
             assert not text.startswith("\ufeff")
         rows = list(csv.reader(io.StringIO(text, newline="")))
         headers, body = rows[0], rows[1:]
-        records = [Record(i + 2, {by_header.get(h, h): v for h, v in zip(headers, row)})
-                   for i, row in enumerate(body)]
+        records = [Record(i + 2, {by_header.get(h, h): v for h, v in zip(headers, row)}) for i, row in enumerate(body)]
     elif fmt == "xlsx":
         from openpyxl import load_workbook
 
@@ -53,8 +53,10 @@ def read_delivery(source: Source, path: Path) -> Delivery:
         wb.close()
         headers = list(rows[0])
         width = len(headers)  # a read-only sheet drops trailing empty cells
-        records = [Record(i + 2, {by_header.get(h, h): v for h, v in zip(headers, row + (None,) * width)})
-                   for i, row in enumerate(rows[1:])]
+        records = [
+            Record(i + 2, {by_header.get(h, h): v for h, v in zip(headers, row + (None,) * width)})
+            for i, row in enumerate(rows[1:])
+        ]
     else:
         lines = path.read_text(encoding="utf-8").split("\n")
         records = []

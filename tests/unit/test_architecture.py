@@ -4,6 +4,7 @@ The contracts live in pyproject.toml ([tool.importlinter]); this runs them as `m
 does, so a stage that imports another stage, a core module that imports a stage, or a DAG
 file that reaches past the conductor fails the suite.
 """
+
 from __future__ import annotations
 
 import subprocess

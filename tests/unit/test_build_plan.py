@@ -1,4 +1,5 @@
 """The pipeline build's scope (transform.build_plan): what new raw data reaches, else every model."""
+
 from __future__ import annotations
 
 import os
@@ -7,8 +8,16 @@ import shutil
 import duckdb
 import pytest
 
-from transform.build_plan import (LEDGER, PROJECT_KEY, build, fingerprints, plan_build, project_fingerprint,
-                                read_ledger, write_ledger)
+from transform.build_plan import (
+    LEDGER,
+    PROJECT_KEY,
+    build,
+    fingerprints,
+    plan_build,
+    project_fingerprint,
+    read_ledger,
+    write_ledger,
+)
 from transform.dbt_runner import DBT_PROJECT
 
 

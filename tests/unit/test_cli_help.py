@@ -4,6 +4,7 @@ The command tree is walked from the CLI itself, so a command added without a sum
 an option added without help text, fails here — as does a command the README's command
 table does not mention.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,5 +1,6 @@
 """The per-source tables the CLI and the demo print show whole source ids on an 80-column
 terminal (a shortened `dsj.e_licen…` names nothing)."""
+
 from __future__ import annotations
 
 import pytest
@@ -30,8 +31,19 @@ def test_raw_layer_table_shows_every_source_id_whole_in_80_columns(registry):
 
 @pytest.mark.parametrize("per_batch", [False, True])
 def test_ingestion_table_shows_every_source_id_whole_in_80_columns(registry, per_batch):
-    results = [BatchResult(sid, "2026-10-03", "loaded", rows_read=999_999, rows_written=999_999,
-                           rows_quarantined=9_999, files_rejected=9, seconds=12.3) for sid in registry.sources]
+    results = [
+        BatchResult(
+            sid,
+            "2026-10-03",
+            "loaded",
+            rows_read=999_999,
+            rows_written=999_999,
+            rows_quarantined=9_999,
+            files_rejected=9,
+            seconds=12.3,
+        )
+        for sid in registry.sources
+    ]
     text = _render(results_table(results, per_batch=per_batch))
     assert "…" not in text
     for sid in registry.sources:

@@ -2,6 +2,7 @@
 
 The real loop (dbt build, a corrected batch, 回流) is tests/integration/test_disputes_loop.py.
 """
+
 from __future__ import annotations
 
 import duckdb
@@ -21,8 +22,10 @@ def _person_warehouse(lake, name="徐秀", batch="2026-10-03", source="gaj.house
     lake.home.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(lake.warehouse))
     con.execute("CREATE SCHEMA IF NOT EXISTS base")
-    con.execute("CREATE OR REPLACE TABLE base.base_population__person "
-                "(person_id VARCHAR, name VARCHAR, name__source VARCHAR, name__batch VARCHAR)")
+    con.execute(
+        "CREATE OR REPLACE TABLE base.base_population__person "
+        "(person_id VARCHAR, name VARCHAR, name__source VARCHAR, name__batch VARCHAR)"
+    )
     con.execute("INSERT INTO base.base_population__person VALUES (?, ?, ?, ?)", [PERSON, name, source, batch])
     con.close()
 
@@ -44,12 +47,15 @@ def test_status_is_accepted_in_chinese_or_english():
         d.parse_status("done")
 
 
-@pytest.mark.parametrize("attribute, department, name", [
-    ("population.name", "gaj", "公安"),
-    ("population.household_address", "gaj", "公安"),
-    ("population.death_date", "wjw", "卫生健康"),
-    ("legal_entity.name", "scjg", "市场监督管理"),
-])
+@pytest.mark.parametrize(
+    "attribute, department, name",
+    [
+        ("population.name", "gaj", "公安"),
+        ("population.household_address", "gaj", "公安"),
+        ("population.death_date", "wjw", "卫生健康"),
+        ("legal_entity.name", "scjg", "市场监督管理"),
+    ],
+)
 def test_attribute_is_routed_to_its_authoritative_department(attribute, department, name):
     target = d.resolve_attribute(attribute)
     assert target.department == department and name in target.department_name
@@ -69,7 +75,11 @@ def test_filing_records_the_golden_value_and_an_event(lake):
     _person_warehouse(lake)
     t = d.file_dispute(lake, PERSON, "population.name", "徐秀英", by="窗口-李", note="户口簿")
     assert (t.status, t.filed_value, t.filed_source, t.filed_batch) == (
-        d.PENDING, "徐秀", "gaj.household_register", "2026-10-03")
+        d.PENDING,
+        "徐秀",
+        "gaj.household_register",
+        "2026-10-03",
+    )
     assert [(e.step, e.status_from, e.status_to, e.by) for e in t.events] == [(1, None, d.PENDING, "窗口-李")]
 
 
@@ -98,7 +108,10 @@ def test_events_are_appended_never_rewritten(lake):
     t = d.reject(lake, t.ticket_id, reason="与户籍底册一致", by="公安-王")
     assert t.status == d.REJECTED and t.assignee == "公安-王"
     assert [(e.status_from, e.status_to, e.by) for e in t.events] == [
-        (None, d.PENDING, "窗口"), (d.PENDING, d.VERIFYING, "科长"), (d.VERIFYING, d.REJECTED, "公安-王")]
+        (None, d.PENDING, "窗口"),
+        (d.PENDING, d.VERIFYING, "科长"),
+        (d.VERIFYING, d.REJECTED, "公安-王"),
+    ]
     with pytest.raises(DisputeError, match="is 驳回 rejected: assign is allowed only"):
         d.assign(lake, t.ticket_id, to="x")
     assert len(d.get_ticket(lake, t.ticket_id).events) == 3
@@ -106,8 +119,9 @@ def test_events_are_appended_never_rewritten(lake):
 
 def _set_golden(lake, name, batch, source="gaj.household_register"):
     con = duckdb.connect(str(lake.warehouse))
-    con.execute("UPDATE base.base_population__person SET name = ?, name__batch = ?, name__source = ?",
-                [name, batch, source])
+    con.execute(
+        "UPDATE base.base_population__person SET name = ?, name__batch = ?, name__source = ?", [name, batch, source]
+    )
     con.close()
 
 
@@ -121,7 +135,11 @@ def test_close_corrected_needs_a_later_batch_of_the_authority_with_another_value
     _set_golden(lake, "徐秀英", "2026-10-05")
     [closed] = d.close_corrected(lake)
     assert (closed.ticket_id, closed.new_value, closed.new_batch, closed.matches_claim) == (
-        t.ticket_id, "徐秀英", "2026-10-05", True)
+        t.ticket_id,
+        "徐秀英",
+        "2026-10-05",
+        True,
+    )
     t = d.get_ticket(lake, t.ticket_id)
     assert t.status == d.CORRECTED and t.events[-1].by == d.SYSTEM and t.events[-1].golden_batch == "2026-10-05"
     assert d.close_corrected(lake) == []  # closed once
@@ -155,8 +173,23 @@ def test_each_dispute_command_has_a_help_page(command):
 def test_cli_errors_name_what_was_wrong(lake):
     _person_warehouse(lake)
     home = ["--home", str(lake.home)]
-    result = runner.invoke(app, ["dispute", "file", "--entity", PERSON, "--attribute", "population.nme",
-                                 "--claimed-value", "x", "--by", "t", *home], env={"COLUMNS": "200"})
+    result = runner.invoke(
+        app,
+        [
+            "dispute",
+            "file",
+            "--entity",
+            PERSON,
+            "--attribute",
+            "population.nme",
+            "--claimed-value",
+            "x",
+            "--by",
+            "t",
+            *home,
+        ],
+        env={"COLUMNS": "200"},
+    )
     assert result.exit_code == 2 and "unknown attribute 'population.nme'" in result.output
     result = runner.invoke(app, ["dispute", "show", "DSP-00009", *home])
     assert result.exit_code == 2 and "DSP-00009" in result.output

@@ -4,6 +4,7 @@ Checks what `docker compose config` would reject: unknown top-level keys,
 services without image/build, dependencies on missing services, undeclared
 named volumes, malformed ports and interpolations, non-scalar environment values.
 """
+
 import re
 
 import pytest
@@ -96,6 +97,8 @@ def test_dockerfile_copies_only_what_exists():
 def test_dockerfile_copies_every_package_of_the_wheel():
     import tomllib
 
-    packages = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]
+    packages = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"]["wheel"][
+        "packages"
+    ]
     copied = {line.split()[1] for line in (REPO / "Dockerfile").read_text().splitlines() if line.startswith("COPY ")}
     assert set(packages) <= copied, f"packages the image lacks: {sorted(set(packages) - copied)}"

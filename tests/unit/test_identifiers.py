@@ -1,4 +1,5 @@
 """Identifier algorithms agree with STANDARDS.md's vectors and with python-stdnum."""
+
 import random
 from datetime import date
 
@@ -33,8 +34,9 @@ def test_id_card_agrees_with_stdnum_on_random_numbers():
     rng = random.Random(7)
     # stdnum also checks the region code was in force at birth: 371602 exists since 2000.
     for _ in range(2000):
-        n = ids.make_id_card("371602", date(2001 + rng.randrange(24), 1 + rng.randrange(12), 1 + rng.randrange(28)),
-                             rng.randrange(1000))
+        n = ids.make_id_card(
+            "371602", date(2001 + rng.randrange(24), 1 + rng.randrange(12), 1 + rng.randrange(28)), rng.randrange(1000)
+        )
         assert ric.is_valid(n)
         broken = n[:17] + ("0" if n[17] != "0" else "1")
         assert ids.is_valid_id_card(broken) == ric.is_valid(broken) == False  # noqa: E712
@@ -50,7 +52,9 @@ def test_gender_follows_the_17th_digit():
     assert ids.id_card_gender(ids.make_id_card("371602", date(1990, 1, 1), 123)) == "1"
 
 
-@pytest.mark.parametrize("code", ["91350100M000100Y43", "91512081MA62K0260E", "11100000000013338W", "113700000045046442"])
+@pytest.mark.parametrize(
+    "code", ["91350100M000100Y43", "91512081MA62K0260E", "11100000000013338W", "113700000045046442"]
+)
 def test_standard_uscc_vectors_are_valid(code):
     assert ids.is_valid_uscc(code)
 
@@ -72,7 +76,7 @@ def test_uscc_with_a_wrong_organisation_check_is_invalid_even_if_stdnum_accepts_
     good = ids.make_uscc("9", "1", "371602", "MA3C1234")
     wrong_org = good[:16] + ("0" if good[16] != "0" else "1")
     recomputed = wrong_org[:17] + ids.uscc_check(wrong_org[:17])
-    assert uscc.is_valid(recomputed)          # stdnum checks only the final character
+    assert uscc.is_valid(recomputed)  # stdnum checks only the final character
     assert not ids.is_valid_uscc(recomputed)  # GB 32100 positions 9-17 carry GB 11714's check too
 
 
@@ -91,8 +95,18 @@ def test_patent_number_vector_and_type_digit():
     assert not ids.is_valid_patent_no(ids.make_patent_no(2017, 4, 601862))
 
 
-@pytest.mark.parametrize("value,ok", [("C2367", True), ("A0511", True), ("A0611", False), ("K7010", True),
-                                      ("T9800", True), ("Z0101", False), ("C236", False)])
+@pytest.mark.parametrize(
+    "value,ok",
+    [
+        ("C2367", True),
+        ("A0511", True),
+        ("A0611", False),
+        ("K7010", True),
+        ("T9800", True),
+        ("Z0101", False),
+        ("C236", False),
+    ],
+)
 def test_industry_division_must_belong_to_its_section(value, ok):
     assert ids.is_valid_industry(value) is ok
 

@@ -1,4 +1,5 @@
 """Which batches are complete, which files a batch holds, and the header contract."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,13 +24,24 @@ def test_complete_batches_only_sorted_by_date(tmp_path):
 
 
 def test_split_parts_load_in_natural_order_and_strays_are_flagged(tmp_path):
-    d = make_batch(tmp_path, HJ.id, "2026-10-01", {
-        "hjrk_20261001_part10.csv": b"", "hjrk_20261001_part2.csv": b"", "hjrk_20261001_part1.csv": b"",
-        "readme.txt": b"", "hjrk_2026100.csv": b"",
-    })
+    d = make_batch(
+        tmp_path,
+        HJ.id,
+        "2026-10-01",
+        {
+            "hjrk_20261001_part10.csv": b"",
+            "hjrk_20261001_part2.csv": b"",
+            "hjrk_20261001_part1.csv": b"",
+            "readme.txt": b"",
+            "hjrk_2026100.csv": b"",
+        },
+    )
     files = classify_files(d, HJ)
     assert [p.name for p in files.data] == [
-        "hjrk_20261001_part1.csv", "hjrk_20261001_part2.csv", "hjrk_20261001_part10.csv"]
+        "hjrk_20261001_part1.csv",
+        "hjrk_20261001_part2.csv",
+        "hjrk_20261001_part10.csv",
+    ]
     assert sorted(p.name for p in files.unexpected) == ["hjrk_2026100.csv", "readme.txt"]
 
 

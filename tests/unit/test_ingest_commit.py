@@ -1,4 +1,5 @@
 """The commit protocol: atomic swaps, and recovery from a crash at any point."""
+
 from __future__ import annotations
 
 import json
@@ -44,12 +45,18 @@ def _setup(lake, *, old=True, old_q=True, new_q=True):
 
 
 def _leftovers(lake):
-    return sorted(p.name for root in (lake.raw / "s.x", lake.quarantine / "s.x") if root.exists()
-                  for p in root.iterdir() if p.name.startswith((".tmp", ".old", ".trash", ".commit")))
+    return sorted(
+        p.name
+        for root in (lake.raw / "s.x", lake.quarantine / "s.x")
+        if root.exists()
+        for p in root.iterdir()
+        if p.name.startswith((".tmp", ".old", ".trash", ".commit"))
+    )
 
 
-@pytest.mark.parametrize("old,old_q,new_q", [(True, True, True), (False, False, True), (True, True, False),
-                                             (False, True, False)])
+@pytest.mark.parametrize(
+    "old,old_q,new_q", [(True, True, True), (False, False, True), (True, True, False), (False, True, False)]
+)
 def test_apply_publishes_the_new_state(lake, old, old_q, new_q):
     raw, q, steps = _setup(lake, old=old, old_q=old_q, new_q=new_q)
     Commit(lake, "s.x", "2026-10-01", "new").apply(steps)
@@ -58,10 +65,13 @@ def test_apply_publishes_the_new_state(lake, old, old_q, new_q):
     assert _leftovers(lake) == []
 
 
-@pytest.mark.parametrize("crash_after,expected,action", [
-    (0, ("old raw", "old q"), "rolled back"),  # quarantine swapped, raw not yet: back to the old state
-    (1, ("new raw", "new q"), "completed"),  # raw swapped (the commit point): keep the new state
-])
+@pytest.mark.parametrize(
+    "crash_after,expected,action",
+    [
+        (0, ("old raw", "old q"), "rolled back"),  # quarantine swapped, raw not yet: back to the old state
+        (1, ("new raw", "new q"), "completed"),  # raw swapped (the commit point): keep the new state
+    ],
+)
 def test_a_crash_between_swaps_is_recovered(lake, monkeypatch, crash_after, expected, action):
     raw, q, steps = _setup(lake)
 

@@ -1,4 +1,5 @@
 """Record numbers of accepted rows when rejected rows are cut out of the stream."""
+
 from __future__ import annotations
 
 import random
@@ -21,7 +22,7 @@ def test_row_numbers_match_brute_force():
         # batches of random sizes; rejects become known no later than their batch
         while i < len(accepted):
             n = rng.randint(1, 7)
-            batch = accepted[i:i + n]
+            batch = accepted[i : i + n]
             numbers.rejected[:] = [r for r in rejected if r <= (batch[-1] + rng.randint(0, 5))]
             got += numbers.next(len(batch)).tolist()
             i += n
@@ -44,17 +45,20 @@ def test_physical_lines_of_records(tmp_path):
     assert record_start_lines(p, [1], expected_records=9) == {}
 
 
-@pytest.mark.parametrize("blocks,plain", [
-    ([b"1,2\r\n3,4\r\n", b"5,6\r\n"], True),
-    ([b"1,2\n3,4\n", b"5,6"], True),  # the last line may lack its LF
-    ([b"1,2\n\n3,4\n"], False),  # a blank line is not a record
-    ([b"1,2\r\n\r\n3,4\r\n"], False),  # nor a CRLF-only one
-    ([b"1,2\n", b"\n3,4\n"], False),  # ... also where a block starts
-    ([b"1,2\n", b"\r\n3,4\n"], False),
-    ([b"1,2\r3,4\n"], False),  # a lone CR ends a record
-    ([b"1,2\n3,4\r"], False),
-    ([b'1,"2"\n'], False),  # a quoted value may span lines
-])
+@pytest.mark.parametrize(
+    "blocks,plain",
+    [
+        ([b"1,2\r\n3,4\r\n", b"5,6\r\n"], True),
+        ([b"1,2\n3,4\n", b"5,6"], True),  # the last line may lack its LF
+        ([b"1,2\n\n3,4\n"], False),  # a blank line is not a record
+        ([b"1,2\r\n\r\n3,4\r\n"], False),  # nor a CRLF-only one
+        ([b"1,2\n", b"\n3,4\n"], False),  # ... also where a block starts
+        ([b"1,2\n", b"\r\n3,4\n"], False),
+        ([b"1,2\r3,4\n"], False),  # a lone CR ends a record
+        ([b"1,2\n3,4\r"], False),
+        ([b'1,"2"\n'], False),  # a quoted value may span lines
+    ],
+)
 def test_layout_tells_when_record_n_is_on_line_n_plus_one(blocks, plain):
     layout = Layout()
     lf = [layout.add(b).tolist() for b in blocks]

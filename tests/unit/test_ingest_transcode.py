@@ -1,4 +1,5 @@
 """Chunked decoding to UTF-8: lossless, exact line numbers, structure kept around bad bytes."""
+
 from __future__ import annotations
 
 import hashlib
@@ -31,8 +32,10 @@ def test_header_is_held_back_and_stream_starts_at_line_two(tmp_path):
     assert h.hexdigest() == hashlib.sha256(p.read_bytes()).hexdigest()
 
 
-@pytest.mark.parametrize("encoding,bom", [("utf-8-sig", b"\xef\xbb\xbf"), ("utf-8", b"\xef\xbb\xbf"),
-                                          ("gb18030", "\ufeff".encode("gb18030"))])
+@pytest.mark.parametrize(
+    "encoding,bom",
+    [("utf-8-sig", b"\xef\xbb\xbf"), ("utf-8", b"\xef\xbb\xbf"), ("gb18030", "\ufeff".encode("gb18030"))],
+)
 def test_bom_is_stripped_and_recorded(tmp_path, encoding, bom):
     p = tmp_path / "a.csv"
     codec = "gb18030" if encoding == "gb18030" else "utf-8"
@@ -90,7 +93,11 @@ def test_whole_block_and_line_by_line_marking_agree(encoding):
         line = f"{i},滨州𠀀,{'x' * rng.randint(0, 5)}".encode(encoding)
         if rng.random() < 0.2:  # splice garbage bytes into a fifth of the lines
             at = rng.randint(0, len(line))
-            line = line[:at] + bytes(rng.choice([0x80, 0xff, 0xfe, 0xc4, 0x81]) for _ in range(rng.randint(1, 3))) + line[at:]
+            line = (
+                line[:at]
+                + bytes(rng.choice([0x80, 0xFF, 0xFE, 0xC4, 0x81]) for _ in range(rng.randint(1, 3)))
+                + line[at:]
+            )
         lines.append(line)
     block = b"\r\n".join(lines) + b"\r\n"
     fast, slow = LineDecoder(encoding), LineDecoder(encoding)
@@ -115,8 +122,11 @@ def test_a_natural_noncharacter_next_to_bad_bytes_keeps_markers_unambiguous():
     block = "1,甲\n".encode("gb18030") + b"2,\xff\n" + "3,\ufdd0\n4,乙\n".encode("gb18030") + b"5,\x81\x20\n"
     text, clean = dec.decode_block(block, 2)
     assert not clean
-    assert [(b.line, b.reason) for b in dec.bad_lines.values()] == [(3, "undecodable"), (4, "noncharacter"),
-                                                                    (6, "undecodable")]
+    assert [(b.line, b.reason) for b in dec.bad_lines.values()] == [
+        (3, "undecodable"),
+        (4, "noncharacter"),
+        (6, "undecodable"),
+    ]
     assert list(dec.bad_lines) == [0, 1, 2] and dec.by_line[4].raw == "3,\ufdd0".encode("gb18030")
     lines = text.split("\n")
     assert [[b.line for b in dec.lines_for(line)] for line in lines[:5]] == [[], [3], [4], [], [6]]

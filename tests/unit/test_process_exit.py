@@ -1,5 +1,6 @@
 """A process that ran Great Expectations on DuckDB ends without nanobind's exit-time
 "leaked" report, with its exit code and its exit handlers intact (conductor/process_exit.py)."""
+
 from __future__ import annotations
 
 import subprocess

@@ -1,4 +1,5 @@
 """Python is in one style: ruff's lint rules and its formatter ([tool.ruff] in pyproject.toml)."""
+
 from __future__ import annotations
 
 import subprocess

@@ -1,4 +1,5 @@
 """Accessibility and calendar findings read from ingestion's record files (quality/files.py)."""
+
 import json
 from datetime import date
 
@@ -13,13 +14,16 @@ def registry():
     return load_registry()
 
 
-@pytest.mark.parametrize("source_id,name,slot", [
-    ("gaj.household_register", "hjrk_20260930.csv", date(2026, 9, 30)),
-    ("gaj.household_register", "hjrk_20260930_part2.csv", date(2026, 9, 30)),
-    ("swj.taxpayer", "nsr_202609.json", date(2026, 9, 1)),
-    ("zrzy.land_parcel", "zd_2026Q4.geojson", date(2026, 10, 1)),
-    ("swj.taxpayer", "notes.txt", None),
-])
+@pytest.mark.parametrize(
+    "source_id,name,slot",
+    [
+        ("gaj.household_register", "hjrk_20260930.csv", date(2026, 9, 30)),
+        ("gaj.household_register", "hjrk_20260930_part2.csv", date(2026, 9, 30)),
+        ("swj.taxpayer", "nsr_202609.json", date(2026, 9, 1)),
+        ("zrzy.land_parcel", "zd_2026Q4.geojson", date(2026, 10, 1)),
+        ("swj.taxpayer", "notes.txt", None),
+    ],
+)
 def test_the_period_a_file_is_for_comes_from_its_name(registry, source_id, name, slot):
     assert qf.slot_of(registry.source(source_id), name) == slot
 
@@ -47,14 +51,33 @@ def test_a_missing_period_is_reported_on_the_batch_after_the_gap(registry):
 
 def test_quarantined_rows_are_findings_with_the_record_key_and_lost_columns(registry):
     src = registry.source("rsj.social_insurance")
-    manifest = {"files": [{"name": "sbcb_202609.csv", "status": "loaded", "rows_read": 10,
-                           "column_mapping": {h: n for h, n in src.headers.items()}}]}
+    manifest = {
+        "files": [
+            {
+                "name": "sbcb_202609.csv",
+                "status": "loaded",
+                "rows_read": 10,
+                "column_mapping": {h: n for h, n in src.headers.items()},
+            }
+        ]
+    }
     rows = [
-        {"file": "sbcb_202609.csv", "row_no": 3, "column": "姓名 (name)", "reason": "undecodable",
-         "detail": "bytes not valid gb18030", "raw_text": "372301196107048182,文�芳,120,,2,,20260209"},
-        {"file": "sbcb_202609.csv", "row_no": 7, "column": None, "reason": "too_few_fields",
-         "detail": "expected 7 fields, found 6; missing 参保日期 (enrolled_on)",
-         "raw_text": '"372328199206084692",何军,210,91371602MAUUD51L13,1,13089.01'},
+        {
+            "file": "sbcb_202609.csv",
+            "row_no": 3,
+            "column": "姓名 (name)",
+            "reason": "undecodable",
+            "detail": "bytes not valid gb18030",
+            "raw_text": "372301196107048182,文�芳,120,,2,,20260209",
+        },
+        {
+            "file": "sbcb_202609.csv",
+            "row_no": 7,
+            "column": None,
+            "reason": "too_few_fields",
+            "detail": "expected 7 fields, found 6; missing 参保日期 (enrolled_on)",
+            "raw_text": '"372328199206084692",何军,210,91371602MAUUD51L13,1,13089.01',
+        },
     ]
     batch = qf.BatchFiles("2026-09-01", manifest, None, rows)
     found = qf.findings(src, batch, {})
@@ -67,12 +90,23 @@ def test_quarantined_rows_are_findings_with_the_record_key_and_lost_columns(regi
 
 def test_a_rejected_file_gives_one_finding_per_column_that_differs(registry, tmp_path):
     src = registry.source("zrzy.standard_address")
-    quarantine = {"delivery": {"files": {"bzdz_202610.csv": {}}},
-                  "rejected": [{"file": "bzdz_202610.csv", "reason": "columns do not match",
-                                "missing": ["经度"], "unexpected": ["备注"], "duplicates": []}]}
+    quarantine = {
+        "delivery": {"files": {"bzdz_202610.csv": {}}},
+        "rejected": [
+            {
+                "file": "bzdz_202610.csv",
+                "reason": "columns do not match",
+                "missing": ["经度"],
+                "unexpected": ["备注"],
+                "duplicates": [],
+            }
+        ],
+    }
     found = qf.findings(src, qf.BatchFiles("2026-10-01", None, quarantine, []), {})
     assert [(f.check, f.column_name, f.file, f.record_key) for f in found] == [
-        ("file_readable", "lon", "bzdz_202610.csv", ""), ("file_readable", "备注", "bzdz_202610.csv", "")]
+        ("file_readable", "lon", "bzdz_202610.csv", ""),
+        ("file_readable", "备注", "bzdz_202610.csv", ""),
+    ]
 
 
 def test_read_batch_finds_manifest_quarantine_and_rows(registry, tmp_path):

@@ -4,6 +4,7 @@ These fail when GX changes underneath: the private name the shim extends moves, 
 stops making UnexpectedRowsExpectation count right on DuckDB, or GX starts working on
 DuckDB without it (then the shim can go).
 """
+
 import subprocess
 import sys
 import textwrap
@@ -41,8 +42,9 @@ def warehouse(tmp_path_factory):
 
 
 def _run(warehouse, mode: str) -> str:
-    done = subprocess.run([sys.executable, "-c", PROGRAM, str(warehouse), mode], capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", PROGRAM, str(warehouse), mode], capture_output=True, text=True, timeout=300
+    )
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT")]
     assert lines, done.stdout + done.stderr
     return lines[0]
@@ -85,8 +87,11 @@ def test_a_connection_with_duckdb_engines_configuration_shares_the_file_with_gx(
     engine = sa.create_engine(f"duckdb:///{warehouse}")
     try:
         with engine.connect() as other:
-            assert other.execute(sa.text("SELECT count(*) FROM t")).scalar() == con.execute(
-                "SELECT count(*) FROM t").fetchone()[0] == 10
+            assert (
+                other.execute(sa.text("SELECT count(*) FROM t")).scalar()
+                == con.execute("SELECT count(*) FROM t").fetchone()[0]
+                == 10
+            )
     finally:
         engine.dispose()
         con.close()

@@ -1,4 +1,5 @@
 """Observed values are masked per docs/masking.md#masks before they are written, in SQL."""
+
 import duckdb
 import pytest
 
@@ -19,18 +20,21 @@ def _one(con, sql: str):
     return con.execute(f"SELECT {sql}").fetchall()[0][0]
 
 
-@pytest.mark.parametrize("macro,value,expected", [
-    ("q_mask_id", "37160219900101123X", "371602********123X"),
-    ("q_mask_id", "372323951217501", "372323*****7501"),
-    ("q_mask_name", "张三", "张*"),
-    ("q_mask_name", "欧阳娜娜", "欧***"),
-    ("q_mask_mobile", "13812341234", "138****1234"),
-    ("q_mask_address", "山东省滨州市邹平市凤凰路554号9号楼", "山东省滨州市邹平市***"),
-    ("q_mask_address", "山东省滨州市无棣县小泊头镇张家村161号", "山东省滨州市无棣县***"),
-    ("q_mask_party", "37160219900101123X", "371602********123X"),
-    ("q_mask_party", "91350100M000100Y43", "91350100M000100Y43"),
-    ("q_mask_all", "1234.50", "***"),
-])
+@pytest.mark.parametrize(
+    "macro,value,expected",
+    [
+        ("q_mask_id", "37160219900101123X", "371602********123X"),
+        ("q_mask_id", "372323951217501", "372323*****7501"),
+        ("q_mask_name", "张三", "张*"),
+        ("q_mask_name", "欧阳娜娜", "欧***"),
+        ("q_mask_mobile", "13812341234", "138****1234"),
+        ("q_mask_address", "山东省滨州市邹平市凤凰路554号9号楼", "山东省滨州市邹平市***"),
+        ("q_mask_address", "山东省滨州市无棣县小泊头镇张家村161号", "山东省滨州市无棣县***"),
+        ("q_mask_party", "37160219900101123X", "371602********123X"),
+        ("q_mask_party", "91350100M000100Y43", "91350100M000100Y43"),
+        ("q_mask_all", "1234.50", "***"),
+    ],
+)
 def test_masks_follow_the_standard(con, macro, value, expected):
     assert _one(con, f"{macro}('{value}')") == expected
 

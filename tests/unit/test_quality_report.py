@@ -5,6 +5,7 @@ The warehouse holds a few violations, rule results, one 一数一源 conflict an
 ticket on two persons whose ID numbers and names are known, scored, gated and disputed by
 the project's own functions; the report is written with a workbook cap of 2 rows.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,9 +28,21 @@ CAP = 2
 
 
 def _rule(rule_id, dimension, severity, zh):
-    source, column = (rule_id.split(".", 2)[2].rsplit(".", 1) if rule_id.count(".") >= 3 else (None, None))
-    return (rule_id, dimension, rule_id.split(".")[1], source, column, severity, zh, zh + " (en)", "generated",
-            None, "rows", "SELECT 1")
+    source, column = rule_id.split(".", 2)[2].rsplit(".", 1) if rule_id.count(".") >= 3 else (None, None)
+    return (
+        rule_id,
+        dimension,
+        rule_id.split(".")[1],
+        source,
+        column,
+        severity,
+        zh,
+        zh + " (en)",
+        "generated",
+        None,
+        "rows",
+        "SELECT 1",
+    )
 
 
 RULES = [
@@ -61,29 +74,54 @@ def report(tmp_path_factory, registry):
     ensure_schema(con)
     write_rules(con, [])  # quality.dimensions
     insert_rows(con, "quality.rules", RULE_COLUMNS, RULES)
-    insert_rows(con, "quality.violations", VIOLATION_COLUMNS,
-                [(RUN, s, BATCH, key, col, rule, rule.split(".")[0], next(r[5] for r in RULES if r[0] == rule),
-                  obs, None, f, row) for s, key, col, rule, obs, f, row in VIOLATIONS])
-    con.execute("INSERT INTO quality.rule_results VALUES "
-                f"('{RUN}', '{RULES[0][0]}', '{HOUSEHOLD}', '{BATCH}', 'accuracy', 'blocking', 100, 1, 0.99, now()),"
-                f"('{RUN}', '{RULES[1][0]}', '{HOUSEHOLD}', '{BATCH}', 'conformity', 'warning', 100, 2, 0.98, now()),"
-                f"('{RUN}', '{RULES[2][0]}', '{INSURANCE}', '{BATCH}', 'consistency', 'warning', 50, 1, 0.98, now()),"
-                f"('{RUN}', '{RULES[3][0]}', 'tjj.macro_indicator', '{BATCH}', 'completeness', 'blocking', 40, 0, 1.0,"
-                " now()),"  # 统计: checked, no finding
-                f"('{RUN}', '{RULES[4][0]}', '{PARCEL}', '{BATCH}', 'completeness', 'blocking', 20, 6, 0.7, now()),"
-                f"('{RUN}', 'accessibility.row_readable.{PARCEL}._row', '{PARCEL}', '{BATCH}', 'accessibility',"
-                " 'blocking', 20, 0, 1.0, now())")  # 6 of 20 parcels unusable: the gate holds the batch
+    insert_rows(
+        con,
+        "quality.violations",
+        VIOLATION_COLUMNS,
+        [
+            (
+                RUN,
+                s,
+                BATCH,
+                key,
+                col,
+                rule,
+                rule.split(".")[0],
+                next(r[5] for r in RULES if r[0] == rule),
+                obs,
+                None,
+                f,
+                row,
+            )
+            for s, key, col, rule, obs, f, row in VIOLATIONS
+        ],
+    )
+    con.execute(
+        "INSERT INTO quality.rule_results VALUES "
+        f"('{RUN}', '{RULES[0][0]}', '{HOUSEHOLD}', '{BATCH}', 'accuracy', 'blocking', 100, 1, 0.99, now()),"
+        f"('{RUN}', '{RULES[1][0]}', '{HOUSEHOLD}', '{BATCH}', 'conformity', 'warning', 100, 2, 0.98, now()),"
+        f"('{RUN}', '{RULES[2][0]}', '{INSURANCE}', '{BATCH}', 'consistency', 'warning', 50, 1, 0.98, now()),"
+        f"('{RUN}', '{RULES[3][0]}', 'tjj.macro_indicator', '{BATCH}', 'completeness', 'blocking', 40, 0, 1.0,"
+        " now()),"  # 统计: checked, no finding
+        f"('{RUN}', '{RULES[4][0]}', '{PARCEL}', '{BATCH}', 'completeness', 'blocking', 20, 6, 0.7, now()),"
+        f"('{RUN}', 'accessibility.row_readable.{PARCEL}._row', '{PARCEL}', '{BATCH}', 'accessibility',"
+        " 'blocking', 20, 0, 1.0, now())"
+    )  # 6 of 20 parcels unusable: the gate holds the batch
     con.execute(f"INSERT INTO quality.runs VALUES ('{RUN}', now(), now(), 3, 3, 4, 4, true, 1.0)")
     con.execute("CREATE SCHEMA base")
-    con.execute("CREATE TABLE base.base_population__person AS SELECT * FROM (VALUES "
-                f"('{ID_A}', '{NAME_A}', '{HOUSEHOLD}', '{BATCH}'), ('{ID_B}', '{NAME_B}', '{HOUSEHOLD}', '{BATCH}'))"
-                " AS t(person_id, name, name__source, name__batch)")
-    con.execute("CREATE TABLE base.base_conflicts__conflict AS SELECT * FROM (VALUES "
-                f"('person', '{ID_B}', 'name', 'name_mismatch', '{HOUSEHOLD}', '{NAME_B}', '{INSURANCE}', 'rsj',"
-                f" 'name', '{NAME_B_COPY}', '{BATCH}', '{BATCH}', 1::BIGINT, 1::BIGINT, 'c0ffee'))"
-                " AS t(entity_type, entity_id, attribute, rule, authoritative_source, authoritative_value,"
-                " other_source, other_department, other_column, other_value, first_seen_batch, last_seen_batch,"
-                " batches_seen, observations, conflict_id)")
+    con.execute(
+        "CREATE TABLE base.base_population__person AS SELECT * FROM (VALUES "
+        f"('{ID_A}', '{NAME_A}', '{HOUSEHOLD}', '{BATCH}'), ('{ID_B}', '{NAME_B}', '{HOUSEHOLD}', '{BATCH}'))"
+        " AS t(person_id, name, name__source, name__batch)"
+    )
+    con.execute(
+        "CREATE TABLE base.base_conflicts__conflict AS SELECT * FROM (VALUES "
+        f"('person', '{ID_B}', 'name', 'name_mismatch', '{HOUSEHOLD}', '{NAME_B}', '{INSURANCE}', 'rsj',"
+        f" 'name', '{NAME_B_COPY}', '{BATCH}', '{BATCH}', 1::BIGINT, 1::BIGINT, 'c0ffee'))"
+        " AS t(entity_type, entity_id, attribute, rule, authoritative_source, authoritative_value,"
+        " other_source, other_department, other_column, other_value, first_seen_batch, last_seen_batch,"
+        " batches_seen, observations, conflict_id)"
+    )
     con.close()
     record_scores(lake, RUN, registry)
     run_gate(lake)
@@ -95,8 +133,13 @@ def report(tmp_path_factory, registry):
     out = lake.reports / "quality"
     result = write_report(lake, config=config, registry=registry)
     books = {code: load_workbook(path) for code, path in result.workbooks.items()}
-    return {"result": result, "books": books, "html": (out / "index.html").read_text(encoding="utf-8"),
-            "ticket": ticket.ticket_id, "out": out}
+    return {
+        "result": result,
+        "books": books,
+        "html": (out / "index.html").read_text(encoding="utf-8"),
+        "ticket": ticket.ticket_id,
+        "out": out,
+    }
 
 
 def _rows(ws):
@@ -125,7 +168,12 @@ def test_a_known_violation_is_listed_with_its_location_masked(report):
     row = next(r for r in rows if r["rule id"] == RULES[0][0])
     masked_id = ID_A[:6] + "********" + ID_A[-4:]
     assert (row["source"], row["batch"], row["column"], row["file"], row["row"]) == (
-        HOUSEHOLD, BATCH, "id_no", "hjrk_20261001.csv", 7)
+        HOUSEHOLD,
+        BATCH,
+        "id_no",
+        "hjrk_20261001.csv",
+        7,
+    )
     assert row["record key, masked"] == masked_id and row["observed, masked"] == masked_id
     assert row["message"] == "公民身份号码校验码错误" and row["severity"] == "blocking"
     # the second key part of 人社's key (insurance type) is not personal: only the ID is masked

@@ -1,5 +1,6 @@
 """The rule set: generated from every registry constraint, the registry's `rules:` sentences
 all accounted for in quality/rules.yaml, ids stable and well-formed, SQL that parses."""
+
 import re
 
 import duckdb
@@ -36,7 +37,8 @@ def test_rule_ids_are_unique_and_name_dimension_check_source_column(rules, regis
         assert m["dim"] in DIMENSIONS and r.severity in SEVERITIES
         assert m["source"] in registry.sources
         assert r.column in ("_row", "_file", "_batch") or all(
-            c in registry.source(r.source).column_names for c in r.column.split("|")), r.id
+            c in registry.source(r.source).column_names for c in r.column.split("|")
+        ), r.id
         assert r.message_zh.strip() and r.message_en.strip()
 
 
@@ -61,12 +63,21 @@ def test_every_code_list_and_range_has_a_rule(registry, ids):
 
 
 def test_every_check_has_its_rules(registry, ids):
-    expected = {"id_card": ["accuracy.check_digit", "conformity.lowercase_x", "conformity.legacy_15_digit_id",
-                            "accuracy.id_birth_date"],
-                "uscc": ["accuracy.check_digit", "conformity.lowercase"],
-                "licence_id": ["accuracy.check_digit"], "patent_no": ["accuracy.check_digit"],
-                "region": ["conformity.retired_region_code", "conformity.region_code"],
-                "mobile": ["conformity.mobile"], "icd10": ["conformity.icd10"], "industry": ["conformity.industry"]}
+    expected = {
+        "id_card": [
+            "accuracy.check_digit",
+            "conformity.lowercase_x",
+            "conformity.legacy_15_digit_id",
+            "accuracy.id_birth_date",
+        ],
+        "uscc": ["accuracy.check_digit", "conformity.lowercase"],
+        "licence_id": ["accuracy.check_digit"],
+        "patent_no": ["accuracy.check_digit"],
+        "region": ["conformity.retired_region_code", "conformity.region_code"],
+        "mobile": ["conformity.mobile"],
+        "icd10": ["conformity.icd10"],
+        "industry": ["conformity.industry"],
+    }
     for s in registry.sources.values():
         for c in s.columns:
             for check in c.checks:
@@ -81,23 +92,33 @@ def test_the_conditional_check_form_has_its_own_rule(ids):
 def test_typed_and_patterned_columns_have_a_format_rule(registry, ids):
     for s in registry.sources.values():
         for c in s.columns:
-            if c.type in ("date", "datetime", "integer", "decimal") or c.pattern \
-                    or any(k in ("id_card", "uscc", "licence_id", "patent_no") for k in c.checks):
+            if (
+                c.type in ("date", "datetime", "integer", "decimal")
+                or c.pattern
+                or any(k in ("id_card", "uscc", "licence_id", "patent_no") for k in c.checks)
+            ):
                 assert f"conformity.format.{s.id}.{c.name}" in ids, (s.id, c.name)
 
 
 def test_every_source_has_key_file_and_calendar_rules(registry, ids):
     for s in registry.sources.values():
-        for rule in (f"accuracy.unique_key.{s.id}.{'|'.join(s.key)}", f"accessibility.row_readable.{s.id}._row",
-                     f"accessibility.file_readable.{s.id}._file", f"timeliness.late_batch.{s.id}._batch",
-                     f"completeness.batch_missing.{s.id}._batch"):
+        for rule in (
+            f"accuracy.unique_key.{s.id}.{'|'.join(s.key)}",
+            f"accessibility.row_readable.{s.id}._row",
+            f"accessibility.file_readable.{s.id}._file",
+            f"timeliness.late_batch.{s.id}._batch",
+            f"completeness.batch_missing.{s.id}._batch",
+        ):
             assert rule in ids
 
 
 def test_every_registry_rule_sentence_is_implemented_or_explained(registry):
     entries = load_entries()
-    quoted = {(e.get("source") or ".".join(e["id"].split(".")[2:4]), e["registry"])
-              for e in entries if "registry" in e and "{source}" not in e.get("id", "")}
+    quoted = {
+        (e.get("source") or ".".join(e["id"].split(".")[2:4]), e["registry"])
+        for e in entries
+        if "registry" in e and "{source}" not in e.get("id", "")
+    }
     quoted |= {("swj.taxpayer", e["registry"]) for e in entries if "{source}" in e.get("id", "")}
     for s in registry.sources.values():
         for sentence in s.rules:

@@ -1,4 +1,5 @@
 """GB/T 36344 score arithmetic (quality/sql/scores.sql) on hand-made rule results."""
+
 from __future__ import annotations
 
 import duckdb
@@ -14,8 +15,10 @@ def _con(rows: list[tuple]) -> duckdb.DuckDBPyConnection:
     (run_id, rule_id, source_id, batch, dimension, checked, failed)."""
     con = duckdb.connect()
     con.execute("CREATE SCHEMA quality")
-    con.execute("CREATE TABLE quality.rule_results (run_id VARCHAR, rule_id VARCHAR, source_id VARCHAR, "
-                "batch VARCHAR, dimension VARCHAR, checked BIGINT, failed BIGINT)")
+    con.execute(
+        "CREATE TABLE quality.rule_results (run_id VARCHAR, rule_id VARCHAR, source_id VARCHAR, "
+        "batch VARCHAR, dimension VARCHAR, checked BIGINT, failed BIGINT)"
+    )
     con.executemany("INSERT INTO quality.rule_results VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     return con
 
@@ -26,13 +29,15 @@ def _by(scores, level, key):
 
 def test_source_scores_weight_rules_by_rows_and_dimensions_by_standard_weights(registry):
     src = "gaj.household_register"
-    con = _con([
-        ("r1", f"conformity.format.{src}.a", src, BATCH, "conformity", 100, 10),
-        ("r1", f"conformity.code_list.{src}.b", src, BATCH, "conformity", 300, 0),
-        ("r1", f"accuracy.check_digit.{src}.id_no", src, BATCH, "accuracy", 200, 50),
-        ("r1", f"timeliness.late_batch.{src}._batch", src, BATCH, "timeliness", 1, 1),
-        ("r1", f"completeness.required.{src}.c", src, BATCH, "completeness", 0, 0),  # checked nothing
-    ])
+    con = _con(
+        [
+            ("r1", f"conformity.format.{src}.a", src, BATCH, "conformity", 100, 10),
+            ("r1", f"conformity.code_list.{src}.b", src, BATCH, "conformity", 300, 0),
+            ("r1", f"accuracy.check_digit.{src}.id_no", src, BATCH, "accuracy", 200, 50),
+            ("r1", f"timeliness.late_batch.{src}._batch", src, BATCH, "timeliness", 1, 1),
+            ("r1", f"completeness.required.{src}.c", src, BATCH, "completeness", 0, 0),  # checked nothing
+        ]
+    )
     s = _by(scores_of_run(con, "r1", registry), "source", src)
 
     # rule scores 90 % (100 rows) and 100 % (300 rows): weighted by rows, 390 / 400, not (90 + 100) / 2
@@ -47,13 +52,15 @@ def test_source_scores_weight_rules_by_rows_and_dimensions_by_standard_weights(r
 
 def test_department_score_pools_its_sources_per_dimension_then_weights_dimensions(registry):
     a, b = "mzj.marriage_register", "mzj.subsistence_allowance"
-    con = _con([
-        ("r1", f"completeness.required.{a}.x", a, BATCH, "completeness", 10, 0),
-        ("r1", f"consistency.name_mismatch.{a}.y", a, BATCH, "consistency", 10, 5),
-        ("r1", f"completeness.required.{b}.x", b, BATCH, "completeness", 90, 9),
-        ("r1", f"accessibility.row_readable.{b}._row", b, BATCH, "accessibility", 100, 0),
-        ("r0", f"accuracy.range.{b}.z", b, "2026-09-01", "accuracy", 50, 50),  # another batch: not in r1's scores
-    ])
+    con = _con(
+        [
+            ("r1", f"completeness.required.{a}.x", a, BATCH, "completeness", 10, 0),
+            ("r1", f"consistency.name_mismatch.{a}.y", a, BATCH, "consistency", 10, 5),
+            ("r1", f"completeness.required.{b}.x", b, BATCH, "completeness", 90, 9),
+            ("r1", f"accessibility.row_readable.{b}._row", b, BATCH, "accessibility", 100, 0),
+            ("r0", f"accuracy.range.{b}.z", b, "2026-09-01", "accuracy", 50, 50),  # another batch: not in r1's scores
+        ]
+    )
     scores = scores_of_run(con, "r1", registry)
     dept = _by(scores, "department", "mzj")
 
@@ -74,8 +81,10 @@ def test_scores_and_gate_commands_explain_themselves():
 
     from conductor.cli import app
 
-    for command, words in (("scores", ("--department", "quality.scores", "renormalis")),
-                           ("gate", ("quality/gate.yaml", "quality.gate_decisions"))):
+    for command, words in (
+        ("scores", ("--department", "quality.scores", "renormalis")),
+        ("gate", ("quality/gate.yaml", "quality.gate_decisions")),
+    ):
         result = CliRunner().invoke(app, ["quality", command, "--help"], env={"COLUMNS": "200"})
         assert result.exit_code == 0, result.output
         for word in words:

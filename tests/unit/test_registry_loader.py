@@ -1,4 +1,5 @@
 """The registry loader rejects a bad entry with a message naming the file and the field."""
+
 import shutil
 
 import pytest
@@ -52,9 +53,11 @@ def test_invalid_department_uscc_is_rejected(registry_copy):
 
 
 def test_two_authorities_for_one_attribute_break_one_number_one_source(registry_copy):
-    _edit(registry_copy / "departments" / "swj.yaml",
-          'name: name, type: string, required: true}',
-          'name: name, type: string, required: true, authority: "legal_entity.name"}')
+    _edit(
+        registry_copy / "departments" / "swj.yaml",
+        "name: name, type: string, required: true}",
+        'name: name, type: string, required: true, authority: "legal_entity.name"}',
+    )
     with pytest.raises(RegistryError, match="two authoritative sources"):
         load_registry(registry_copy)
 

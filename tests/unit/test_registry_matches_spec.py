@@ -3,6 +3,7 @@
 The spec is an upstream fact the project may not read at run time; this test is
 where the two are held together.
 """
+
 import os
 import re
 
@@ -15,8 +16,9 @@ SPEC_PATH = SHARED / "spec" / "extracts.yaml"
 # Outside CI a checkout may stand alone and skips; CI always lays shared/ beside the clone, so
 # there a missing spec is a broken setup, not a reason to stop checking.
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-pytestmark = pytest.mark.skipif(not SPEC_PATH.exists() and not IN_CI,
-                                reason="shared/spec is not beside the checkout (checked in CI)")
+pytestmark = pytest.mark.skipif(
+    not SPEC_PATH.exists() and not IN_CI, reason="shared/spec is not beside the checkout (checked in CI)"
+)
 
 # Spec text for code lists and composite checks, and what the registry says instead.
 CODE_LIST_NAMES = {"GB/T 3304": "GB/T 3304", "GB/T 21010-2017": "GB/T 21010-2017"}

@@ -1,6 +1,7 @@
 """With defect_rate=0 the synthetic city is clean: valid identifiers, every rule of the
 spec holds, and every cross-source fact agrees (the same bar the shared clean sample sets).
 """
+
 from __future__ import annotations
 
 import math
@@ -10,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from shapely.geometry import Polygon
+from synth_landing import as_text, deliveries
 
 from govlake.identifiers import (
     id_card_birth_date,
@@ -24,12 +26,17 @@ from govlake.identifiers import (
 )
 from govlake.registry.schema import ConditionalCheck
 from synth import generate_city
-from synth_landing import as_text, deliveries
 
 PERSONS = 1500
-VALIDATORS = {"id_card": is_valid_id_card, "uscc": is_valid_uscc, "licence_id": is_valid_licence_id,
-              "patent_no": is_valid_patent_no, "mobile": is_valid_mobile, "icd10": is_valid_icd10,
-              "industry": is_valid_industry}
+VALIDATORS = {
+    "id_card": is_valid_id_card,
+    "uscc": is_valid_uscc,
+    "licence_id": is_valid_licence_id,
+    "patent_no": is_valid_patent_no,
+    "mobile": is_valid_mobile,
+    "icd10": is_valid_icd10,
+    "industry": is_valid_industry,
+}
 DATE_FORMATS = {"YYYYMMDD": "%Y%m%d", "YYYY-MM-DD": "%Y-%m-%d", "YYYY-MM-DD HH:MM:SS": "%Y-%m-%d %H:%M:%S"}
 
 
@@ -72,7 +79,8 @@ def test_no_defects_are_listed(city):
     out, summary, _ = city
     assert summary.defects == 0
     assert summary.truth_path.read_text(encoding="utf-8").splitlines() == [
-        "source,batch,file,line,record_key,column,kind,original,injected"]
+        "source,batch,file,line,record_key,column,kind,original,injected"
+    ]
 
 
 def test_every_source_delivers_rows(city, registry):
@@ -194,7 +202,7 @@ def test_marriages_between_real_persons_of_age(city, register):
 
 
 def test_social_insurance_employers_and_the_dead(city, register, firms, dead):
-    for batch, v in rows(city, "rsj.social_insurance"):
+    for _batch, v in rows(city, "rsj.social_insurance"):
         assert register[v["id_no"]]["name"] == v["name"]
         if v["insurance_type"] != "120":
             assert v["employer_uscc"] in firms
@@ -216,7 +224,10 @@ def test_licences_are_held_by_real_holders(city, registry, register, firms):
     issuers = {d.uscc: d.name for d in registry.departments.values()}
     licences = rows(city, "dsj.e_licence")
     assert {v["licence_type"] for _, v in licences} >= {
-        "11100000000013338W001", "11100000000013127D003", "11100000000012345X005"}
+        "11100000000013338W001",
+        "11100000000013127D003",
+        "11100000000012345X005",
+    }
     for _, v in licences:
         assert issuers[v["issuer_uscc"]] == v["issuer_name"]
         assert v["licence_id"].split(".")[6] == v["issuer_uscc"]
@@ -226,8 +237,7 @@ def test_licences_are_held_by_real_holders(city, registry, register, firms):
             assert v["status"] != "有效"
         if v["valid_until"]:
             assert v["valid_until"] >= v["issued_on"]
-    assert any(v["holder_code"] in firms and firms[v["holder_code"]]["status"] in ("注销", "吊销")
-               for _, v in licences)
+    assert any(v["holder_code"] in firms and firms[v["holder_code"]]["status"] in ("注销", "吊销") for _, v in licences)
 
 
 def test_taxpayers_agree_with_the_enterprise_register(city, firms):
@@ -306,8 +316,7 @@ def test_the_delivery_calendar(city):
     assert len(dirs) == 16
     hh = sorted((out / "gaj.household_register").iterdir())
     assert [p.name for p in hh] == ["2026-09-29", "2026-09-30", "2026-10-01", "2026-10-02", "2026-10-03"]
-    assert sorted(x.name for x in hh[1].iterdir()) == ["_READY", "hjrk_20260930_part1.csv",
-                                                       "hjrk_20260930_part2.csv"]
+    assert sorted(x.name for x in hh[1].iterdir()) == ["_READY", "hjrk_20260930_part1.csv", "hjrk_20260930_part2.csv"]
     assert dirs["wjw.death_record"] == ["2026-09-29", "2026-09-30", "2026-10-02", "2026-10-03"]
     assert dirs["swj.taxpayer"] == ["2026-08-01", "2026-09-04", "2026-10-01"]
     assert (out / "swj.taxpayer" / "2026-09-04" / "nsr_202609.json").is_file()
@@ -330,7 +339,7 @@ def test_changes_across_batches(city, firms):
         by_uscc[v["uscc"]].append((batch, v))
     changed = {u: seq for u, seq in by_uscc.items() if len(seq) > 1}
     kinds = set()
-    for u, seq in changed.items():
+    for seq in changed.values():
         for (b1, v1), (b2, v2) in zip(seq, seq[1:]):
             assert b1 < b2 and v1["changed_at"] < v2["changed_at"]
             kinds |= {c for c in ("status", "name", "address", "registered_capital") if v1[c] != v2[c]}
@@ -347,7 +356,7 @@ def test_changes_across_batches(city, firms):
             phoned += first["mobile"] != last["mobile"]
     assert moved and phoned
     revised = defaultdict(set)
-    for batch, v in rows(city, "tjj.macro_indicator"):
+    for _batch, v in rows(city, "tjj.macro_indicator"):
         revised[(v["indicator_code"], v["region_code"], v["period"])].add(v["value"])
     assert any(len(values) > 1 for values in revised.values())
 

@@ -1,6 +1,7 @@
 """Injected defects: every kind occurs, is listed in the truth file, and the listed line
 really holds it (checked by re-reading the delivered file, not by trusting the generator).
 """
+
 from __future__ import annotations
 
 import csv
@@ -10,6 +11,7 @@ from collections import Counter, defaultdict
 from datetime import datetime
 
 import pytest
+from synth_landing import as_text
 
 from govlake.identifiers import (
     id_card_gender,
@@ -19,18 +21,36 @@ from govlake.identifiers import (
     is_valid_uscc,
 )
 from synth import generate_city
-from synth_landing import as_text
 
 RATE = 0.02
 KINDS = {
-    "bad_check_digit", "legacy_15_digit_id", "lowercase_x", "birth_date_vs_id", "gender_vs_id",
-    "retired_region_code", "unknown_region_code", "blank_required", "code_not_in_list",
-    "out_of_range", "impossible_date", "duplicate_key", "name_mismatch", "dead_person_paid",
-    "deregistered_with_valid_licence", "taxpayer_active_but_deregistered", "undecodable_bytes",
-    "short_row", "extra_column", "missing_column",
+    "bad_check_digit",
+    "legacy_15_digit_id",
+    "lowercase_x",
+    "birth_date_vs_id",
+    "gender_vs_id",
+    "retired_region_code",
+    "unknown_region_code",
+    "blank_required",
+    "code_not_in_list",
+    "out_of_range",
+    "impossible_date",
+    "duplicate_key",
+    "name_mismatch",
+    "dead_person_paid",
+    "deregistered_with_valid_licence",
+    "taxpayer_active_but_deregistered",
+    "undecodable_bytes",
+    "short_row",
+    "extra_column",
+    "missing_column",
 }
-CHECKS = {"id_card": is_valid_id_card, "uscc": is_valid_uscc, "licence_id": is_valid_licence_id,
-          "patent_no": is_valid_patent_no}
+CHECKS = {
+    "id_card": is_valid_id_card,
+    "uscc": is_valid_uscc,
+    "licence_id": is_valid_licence_id,
+    "patent_no": is_valid_patent_no,
+}
 
 
 @pytest.fixture(scope="module")
@@ -154,8 +174,11 @@ def test_truth_line_holds_the_defect(city, registry):
             elif src.format == "xlsx":
                 others = [no for no, row in enumerate(line.rows, start=1) if list(row) == line.fields]
             else:
-                others = [no for no, raw in enumerate(line.lines, start=1)
-                          if raw.rstrip(",") == line.lines[line.no - 1].rstrip(",")]
+                others = [
+                    no
+                    for no, raw in enumerate(line.lines, start=1)
+                    if raw.rstrip(",") == line.lines[line.no - 1].rstrip(",")
+                ]
             assert len(others) >= 2 and line.no in others, where
             continue
         value = line.value(t["column"])
@@ -248,8 +271,9 @@ def test_every_kind_occurs_even_at_a_tiny_rate(tmp_path):
 
 def test_progress_is_reported_per_source(tmp_path, registry):
     seen: dict[str, int] = {}
-    summary = generate_city(tmp_path / "landing", persons=300, seed=1,
-                            progress=lambda sid, rows: seen.__setitem__(sid, rows))
+    summary = generate_city(
+        tmp_path / "landing", persons=300, seed=1, progress=lambda sid, rows: seen.__setitem__(sid, rows)
+    )
     assert seen == {sid: s.rows for sid, s in summary.sources.items()}
     assert set(seen) == set(registry.sources)
 
@@ -258,5 +282,8 @@ def test_files_with_a_wrong_header_hold_no_other_damage(city):
     _, _, truth = city
     whole = {(t["source"], t["batch"], t["file"]) for t in truth if t["kind"] in ("extra_column", "missing_column")}
     assert whole
-    assert not [t for t in truth if t["kind"] not in ("extra_column", "missing_column")
-                and (t["source"], t["batch"], t["file"]) in whole]
+    assert not [
+        t
+        for t in truth
+        if t["kind"] not in ("extra_column", "missing_column") and (t["source"], t["batch"], t["file"]) in whole
+    ]

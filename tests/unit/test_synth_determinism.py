@@ -1,4 +1,5 @@
 """Same seed, same bytes (in one process or two); another seed, another city."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -1,4 +1,5 @@
 """Building blocks of the synthetic world: calendar, IDs, geometry, defect eligibility."""
+
 from __future__ import annotations
 
 import math
@@ -30,7 +31,10 @@ def test_timeline_anchors():
 def test_schedule_names_files_from_the_slot(registry):
     s = schedule(registry, Timeline.ending(date(2026, 10, 3)))
     assert [b.files for b in s["tjj.macro_indicator"]] == [
-        ("zyjjzb_202608.xlsx",), ("zyjjzb_202609.xlsx",), ("zyjjzb_202610.xlsx",)]
+        ("zyjjzb_202608.xlsx",),
+        ("zyjjzb_202609.xlsx",),
+        ("zyjjzb_202610.xlsx",),
+    ]
     late = s["swj.taxpayer"][1]
     assert late.date == date(2026, 9, 4) and late.files == ("nsr_202609.json",)
     for sid, batches in s.items():
@@ -105,8 +109,9 @@ def test_streams_depend_on_seed_and_name_only():
 
 
 def test_a_new_year_end_date(tmp_path, registry):
-    from synth import generate_city
     from synth_landing import deliveries
+
+    from synth import generate_city
 
     end = date(2027, 1, 15)
     out = tmp_path / "landing"
