@@ -4,6 +4,10 @@ Macro files (identifiers, text, masking) are run on the quality connection as te
 DuckDB macros; rule files are fragments that quality/rules.yaml names. Rendering is the one
 place where registry facts (code tables, county names) and dbt settings (absent tokens)
 enter SQL, so no list is typed twice.
+
+The check-digit algorithms are not written here: the templates call the dbt project's
+identifier macros (dbt_project/macros/identifiers/, `govlake.<macro>` as in dbt), which
+`dbt_macros()` loads into a plain Jinja environment - one SQL definition for dbt and quality.
 """
 from __future__ import annotations
 
@@ -29,6 +33,43 @@ _env = jinja2.Environment(loader=jinja2.FileSystemLoader(SQL_DIR), undefined=jin
                           keep_trailing_newline=True)
 
 
+# the dbt macro files quality renders (paths under dbt_project/macros), and what they need
+# of dbt: `govlake.<macro>`, `adapter.dispatch` (the duckdb__ version, else default__), `return`
+DBT_MACRO_FILES = ("identifiers/_char_value.sql", "identifiers/id_card.sql", "identifiers/uscc.sql",
+                   "identifiers/licence_id.sql", "identifiers/patent_no.sql",
+                   "cross_db/regex_full_match.sql", "cross_db/try_cast.sql")
+
+
+class _DbtMacros:
+    """The macros of DBT_MACRO_FILES by name, as dbt's `govlake` namespace offers them."""
+
+    def __init__(self, env: jinja2.Environment):
+        self._macros = {}
+        for name in DBT_MACRO_FILES:
+            module = env.get_template(name).module
+            self._macros.update({m: getattr(module, m) for m in dir(module) if not m.startswith("__")})
+
+    def __getattr__(self, name: str):
+        try:
+            return self._macros[name]
+        except KeyError:
+            raise AttributeError(f"dbt macro {name!r} is not in quality.sqlfiles.DBT_MACRO_FILES") from None
+
+    def dispatch(self, name: str, namespace: str = "govlake"):
+        return self._macros.get(f"duckdb__{name}") or self._macros[f"default__{name}"]
+
+
+@lru_cache(maxsize=1)
+def dbt_macros() -> _DbtMacros:
+    """dbt_project's identifier macros, rendered as dbt-duckdb renders them."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(DBT_PROJECT / "macros"),
+                             undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.do"])
+    macros = _DbtMacros.__new__(_DbtMacros)
+    env.globals.update({"govlake": macros, "adapter": macros, "return": lambda value: value})
+    macros.__init__(env)
+    return macros
+
+
 def sql_literal(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
@@ -46,6 +87,7 @@ def macro_context(registry: Registry) -> dict:
         "county_pattern": "|".join(re.escape(c) for c in counties).replace("'", "''"),
         "blank_chars": BLANK_CHARS,
         "absent_tokens": ", ".join(sql_literal(t) for t in tokens),
+        "govlake": dbt_macros(),
     }
 
 

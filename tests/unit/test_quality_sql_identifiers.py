@@ -118,3 +118,46 @@ def test_simple_formats_agree_with_govlake_identifiers(con):
     assert _apply(con, "q_mobile_valid", mobiles) == [ids.is_valid_mobile(v) for v in mobiles]
     assert _apply(con, "q_icd10_valid", icd10) == [ids.is_valid_icd10(v) for v in icd10]
     assert _apply(con, "q_industry_valid", industry) == [ids.is_valid_industry(v) for v in industry]
+
+
+# --- one definition: the dbt identifier macros are what quality runs -------------------
+
+def _dbt_expr(con, sql_of_v: str, values: list) -> list:
+    return [r[0] for r in con.execute(
+        f"SELECT {sql_of_v} FROM unnest(?) WITH ORDINALITY AS t(v, i) ORDER BY i", [values]).fetchall()]
+
+
+def test_quality_sql_holds_no_check_digit_algorithm_of_its_own():
+    from quality.sqlfiles import SQL_DIR
+    text = (SQL_DIR / "identifiers.sql").read_text(encoding="utf-8")
+    for weights_or_table in ("10X98765432", "7, 9, 10, 5", "1, 3, 9, 27", "list_reduce", "123456789X0"):
+        assert weights_or_table not in text
+
+
+def test_dbt_id_card_normalises_legacy_numbers_and_lower_x_as_stdnum_reads_them(con):
+    from quality.sqlfiles import dbt_macros
+    m = dbt_macros()
+    rng = random.Random(18)
+    legacy = []
+    for _ in range(500):
+        n = ids.make_id_card("371602", date(1930 + rng.randrange(69), 1 + rng.randrange(12), 1 + rng.randrange(28)),
+                             rng.randrange(1000))
+        legacy.append(n[:6] + n[8:17])
+    normalised = _dbt_expr(con, str(m.id_card("v")), legacy)
+    assert normalised == [ids.id15_to_18(v) for v in legacy]
+    assert all(n[17] == ric.calc_check_digit(n) for n in normalised)
+    assert _dbt_expr(con, str(m.id_card_flag("v")), legacy[:3]) == ["legacy_15_digit_id"] * 3
+    assert _dbt_expr(con, str(m.id_card("v")), ["11010519491231002x"]) == ["11010519491231002X"]
+    assert _dbt_expr(con, str(m.id_card_flag("v")), ["11010519491231002x", "11010519491231002X", "110105194912310021"]) \
+        == ["lowercase_x", None, "bad_check_digit"]
+
+
+def test_dbt_portable_mod_37_36_agrees_with_the_duckdb_fold_and_stdnum(con):
+    from quality.sqlfiles import dbt_macros
+    m = dbt_macros()
+    rng = random.Random(19)
+    payloads = ["".join(rng.choice(ALNUM) for _ in range(12)) for _ in range(500)]
+    positions = list(range(1, 13))
+    portable = _dbt_expr(con, str(m.default__mod_37_36_check_char("v", positions)), payloads)
+    folded = _dbt_expr(con, str(m.duckdb__mod_37_36_check_char("v", positions)), payloads)
+    assert portable == folded == [mod_37_36.calc_check_digit(p) for p in payloads]
