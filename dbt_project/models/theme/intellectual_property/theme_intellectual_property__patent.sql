@@ -7,11 +7,7 @@
 
 with latest as (
 
-    select *
-    from {{ ref('stg_scjg__patent') }}
-    qualify row_number() over (
-        partition by application_no
-        order by _batch desc, _ingested_at desc, _file desc, _row_no desc) = 1
+    select * from {{ ref('int_intellectual_property__patent_latest_delivery') }}
 
 ),
 

@@ -15,7 +15,7 @@
     (macros/base/recompute_scope.sql: profile_entities_touched) -#}
 {%- set scoped = govlake.no_new_snapshot([ref('stg_rsj__social_insurance'), ref('stg_mzj__subsistence_allowance'),
                                           ref('stg_xczx__monitored_household'), ref('stg_zrzy__land_parcel')]) %}
--- depends_on: {{ ref('stg_dsj__e_licence') }}, {{ ref('stg_xyzx__double_publicity') }}, {{ ref('base_public_credit__decision') }}
+-- depends_on: {{ ref('stg_dsj__e_licence') }}, {{ ref('stg_xyzx__double_publicity') }}, {{ ref('base_public_credit__decision') }}, {{ ref('stg_scjg__patent') }}
 
 with
 {%- if scoped %}
@@ -44,11 +44,8 @@ households as (
 -- delivered twice in it counts once, the last row delivered standing for it
 insurance_covers as (
 
-    select s.*
-    from {{ ref('stg_rsj__social_insurance') }} as s
-    where s._batch = (select max(_batch) from {{ ref('stg_rsj__social_insurance') }}) {{ govlake.in_scope('s.id_no', scoped) }}
-    qualify row_number() over (
-        partition by s.id_no, s.insurance_type order by s._file desc, s._row_no desc) = 1
+    select * from {{ ref('int_social_security__insurance_cover_current') }}
+    where true {{ govlake.in_scope('id_no', scoped) }}
 
 ),
 
@@ -139,10 +136,7 @@ credit as (
 -- patents: an incremental source, the latest delivery of an application wins
 patents as (
 
-    select *
-    from {{ ref('stg_scjg__patent') }}
-    qualify row_number() over (
-        partition by application_no order by _batch desc, _ingested_at desc, _file desc, _row_no desc) = 1
+    select * from {{ ref('int_intellectual_property__patent_latest_delivery') }}
 
 ),
 
