@@ -52,13 +52,13 @@ members as (
 
     select distinct heads.head_id_no, m.person_id
     from (select distinct head_id_no from monitored) as heads
-    join persons as h on h.person_id = heads.head_id_no
-    join persons as m on m.household_no = h.household_no
+    inner join persons as h on h.person_id = heads.head_id_no
+    inner join persons as m on m.household_no = h.household_no
     where not m.is_deceased
 
     union
 
-    select distinct mh.head_id_no, mh.head_id_no
+    select distinct mh.head_id_no, mh.head_id_no as person_id
     from monitored as mh
     left join persons as h on h.person_id = mh.head_id_no
     where not coalesce(h.is_deceased, false)
