@@ -93,8 +93,10 @@ def build(lake: Lake, *, full_refresh: bool = False, every_model: bool = False, 
         plan = plan_build(lake, full_refresh=full_refresh, every_model=every_model)
         if plan.nothing_new:
             return {**DbtRunResult(success=True, args=[], seconds=0.0).as_dict(), "plan": plan.as_dict()}
-        result = run_dbt(lake, "build", select=plan.select, full_refresh=full_refresh, quiet=quiet,
-                         debug_log=debug_log, indirect_selection="eager")
+        # dbt unit tests check the project's SQL, not the data: tests/integration runs them
+        # (test_dbt_golden_records), so a build does not pay for them every day
+        result = run_dbt(lake, "build", select=plan.select, exclude=["test_type:unit"], full_refresh=full_refresh,
+                         quiet=quiet, debug_log=debug_log, indirect_selection="eager")
         write_ledger(lake, plan.fingerprints if result.success else None)
     return {**result.as_dict(), "plan": plan.as_dict()}
 
