@@ -33,7 +33,8 @@ BILINGUAL = re.compile(r"[\u4e00-\u9fff].* — .*[A-Za-z]", re.S)
 def _documented() -> dict[str, tuple[Path, dict]]:
     out = {}
     for layer in LAYERS:
-        for yml in sorted((MODELS / layer).rglob("_models.yml")):
+        # a folder's _models.yml, or one <model>.yml per model where that grew long
+        for yml in sorted((MODELS / layer).rglob("*.yml")):
             for model in yaml.safe_load(yml.read_text(encoding="utf-8")).get("models", []):
                 out[model["name"]] = (yml, model)
     return out
