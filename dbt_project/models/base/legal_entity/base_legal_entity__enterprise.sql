@@ -107,17 +107,15 @@ golden as (
 
     select
         enterprises.enterprise_id,
-        {%- for a in enterprise_register_attributes %}
-        enterprise_register_latest.{{ a }},
-        'scjg.enterprise_register' as {{ a }}__source,
-        enterprise_register_latest.{{ a }}__batch,
-        enterprise_register_latest.{{ a }}__order,
+        {#- each attribute from its source's _latest CTE, with its lineage #}
+        {%- for cte, source_id, attributes in [('enterprise_register', 'scjg.enterprise_register', enterprise_register_attributes),
+                                      ('taxpayer', 'swj.taxpayer', taxpayer_attributes)] %}
+        {%- for a in attributes %}
+        {{ cte }}_latest.{{ a }},
+        '{{ source_id }}' as {{ a }}__source,
+        {{ cte }}_latest.{{ a }}__batch,
+        {{ cte }}_latest.{{ a }}__order,
         {%- endfor %}
-        {%- for a in taxpayer_attributes %}
-        taxpayer_latest.{{ a }},
-        'swj.taxpayer' as {{ a }}__source,
-        taxpayer_latest.{{ a }}__batch,
-        taxpayer_latest.{{ a }}__order,
         {%- endfor %}
         {{ govlake.run_timestamp() }} as _staged_at
     from enterprises

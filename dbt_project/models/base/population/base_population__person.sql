@@ -145,23 +145,16 @@ golden as (
 
     select
         persons.person_id,
-        {%- for a in household_register_attributes %}
-        household_register_latest.{{ a }},
-        'gaj.household_register' as {{ a }}__source,
-        household_register_latest.{{ a }}__batch,
-        household_register_latest.{{ a }}__order,
+        {#- each attribute from its source's _latest CTE, with its lineage #}
+        {%- for cte, source_id, attributes in [('household_register', 'gaj.household_register', household_register_attributes),
+                                      ('death_record', 'wjw.death_record', death_record_attributes),
+                                      ('marriage_register', 'mzj.marriage_register', marriage_register_attributes)] %}
+        {%- for a in attributes %}
+        {{ cte }}_latest.{{ a }},
+        '{{ source_id }}' as {{ a }}__source,
+        {{ cte }}_latest.{{ a }}__batch,
+        {{ cte }}_latest.{{ a }}__order,
         {%- endfor %}
-        {%- for a in death_record_attributes %}
-        death_record_latest.{{ a }},
-        'wjw.death_record' as {{ a }}__source,
-        death_record_latest.{{ a }}__batch,
-        death_record_latest.{{ a }}__order,
-        {%- endfor %}
-        {%- for a in marriage_register_attributes %}
-        marriage_register_latest.{{ a }},
-        'mzj.marriage_register' as {{ a }}__source,
-        marriage_register_latest.{{ a }}__batch,
-        marriage_register_latest.{{ a }}__order,
         {%- endfor %}
         {{ govlake.run_timestamp() }} as _staged_at
     from persons
