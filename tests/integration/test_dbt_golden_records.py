@@ -333,8 +333,9 @@ def test_incremental_build_equals_full_refresh(incremental, full, model):
 
 
 # every other model: tables and staging models left out of a round's scope must come out as
-# a build of every model would make them
-OTHER_MODELS = sorted({p.stem for p in (DBT_PROJECT / "models").rglob("*.sql")}
+# a build of every model would make them (intermediate models are ephemeral: no table; the
+# models reading them are compared)
+OTHER_MODELS = sorted({p.stem for p in (DBT_PROJECT / "models").rglob("*.sql") if not p.stem.startswith("int_")}
                       - set(INCREMENTAL_BASE_MODELS + DERIVED_BASE_MODELS + INCREMENTAL_THEME_MODELS))
 
 
