@@ -19,22 +19,10 @@
     'flag_head_deceased': 'coalesce(p.is_deceased, false)',
 } %}
 
-with latest_batch as (
+-- a full snapshot: the latest batch is the monitoring list now, one row per head and year
+with monitored as (
 
-    select max(_batch) as _batch
-    from {{ ref('stg_xczx__monitored_household') }}
-
-),
-
--- a full snapshot: the latest batch is the monitoring list now; a key delivered twice in
--- it counts once, the last row delivered standing for it
-monitored as (
-
-    select s.*
-    from {{ ref('stg_xczx__monitored_household') }} as s
-    where s._batch = (select _batch from latest_batch)
-    qualify row_number() over (
-        partition by s.head_id_no, s.year order by s._file desc, s._row_no desc) = 1
+    select * from {{ ref('int_poverty_alleviation__monitored_household_current') }}
 
 ),
 

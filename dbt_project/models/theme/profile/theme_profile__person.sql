@@ -71,8 +71,8 @@ allowance as (
         s.monthly_amount as allowance_monthly_amount,
         s.start_date as allowance_start_date,
         s.region_code as allowance_region_code
-    from {{ ref('stg_mzj__subsistence_allowance') }} as s
-    where s._batch = (select max(_batch) from {{ ref('stg_mzj__subsistence_allowance') }}) {{ govlake.in_scope('s.id_no', scoped) }}
+    from {{ ref('int_social_security__allowance_roll_current') }} as s
+    where true {{ govlake.in_scope('s.id_no', scoped) }}
     qualify row_number() over (
         partition by s.id_no order by s.start_date desc nulls last, s._file desc, s._row_no desc) = 1
 
@@ -87,8 +87,8 @@ monitoring as (
         s.monitor_type,
         s.risk_cleared as monitor_risk_cleared,
         s.income_per_capita as monitor_income_per_capita
-    from {{ ref('stg_xczx__monitored_household') }} as s
-    where s._batch = (select max(_batch) from {{ ref('stg_xczx__monitored_household') }}) {{ govlake.in_scope('s.head_id_no', scoped) }}
+    from {{ ref('int_poverty_alleviation__monitored_household_current') }} as s
+    where true {{ govlake.in_scope('s.head_id_no', scoped) }}
     qualify row_number() over (
         partition by s.head_id_no order by s.year desc nulls last, s._file desc, s._row_no desc) = 1
 
