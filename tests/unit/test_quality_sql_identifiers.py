@@ -1,4 +1,5 @@
-"""The quality layer's DuckDB macros (quality/sql/identifiers.sql) agree with python-stdnum,
+"""The quality layer's DuckDB macros (quality/sql/identifiers.sql, rendered from the dbt identifier
+macros; q_clean of text.sql) agree with python-stdnum,
 STANDARDS.md's vectors and govlake.identifiers - each checked set-based, thousands of values
 in one query, the way the rules run them."""
 import random
@@ -12,7 +13,7 @@ from stdnum.iso7064 import mod_37_36
 
 from govlake import identifiers as ids
 from govlake.registry import load_registry
-from quality.sqlfiles import install_macros
+from quality.sqlfiles import SQL_DIR, install_macros
 
 USCC_CHARS = ids.USCC_ALPHABET
 ALNUM = string.digits + string.ascii_uppercase
@@ -128,7 +129,6 @@ def _dbt_expr(con, sql_of_v: str, values: list) -> list:
 
 
 def test_quality_sql_holds_no_check_digit_algorithm_of_its_own():
-    from quality.sqlfiles import SQL_DIR
     text = (SQL_DIR / "identifiers.sql").read_text(encoding="utf-8")
     for weights_or_table in ("10X98765432", "7, 9, 10, 5", "1, 3, 9, 27", "list_reduce", "123456789X0"):
         assert weights_or_table not in text
@@ -161,3 +161,16 @@ def test_dbt_portable_mod_37_36_agrees_with_the_duckdb_fold_and_stdnum(con):
     portable = _dbt_expr(con, str(m.default__mod_37_36_check_char("v", positions)), payloads)
     folded = _dbt_expr(con, str(m.duckdb__mod_37_36_check_char("v", positions)), payloads)
     assert portable == folded == [mod_37_36.calc_check_digit(p) for p in payloads]
+
+
+# --- text cleaning: q_clean is dbt's clean_text (dbt_project/macros/typing/clean_text.sql) ---
+
+def test_q_clean_trims_blanks_and_nulls_the_absent_tokens(con):
+    values = [" a ", "\u3000b\t", "\u00a0c\ufeff", "\x0bd\r\n", "NULL", " null ", "-", "无", "", "   ", None, "x y", "无效"]
+    got = [r[0] for r in con.execute(
+        "SELECT q_clean(v) FROM unnest(?) WITH ORDINALITY AS t(v, i) ORDER BY i", [values]).fetchall()]
+    assert got == ["a", "b", "c", "d", None, None, None, None, None, None, None, "x y", "无效"]
+
+
+def test_quality_sql_does_not_write_the_cleaning_itself():
+    assert "trim(" not in (SQL_DIR / "text.sql").read_text(encoding="utf-8").split("q_key_date")[0]
