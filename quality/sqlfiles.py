@@ -4,7 +4,13 @@ Macro files (identifiers, text, masking) are run on the quality connection as te
 DuckDB macros; rule files are fragments that quality/rules.yaml names. Rendering is the one
 place where registry facts (code tables, county names) and dbt settings (absent tokens)
 enter SQL, so no list is typed twice.
+
+The check-digit algorithms and text cleaning are not written here: the templates call the dbt
+project's macros (dbt_project/macros/identifiers/, typing/clean_text.sql; `govlake.<macro>` as
+in dbt), which `dbt_macros()` loads into a plain Jinja environment - one SQL definition for dbt
+and quality.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,18 +21,70 @@ import duckdb
 import jinja2
 import yaml
 
-from govlake.settings import DBT_PROJECT
 from govlake.identifiers import INDUSTRY_SECTIONS
 from govlake.registry import Registry
+from govlake.settings import DBT_PROJECT
 
 SQL_DIR = Path(__file__).parent / "sql"
 MACRO_FILES = ("text.sql", "identifiers.sql", "masking.sql")
 
-# what dbt's duckdb__strip_blanks trims (dbt_project/macros/cross_db/strip_blanks.sql)
-BLANK_CHARS = "' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160) || chr(12288) || chr(65279)"
 
-_env = jinja2.Environment(loader=jinja2.FileSystemLoader(SQL_DIR), undefined=jinja2.StrictUndefined,
-                          keep_trailing_newline=True)
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(SQL_DIR), undefined=jinja2.StrictUndefined, keep_trailing_newline=True
+)
+
+
+# the dbt macro files quality renders (paths under dbt_project/macros), and what they need
+# of dbt: `govlake.<macro>`, `adapter.dispatch` (the duckdb__ version, else default__), `return`
+DBT_MACRO_FILES = (
+    "identifiers/_char_value.sql",
+    "identifiers/id_card.sql",
+    "identifiers/uscc.sql",
+    "identifiers/licence_id.sql",
+    "identifiers/patent_no.sql",
+    "typing/clean_text.sql",
+    "cross_db/regex_full_match.sql",
+    "cross_db/try_cast.sql",
+    "cross_db/strip_blanks.sql",
+)
+
+
+class _DbtMacros:
+    """The macros of DBT_MACRO_FILES by name, as dbt's `govlake` namespace offers them."""
+
+    def __init__(self, env: jinja2.Environment):
+        self._macros = {}
+        for name in DBT_MACRO_FILES:
+            template = env.get_template(name)
+            context = template.new_context()
+            for _ in template.root_render_func(context):  # defines the file's macros, _private ones too
+                pass
+            self._macros.update({k: v for k, v in context.vars.items() if isinstance(v, jinja2.runtime.Macro)})
+
+    def __getattr__(self, name: str):
+        try:
+            return self._macros[name]
+        except KeyError:
+            raise AttributeError(f"dbt macro {name!r} is not in quality.sqlfiles.DBT_MACRO_FILES") from None
+
+    def dispatch(self, name: str, namespace: str = "govlake"):
+        return self._macros.get(f"duckdb__{name}") or self._macros[f"default__{name}"]
+
+
+@lru_cache(maxsize=1)
+def dbt_macros() -> _DbtMacros:
+    """dbt_project's identifier macros, rendered as dbt-duckdb renders them."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(DBT_PROJECT / "macros"),
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.do"],
+    )
+    macros = _DbtMacros.__new__(_DbtMacros)
+    env.globals.update(
+        {"govlake": macros, "adapter": macros, "return": lambda value: value, "var": lambda name: dbt_vars()[name]}
+    )
+    macros.__init__(env)
+    return macros
 
 
 def sql_literal(value: str) -> str:
@@ -40,12 +98,10 @@ def dbt_vars() -> dict:
 
 def macro_context(registry: Registry) -> dict:
     counties = sorted({r.name for r in registry.city.regions if r.level == "county"}, key=len, reverse=True)
-    tokens = [""] + [t.lower() for t in dbt_vars()["absent_tokens"]]
     return {
         "industry_sections": INDUSTRY_SECTIONS,
         "county_pattern": "|".join(re.escape(c) for c in counties).replace("'", "''"),
-        "blank_chars": BLANK_CHARS,
-        "absent_tokens": ", ".join(sql_literal(t) for t in tokens),
+        "govlake": dbt_macros(),
     }
 
 

@@ -22,19 +22,20 @@ sources the next plan still finds changed, or rebuild a model as it was.
     plan = plan_build(lake)                 # BuildPlan: select=None means every model
     result = build(lake)                    # plan, `dbt build`, ledger; a dict for XCom
 """
+
 from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
 from govlake.lock import lake_lock
-from transform.dbt_runner import DBT_PROJECT, DbtRunResult, run_dbt
 from govlake.registry import load_registry
 from govlake.settings import Lake
 from govlake.warehouse import connect_when_free
+from transform.dbt_runner import DBT_PROJECT, DbtRunResult, run_dbt
 
 LEDGER = "ops.dbt_build_ledger"
 PROJECT_KEY = "(dbt project)"  # the ledger row of the project fingerprint
@@ -73,19 +74,22 @@ def plan_build(lake: Lake, full_refresh: bool = False, every_model: bool = False
     if not last:
         return BuildPlan(None, "no complete build recorded in this warehouse: every model", fingerprints=now)
     if last.get(PROJECT_KEY) != now[PROJECT_KEY]:
-        return BuildPlan(None, "the dbt project changed since the last complete build: every model",
-                         fingerprints=now)
+        return BuildPlan(None, "the dbt project changed since the last complete build: every model", fingerprints=now)
     changed = sorted(s for s in now.keys() | last.keys() if s != PROJECT_KEY and now.get(s) != last.get(s))
     if not changed:
         return BuildPlan([], "no raw data changed since the last complete build", fingerprints=now)
-    return BuildPlan([f"source:{s}+" for s in changed],
-                     f"raw data of {len(changed)} source(s) changed since the last complete build: "
-                     "those sources and everything downstream",
-                     changed_sources=changed, fingerprints=now)
+    return BuildPlan(
+        [f"source:{s}+" for s in changed],
+        f"raw data of {len(changed)} source(s) changed since the last complete build: "
+        "those sources and everything downstream",
+        changed_sources=changed,
+        fingerprints=now,
+    )
 
 
-def build(lake: Lake, *, full_refresh: bool = False, every_model: bool = False, quiet: bool = False,
-          debug_log: bool = False) -> dict:
+def build(
+    lake: Lake, *, full_refresh: bool = False, every_model: bool = False, quiet: bool = False, debug_log: bool = False
+) -> dict:
     """Plan, run `dbt build` on the plan's scope and record the outcome in the ledger.
 
     The result is run_dbt's (as a dict) plus "plan"; when nothing is new, dbt is not
@@ -94,8 +98,18 @@ def build(lake: Lake, *, full_refresh: bool = False, every_model: bool = False, 
         plan = plan_build(lake, full_refresh=full_refresh, every_model=every_model)
         if plan.nothing_new:
             return {**DbtRunResult(success=True, args=[], seconds=0.0).as_dict(), "plan": plan.as_dict()}
-        result = run_dbt(lake, "build", select=plan.select, full_refresh=full_refresh, quiet=quiet,
-                         debug_log=debug_log, indirect_selection="eager")
+        # dbt unit tests check the project's SQL, not the data: tests/integration runs them
+        # (test_dbt_golden_records), so a build does not pay for them every day
+        result = run_dbt(
+            lake,
+            "build",
+            select=plan.select,
+            exclude=["test_type:unit"],
+            full_refresh=full_refresh,
+            quiet=quiet,
+            debug_log=debug_log,
+            indirect_selection="eager",
+        )
         write_ledger(lake, plan.fingerprints if result.success else None)
     return {**result.as_dict(), "plan": plan.as_dict()}
 
@@ -129,8 +143,10 @@ def read_ledger(lake: Lake) -> dict[str, str]:
     if not lake.warehouse.exists():
         return {}
     with connect_when_free(lake, read_only=True) as con:
-        found = con.execute("select count(*) from information_schema.tables "
-                            "where table_schema = 'ops' and table_name = 'dbt_build_ledger'").fetchone()[0]
+        found = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'ops' and table_name = 'dbt_build_ledger'"
+        ).fetchone()[0]
         if not found:
             return {}
         return dict(con.execute(f"select name, fingerprint from {LEDGER}").fetchall())
@@ -142,11 +158,13 @@ def write_ledger(lake: Lake, prints: dict[str, str] | None) -> None:
         return
     with connect_when_free(lake) as con:
         con.execute("create schema if not exists ops")
-        con.execute(f"create table if not exists {LEDGER} "
-                    "(name varchar primary key, fingerprint varchar not null, built_at timestamptz not null)")
+        con.execute(
+            f"create table if not exists {LEDGER} "
+            "(name varchar primary key, fingerprint varchar not null, built_at timestamptz not null)"
+        )
         con.execute("begin")
         con.execute(f"delete from {LEDGER}")
         if prints:
-            at = datetime.now(timezone.utc)
+            at = datetime.now(UTC)
             con.executemany(f"insert into {LEDGER} values (?, ?, ?)", [(k, v, at) for k, v in prints.items()])
         con.execute("commit")

@@ -1,4 +1,4 @@
--- Masking of observed values (STANDARDS.md "Classification, grading, masking") as DuckDB
+-- Masking of observed values (docs/masking.md#masks) as DuckDB
 -- macros, temporary like identifiers.sql. Violations keep an observed value so a steward
 -- sees what was wrong; personal values are masked before they are written, in SQL, so no
 -- unmasked copy is made. quality/masking.py decides which macro a column gets.

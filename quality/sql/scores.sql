@@ -1,4 +1,4 @@
--- GB/T 36344 scores (STANDARDS.md, "Data quality") from rule results, on 0-100.
+-- GB/T 36344 scores (docs/quality-dimensions.md#scores) from rule results, on 0-100.
 --   rule       passed / checked                      (passed = checked - failed, never below 0)
 --   dimension  of a source: mean of its rules' scores weighted by rows checked,
 --              i.e. sum(passed) / sum(checked) over the rules of that dimension;

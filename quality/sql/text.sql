@@ -1,13 +1,11 @@
 -- Text helpers shared by the rule SQL, temporary macros like identifiers.sql.
 
--- dbt's clean_text (dbt_project/macros/typing/clean_text.sql) for delivered text that
--- staging keeps raw (<col>_delivered): trim blanks at both ends (spreadsheet blanks
--- included), and the absent tokens of dbt_project.yml (vars.absent_tokens) become NULL.
--- Record keys are built from it, so they read exactly like stg_rejected's.
-CREATE OR REPLACE TEMP MACRO q_clean(s) AS CASE
-    WHEN lower(trim(s, {{ blank_chars }})) IN ({{ absent_tokens }}) THEN NULL
-    ELSE trim(s, {{ blank_chars }})
-END;
+-- dbt's clean_text (dbt_project/macros/typing/clean_text.sql, rendered from there) for
+-- delivered text that staging keeps raw (<col>_delivered): trim blanks at both ends
+-- (spreadsheet blanks included), and the absent tokens of dbt_project.yml
+-- (vars.absent_tokens) become NULL. Record keys are built from it, so they read exactly
+-- like stg_rejected's.
+CREATE OR REPLACE TEMP MACRO q_clean(s) AS {{ govlake.clean_text('s') }};
 
 -- a date key of a rejected row as ISO text (the truth file's and staging's form): an XLSX
 -- cell's serial number (day 0 = 1899-12-30), YYYYMMDD or YYYY-M-D; anything else as it is

@@ -4,6 +4,7 @@ Reads the `_models.yml` files and the model SQL files; no dbt run. That the docu
 columns are the built ones is checked against a built warehouse in
 tests/integration/test_dbt_golden_records.py.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,9 +18,25 @@ from tests.conftest import REPO
 
 MODELS = REPO / "dbt_project" / "models"
 LAYERS = ("base", "theme")
-DIRECTORY_KEYS = {"title", "title_en", "class", "item", "item_name", "catalog", "catalog_name", "sequence",
-                  "summary", "providers", "format", "sharing", "sharing_method", "opening", "update_cycle",
-                  "grade", "related"}
+DIRECTORY_KEYS = {
+    "title",
+    "title_en",
+    "class",
+    "item",
+    "item_name",
+    "catalog",
+    "catalog_name",
+    "sequence",
+    "summary",
+    "providers",
+    "format",
+    "sharing",
+    "sharing_method",
+    "opening",
+    "update_cycle",
+    "grade",
+    "related",
+}
 SHARING = {"无条件共享", "有条件共享", "不予共享"}
 OPENING = {"无条件开放", "有条件开放", "不予开放"}
 CYCLES = {"实时", "每日", "每周", "每月", "每季度", "每半年", "每年"}
@@ -33,7 +50,8 @@ BILINGUAL = re.compile(r"[\u4e00-\u9fff].* — .*[A-Za-z]", re.S)
 def _documented() -> dict[str, tuple[Path, dict]]:
     out = {}
     for layer in LAYERS:
-        for yml in sorted((MODELS / layer).rglob("_models.yml")):
+        # a folder's _models.yml, or one <model>.yml per model where that grew long
+        for yml in sorted((MODELS / layer).rglob("*.yml")):
             for model in yaml.safe_load(yml.read_text(encoding="utf-8")).get("models", []):
                 out[model["name"]] = (yml, model)
     return out

@@ -1,4 +1,4 @@
-"""Identifier algorithms agree with STANDARDS.md's vectors and with python-stdnum."""
+"""Identifier algorithms agree with the vectors of docs/identifiers.md and with python-stdnum."""
 
 import random
 from datetime import date

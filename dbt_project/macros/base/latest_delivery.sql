@@ -7,8 +7,10 @@
    Leaves three CTEs: `new_rows` (rows staged since the last run, with first_seen_batch),
    `candidates` (new rows plus, incrementally, the stored rows of the same keys and those
    `reread` names) and `latest` (one row per key: the latest delivery, the first batch it
-   was seen in, the newest _staged_at). #}
-{% macro latest_delivery(relation, key, delivered, reread=none) -%}
+   was seen in, the newest _staged_at); with snapshots=true (a source delivering full
+   snapshots) a fourth, `newest` (newest_batch: the newest snapshot delivered so far — the
+   newest new batch or the newest already merged). #}
+{% macro latest_delivery(relation, key, delivered, reread=none, snapshots=false) -%}
     new_rows as (
 
         select
@@ -46,4 +48,19 @@
             partition by {{ key }} order by _batch desc, _ingested_at desc, _file desc, _row_no desc) = 1
 
     )
+    {%- if snapshots %},
+
+    newest as (
+
+        select max(_batch) as newest_batch
+        from (
+            select _batch from new_rows
+            {%- if is_incremental() %}
+            union all
+            select max(_batch) from {{ this }}
+            {%- endif %}
+        ) as batches
+
+    )
+    {%- endif %}
 {%- endmacro %}

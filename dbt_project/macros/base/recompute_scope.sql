@@ -13,16 +13,6 @@
     where uscc is not null
 {%- endmacro %}
 
-{# (source id, model) of every staging model the observations read. #}
-{% macro conflict_sources() -%}
-    {%- set sources = {'gaj.household_register': 'stg_gaj__household_register',
-                       'dsj.e_licence': 'stg_dsj__e_licence', 'swj.taxpayer': 'stg_swj__taxpayer'} -%}
-    {%- for copy in var('name_copies') + var('active_after_death') -%}
-        {%- do sources.update({copy.source: copy.model}) -%}
-    {%- endfor -%}
-    {{- return(sources) -}}
-{%- endmacro %}
-
 {# Which of a staging model's records an incremental run reads: those staged since the
    last run and those whose code names a rewritten entity (`code`: the column). #}
 {% macro conflict_records(alias, code) -%}
@@ -36,8 +26,14 @@
 
 {# Pre-hook: drop the observations the run recomputes. #}
 {% macro conflict_clear_recomputed() -%}
+    {#- (source id, model) of every staging model the observations read -#}
+    {%- set sources = {'gaj.household_register': 'stg_gaj__household_register',
+                       'dsj.e_licence': 'stg_dsj__e_licence', 'swj.taxpayer': 'stg_swj__taxpayer'} -%}
+    {%- for copy in var('name_copies') + var('active_after_death') -%}
+        {%- do sources.update({copy.source: copy.model}) -%}
+    {%- endfor -%}
     {%- set restaged -%}
-        {%- for sid, model in govlake.conflict_sources().items() %}
+        {%- for sid, model in sources.items() %}
         select distinct '{{ sid }}|' || _batch from {{ ref(model) }} where _staged_at > {{ govlake.watermark() }}
         {%- if not loop.last %} union{% endif %}
         {%- endfor %}

@@ -1,4 +1,4 @@
-{# 公民身份号码, GB 11643-1999 (STANDARDS.md). Inputs are cleaned text expressions.
+{# 公民身份号码, GB 11643-1999 (docs/identifiers.md#id-number). Inputs are cleaned text expressions.
 
    id_card(x)        normalised: lower-case x -> X; a legacy 15-digit number -> 18
                      digits ('19' inserted after the region, check character computed);

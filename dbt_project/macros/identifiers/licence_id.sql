@@ -14,7 +14,8 @@
     {{ return(adapter.dispatch('mod_37_36_check_char', 'govlake')(expr, positions)) }}
 {%- endmacro %}
 
-{% macro _mod_37_36_final(c) -%}
+{# The check character of the recurrence's last value `c` (SQL). #}
+{% macro mod_37_36_char(c) -%}
     substr('0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ', 1 + (((1 - ((({{ c }}) + 35) % 36 + 1) * 2 % 37) % 36 + 36) % 36), 1)
 {%- endmacro %}
 
@@ -26,7 +27,7 @@
         {%- set ns.c = '(((((' ~ ns.c ~ ') + 35) % 36 + 1) * 2 % 37 + '
                        ~ govlake.char_value(expr, pos, '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ') ~ ') % 36)' -%}
     {%- endfor -%}
-    {{ govlake._mod_37_36_final(ns.c) }}
+    {{ govlake.mod_37_36_char(ns.c) }}
 {%- endmacro %}
 
 {% macro duckdb__mod_37_36_check_char(expr, positions) -%}
@@ -34,8 +35,14 @@
     {%- for pos in positions -%}
         {%- do values.append(govlake.char_value(expr, pos, '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ')) -%}
     {%- endfor -%}
-    {{ govlake._mod_37_36_final(
-        'list_reduce([' ~ values | join(', ') ~ '], lambda c, v: (((c + 35) % 36 + 1) * 2 % 37 + v) % 36, 18)') }}
+    {{ govlake.mod_37_36_fold('[' ~ values | join(', ') ~ ']') }}
+{%- endmacro %}
+
+{# DuckDB: check character of `values`, a SQL list of character values (0-35), folded with
+   list_reduce (the quality layer passes a list of any length). #}
+{% macro mod_37_36_fold(values) -%}
+    {{ govlake.mod_37_36_char(
+        'list_reduce(' ~ values ~ ', lambda c, v: (((c + 35) % 36 + 1) * 2 % 37 + v) % 36, 18)') }}
 {%- endmacro %}
 
 {% macro licence_id_flag(expr) -%}

@@ -9,7 +9,7 @@
 --   taxpayer_active_but_deregistered  a 正常 taxpayer the enterprise register says is 注销
 -- Copies are compared with the current golden value: a copy that kept an outdated value
 -- is a disagreement to route to its department like any other.
--- Incremental: see macros/base/conflict_scope.sql (new records, rewritten entities).
+-- Incremental: see macros/base/recompute_scope.sql (new records, rewritten entities).
 
 {{ config(
     materialized='incremental',
@@ -135,7 +135,7 @@ active_after_death as (
         c._file,
         c._row_no
     from {{ ref(copy.model) }} as c
-    join persons as p on p.person_id = c.{{ copy.code }}
+    inner join persons as p on p.person_id = c.{{ copy.code }}
     where {{ govlake.conflict_records('c', copy.code) }}
       and c.{{ copy.column }} = '{{ copy.active }}'
       and p.death_date < cast(c._batch as date)
@@ -163,7 +163,7 @@ active_after_strike_off as (
         l._file,
         l._row_no
     from {{ ref('stg_dsj__e_licence') }} as l
-    join enterprises as e on e.uscc = l.holder_code
+    inner join enterprises as e on e.uscc = l.holder_code
     where {{ govlake.conflict_records('l', 'holder_code') }}
       and l.status = '有效' and e.status in ('注销', '吊销')
 
@@ -184,7 +184,7 @@ active_after_strike_off as (
         t._file,
         t._row_no
     from {{ ref('stg_swj__taxpayer') }} as t
-    join enterprises as e on e.uscc = t.uscc
+    inner join enterprises as e on e.uscc = t.uscc
     where {{ govlake.conflict_records('t', 'uscc') }}
       and t.tax_status = '正常' and e.status = '注销'
 

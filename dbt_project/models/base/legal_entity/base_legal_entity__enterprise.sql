@@ -1,7 +1,8 @@
 -- 法人单位基础库·企业 — one row per enterprise: identity and status from 市场监管 (the
 -- latest change record by change time wins), tax status and credit rating from 税务's
--- latest snapshot and rating year. The source register decides which source gives
--- which attribute (golden_record reads it); each carries its source and batch.
+-- latest snapshot and rating year. Each attribute is its source's latest non-blank value
+-- and carries its source, the batch that delivered the value and that delivery's ordering
+-- key (macros/base/golden_record.sql).
 
 {{ config(
     materialized='incremental',
@@ -9,6 +10,22 @@
     meta={'tests_on_rows_written_this_run': true},
 ) }}
 
+{#- 一数一源: the attributes each source gives — the source register's decision
+    (seeds/source_register.csv); the compile fails if these lists disagree with it -#}
+{%- set enterprise_register_attributes = [
+    'established_on', 'legal_rep', 'name', 'status', 'uscc',
+    'legal_rep_id_no', 'registered_capital', 'address', 'region_code', 'industry_code', 'entity_type', 'changed_at'] %}
+{%- set taxpayer_attributes = ['tax_status', 'credit_rating', 'credit_rating_year'] %}
+{{- govlake.assert_source_register('legal_entity', {
+    'scjg.enterprise_register': enterprise_register_attributes,
+    'swj.taxpayer': taxpayer_attributes}) }}
+{#- each source's records oldest to newest -#}
+{%- set enterprise_register_order = ['_changed_at', '_batch', '_ingested_at', '_row_no'] %}
+{%- set taxpayer_order = ['_batch', '_rating_year', '_ingested_at', '_row_no'] %}
+
+-- sqlfluff's duckdb dialect cannot parse IS DISTINCT FROM (how latest_values finds where a
+-- value changes); the CTEs the unparsed part reads then look unused
+-- noqa: disable=PRS,ST03
 with enterprise_register as (
 
     select
@@ -51,20 +68,62 @@ taxpayer as (
 
 ),
 
-{{ golden_record(
-    library='legal_entity',
-    key='enterprise_id',
-    inputs={
-        'scjg.enterprise_register': {'cte': 'enterprise_register',
-                                     'order': ['_changed_at', '_batch', '_ingested_at', '_row_no']},
-        'swj.taxpayer': {'cte': 'taxpayer', 'order': ['_batch', '_rating_year', '_ingested_at', '_row_no']},
-    },
-    extra={
-        'scjg.enterprise_register': ['legal_rep_id_no', 'registered_capital', 'address', 'region_code',
-                                     'industry_code', 'entity_type', 'changed_at'],
-        'swj.taxpayer': ['tax_status', 'credit_rating', 'credit_rating_year'],
-    },
-) }}
+{%- if is_incremental() %}
+-- the enterprises a record staged since the last run can change; only they are
+-- recomputed, from all their records
+golden_scope as (
+
+    {{ govlake.golden_keys_changed('enterprise_register', 'enterprise_id', enterprise_register_attributes, enterprise_register_order) }}
+    union
+    {{ govlake.golden_keys_changed('taxpayer', 'enterprise_id', taxpayer_attributes, taxpayer_order) }}
+
+),
+{%- endif %}
+
+-- per enterprise and source: each attribute's latest non-blank value, its batch and order
+enterprise_register_latest as (
+
+    {{ govlake.latest_values('enterprise_register', 'enterprise_id', enterprise_register_attributes, enterprise_register_order,
+                             scope='golden_scope' if is_incremental()) }}
+
+),
+
+taxpayer_latest as (
+
+    {{ govlake.latest_values('taxpayer', 'enterprise_id', taxpayer_attributes, taxpayer_order,
+                             scope='golden_scope' if is_incremental()) }}
+
+),
+
+enterprises as (
+
+    select enterprise_id from enterprise_register_latest
+    union
+    select enterprise_id from taxpayer_latest
+
+),
+
+golden as (
+
+    select
+        enterprises.enterprise_id,
+        {#- each attribute from its source's _latest CTE, with its lineage #}
+        {%- for cte, source_id, attributes in [('enterprise_register', 'scjg.enterprise_register', enterprise_register_attributes),
+                                      ('taxpayer', 'swj.taxpayer', taxpayer_attributes)] %}
+        {%- for a in attributes %}
+        {{ cte }}_latest.{{ a }},
+        '{{ source_id }}' as {{ a }}__source,
+        {{ cte }}_latest.{{ a }}__batch,
+        {{ cte }}_latest.{{ a }}__order,
+        {%- endfor %}
+        {%- endfor %}
+        {{ govlake.run_timestamp() }} as _staged_at
+    from enterprises
+    -- ON, not USING: USING would merge a same-named attribute into the key
+    left join enterprise_register_latest on enterprise_register_latest.enterprise_id = enterprises.enterprise_id
+    left join taxpayer_latest on taxpayer_latest.enterprise_id = enterprises.enterprise_id
+
+)
 
 select
     *,

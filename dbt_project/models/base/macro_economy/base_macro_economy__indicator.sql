@@ -13,7 +13,8 @@ with revisions as (
 
 latest as (
 
-    select * from revisions where is_latest
+    select * from revisions
+    where is_latest
 
 ),
 

@@ -1,7 +1,8 @@
 -- 人口基础库·人员 — one row per person known to an authoritative source: identity and
 -- household attributes from 公安, death from 卫健, marital status from 民政's latest
--- registration. Which source gives which attribute is the source register's decision
--- (golden_record reads it); each attribute carries its source, batch and ordering key.
+-- registration. Each attribute is its source's latest non-blank value (a blank never
+-- overwrites a known one) and carries its source, the batch that delivered the value and
+-- that delivery's ordering key (macros/base/golden_record.sql).
 
 {{ config(
     materialized='incremental',
@@ -9,6 +10,25 @@
     meta={'tests_on_rows_written_this_run': true},
 ) }}
 
+{#- 一数一源: the attributes each source gives — the source register's decision
+    (seeds/source_register.csv); the compile fails if these lists disagree with it -#}
+{%- set household_register_attributes = [
+    'birth_date', 'ethnicity', 'gender', 'household_address', 'id_no', 'name',
+    'household_no', 'relation_to_head', 'region_code', 'mobile'] %}
+{%- set death_record_attributes = ['death_date'] %}
+{%- set marriage_register_attributes = ['marital_status', 'marital_status_date', 'marital_status_reg_no'] %}
+{{- govlake.assert_source_register('population', {
+    'gaj.household_register': household_register_attributes,
+    'wjw.death_record': death_record_attributes,
+    'mzj.marriage_register': marriage_register_attributes}) }}
+{#- each source's records oldest to newest -#}
+{%- set household_register_order = ['_batch', '_ingested_at', '_updated_at', '_row_no'] %}
+{%- set death_record_order = ['_batch', '_ingested_at', '_row_no'] %}
+{%- set marriage_register_order = ['reg_date', '_batch', '_ingested_at', '_row_no'] %}
+
+-- sqlfluff's duckdb dialect cannot parse IS DISTINCT FROM (how latest_values finds where a
+-- value changes); the CTEs the unparsed part reads then look unused
+-- noqa: disable=PRS,ST03
 with household_register as (
 
     select
@@ -75,21 +95,75 @@ marriage_register as (
 
 ),
 
-{{ golden_record(
-    library='population',
-    key='person_id',
-    inputs={
-        'gaj.household_register': {'cte': 'household_register',
-                                   'order': ['_batch', '_ingested_at', '_updated_at', '_row_no']},
-        'wjw.death_record': {'cte': 'death_record', 'order': ['_batch', '_ingested_at', '_row_no']},
-        'mzj.marriage_register': {'cte': 'marriage_register',
-                                  'order': ['reg_date', '_batch', '_ingested_at', '_row_no']},
-    },
-    extra={
-        'gaj.household_register': ['household_no', 'relation_to_head', 'region_code', 'mobile'],
-        'mzj.marriage_register': ['marital_status_date', 'marital_status_reg_no'],
-    },
-) }}
+{%- if is_incremental() %}
+-- the persons a record staged since the last run can change; only they are recomputed,
+-- from all their records
+golden_scope as (
+
+    {{ govlake.golden_keys_changed('household_register', 'person_id', household_register_attributes, household_register_order) }}
+    union
+    {{ govlake.golden_keys_changed('death_record', 'person_id', death_record_attributes, death_record_order) }}
+    union
+    {{ govlake.golden_keys_changed('marriage_register', 'person_id', marriage_register_attributes, marriage_register_order) }}
+
+),
+{%- endif %}
+
+-- per person and source: each attribute's latest non-blank value, its batch and order
+household_register_latest as (
+
+    {{ govlake.latest_values('household_register', 'person_id', household_register_attributes, household_register_order,
+                             scope='golden_scope' if is_incremental()) }}
+
+),
+
+death_record_latest as (
+
+    {{ govlake.latest_values('death_record', 'person_id', death_record_attributes, death_record_order,
+                             scope='golden_scope' if is_incremental()) }}
+
+),
+
+marriage_register_latest as (
+
+    {{ govlake.latest_values('marriage_register', 'person_id', marriage_register_attributes, marriage_register_order,
+                             scope='golden_scope' if is_incremental()) }}
+
+),
+
+persons as (
+
+    select person_id from household_register_latest
+    union
+    select person_id from death_record_latest
+    union
+    select person_id from marriage_register_latest
+
+),
+
+golden as (
+
+    select
+        persons.person_id,
+        {#- each attribute from its source's _latest CTE, with its lineage #}
+        {%- for cte, source_id, attributes in [('household_register', 'gaj.household_register', household_register_attributes),
+                                      ('death_record', 'wjw.death_record', death_record_attributes),
+                                      ('marriage_register', 'mzj.marriage_register', marriage_register_attributes)] %}
+        {%- for a in attributes %}
+        {{ cte }}_latest.{{ a }},
+        '{{ source_id }}' as {{ a }}__source,
+        {{ cte }}_latest.{{ a }}__batch,
+        {{ cte }}_latest.{{ a }}__order,
+        {%- endfor %}
+        {%- endfor %}
+        {{ govlake.run_timestamp() }} as _staged_at
+    from persons
+    -- ON, not USING: USING would merge a same-named attribute into the key
+    left join household_register_latest on household_register_latest.person_id = persons.person_id
+    left join death_record_latest on death_record_latest.person_id = persons.person_id
+    left join marriage_register_latest on marriage_register_latest.person_id = persons.person_id
+
+)
 
 select
     *,

@@ -19,22 +19,10 @@ with
 -- the later record). Read back on an incremental run: the parcels of the newest snapshot
 -- so far when a new one arrives (it decides whether they are still in it) and those whose
 -- owner was not known yet (resolved once the owner is).
+-- `newest` (snapshots=true): the newest snapshot delivered so far
 {{ latest_delivery(ref('stg_zrzy__land_parcel'), 'parcel_code', delivered,
-    reread="(in_latest_snapshot and exists (select 1 from new_rows)) or (owner_code is not null and not owner_resolved)") }},
-
--- the newest snapshot delivered so far: the newest new batch or the newest already merged
-newest as (
-
-    select max(_batch) as newest_batch
-    from (
-        select _batch from new_rows
-        {%- if is_incremental() %}
-        union all
-        select max(_batch) from {{ this }}
-        {%- endif %}
-    ) as batches
-
-),
+    reread="(in_latest_snapshot and exists (select 1 from new_rows)) or (owner_code is not null and not owner_resolved)",
+    snapshots=true) }},
 
 -- Polygon area without the spatial extension (it cannot be installed offline): the outer
 -- ring is projected onto the plane tangent at its mean position, east-west metres per

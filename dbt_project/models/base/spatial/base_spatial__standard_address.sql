@@ -16,22 +16,9 @@ with
 -- a full snapshot: the latest record of an address wins whole (an address twice in a
 -- snapshot: the later record); the addresses of the newest snapshot so far are read back
 -- when a new snapshot arrives, as it decides whether they are still in it
+-- `newest` (snapshots=true): the newest snapshot delivered so far
 {{ latest_delivery(ref('stg_zrzy__standard_address'), 'address_code', delivered,
-    reread="in_latest_snapshot and exists (select 1 from new_rows)") }},
-
--- the newest snapshot delivered so far: the newest new batch or the newest already merged
-newest as (
-
-    select max(_batch) as newest_batch
-    from (
-        select _batch from new_rows
-        {%- if is_incremental() %}
-        union all
-        select max(_batch) from {{ this }}
-        {%- endif %}
-    ) as batches
-
-)
+    reread="in_latest_snapshot and exists (select 1 from new_rows)", snapshots=true) }}
 
 select
     -- ids

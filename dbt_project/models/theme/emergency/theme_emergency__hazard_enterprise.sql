@@ -12,21 +12,11 @@
     执法检查计划 (dbt_project.yml vars or --vars). -#}
 {%- set max_days = var('emergency_inspection_max_days') %}
 
-with latest_batch as (
+-- a full snapshot: the latest batch is the list now, one row per enterprise
+with listed as (
 
-    select max(_batch) as _batch
-    from {{ ref('stg_yjj__hazard_enterprise') }}
-
-),
-
--- a full snapshot: the latest batch is the list now; a key delivered twice in it counts
--- once, the last row delivered standing for it
-listed as (
-
-    select s.*, cast(s._batch as date) as snapshot_date
-    from {{ ref('stg_yjj__hazard_enterprise') }} as s
-    where s._batch = (select _batch from latest_batch)
-    qualify row_number() over (partition by s.uscc order by s._file desc, s._row_no desc) = 1
+    select *, cast(_batch as date) as snapshot_date
+    from {{ ref('int_emergency__hazard_enterprise_current') }}
 
 ),
 

@@ -7,11 +7,7 @@
 
 with latest as (
 
-    select *
-    from {{ ref('stg_scjg__patent') }}
-    qualify row_number() over (
-        partition by application_no
-        order by _batch desc, _ingested_at desc, _file desc, _row_no desc) = 1
+    select * from {{ ref('int_intellectual_property__patent_latest_delivery') }}
 
 ),
 
@@ -64,13 +60,13 @@ applicants as (
     select
         r.*,
         case
-            when code_uscc is not null then code_uscc
-            when code_person_id is null and not code_is_id_card then name_uscc
+            when r.code_uscc is not null then r.code_uscc
+            when r.code_person_id is null and not r.code_is_id_card then r.name_uscc
         end as applicant_uscc,
-        code_person_id as applicant_person_id,
+        r.code_person_id as applicant_person_id,
         case
-            when code_uscc is not null or code_person_id is not null then 'code'
-            when not code_is_id_card and name_uscc is not null then 'name'
+            when r.code_uscc is not null or r.code_person_id is not null then 'code'
+            when not r.code_is_id_card and r.name_uscc is not null then 'name'
         end as applicant_resolved_by
     from resolved as r
 

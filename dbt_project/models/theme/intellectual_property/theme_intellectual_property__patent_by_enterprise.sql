@@ -4,15 +4,8 @@
 
 {{ config(materialized='table') }}
 
-{%- set counts = {
-    'inventions': 'is_invention',
-    'utility_models': 'is_utility_model',
-    'designs': 'is_design',
-    'granted': 'is_granted',
-    'decided': 'is_decided',
-    'valid': 'is_valid',
-    'pending': 'not is_decided',
-} %}
+{#- the counts of every patent statistic (vars.patent_counts) -#}
+{%- set counts = var('patent_counts') %}
 
 with patents as (
 

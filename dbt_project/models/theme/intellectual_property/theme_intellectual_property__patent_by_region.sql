@@ -5,17 +5,12 @@
 
 {{ config(materialized='table') }}
 
+{#- by applicant kind, then the counts of every patent statistic (vars.patent_counts) -#}
 {%- set counts = {
     'enterprise_patents': "applicant_type = 'enterprise'",
     'person_patents': "applicant_type = 'person'",
-    'inventions': 'is_invention',
-    'utility_models': 'is_utility_model',
-    'designs': 'is_design',
-    'granted': 'is_granted',
-    'decided': 'is_decided',
-    'valid': 'is_valid',
-    'pending': 'not is_decided',
 } %}
+{%- do counts.update(var('patent_counts')) %}
 
 with patents as (
 

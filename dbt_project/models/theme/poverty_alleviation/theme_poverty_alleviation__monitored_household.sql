@@ -19,22 +19,10 @@
     'flag_head_deceased': 'coalesce(p.is_deceased, false)',
 } %}
 
-with latest_batch as (
+-- a full snapshot: the latest batch is the monitoring list now, one row per head and year
+with monitored as (
 
-    select max(_batch) as _batch
-    from {{ ref('stg_xczx__monitored_household') }}
-
-),
-
--- a full snapshot: the latest batch is the monitoring list now; a key delivered twice in
--- it counts once, the last row delivered standing for it
-monitored as (
-
-    select s.*
-    from {{ ref('stg_xczx__monitored_household') }} as s
-    where s._batch = (select _batch from latest_batch)
-    qualify row_number() over (
-        partition by s.head_id_no, s.year order by s._file desc, s._row_no desc) = 1
+    select * from {{ ref('int_poverty_alleviation__monitored_household_current') }}
 
 ),
 
@@ -52,13 +40,13 @@ members as (
 
     select distinct heads.head_id_no, m.person_id
     from (select distinct head_id_no from monitored) as heads
-    join persons as h on h.person_id = heads.head_id_no
-    join persons as m on m.household_no = h.household_no
+    inner join persons as h on h.person_id = heads.head_id_no
+    inner join persons as m on m.household_no = h.household_no
     where not m.is_deceased
 
     union
 
-    select distinct mh.head_id_no, mh.head_id_no
+    select distinct mh.head_id_no, mh.head_id_no as person_id
     from monitored as mh
     left join persons as h on h.person_id = mh.head_id_no
     where not coalesce(h.is_deceased, false)

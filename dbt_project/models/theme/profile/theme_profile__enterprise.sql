@@ -15,7 +15,7 @@
     (macros/base/recompute_scope.sql: profile_entities_touched) -#}
 {%- set scoped = govlake.no_new_snapshot([ref('stg_yjj__hazard_enterprise'), ref('stg_rsj__social_insurance'),
                                           ref('stg_zrzy__land_parcel')]) %}
--- depends_on: {{ ref('stg_dsj__e_licence') }}, {{ ref('stg_xyzx__double_publicity') }}, {{ ref('base_public_credit__decision') }}
+-- depends_on: {{ ref('stg_dsj__e_licence') }}, {{ ref('stg_xyzx__double_publicity') }}, {{ ref('base_public_credit__decision') }}, {{ ref('stg_scjg__patent') }}
 
 with
 {%- if scoped %}
@@ -66,15 +66,12 @@ licences as (
 -- whose latest delivery can)
 patents as (
 
-    select *
-    from {{ ref('stg_scjg__patent') }}
+    select * from {{ ref('int_intellectual_property__patent_latest_delivery') }}
     {%- if scoped %}
     where application_no in (
         select application_no from {{ ref('stg_scjg__patent') }}
         where applicant_code in (select entity_id from scope))
     {%- endif %}
-    qualify row_number() over (
-        partition by application_no order by _batch desc, _ingested_at desc, _file desc, _row_no desc) = 1
 
 ),
 
@@ -99,31 +96,21 @@ hazard as (
         s.risk_level as hazard_risk_level,
         s.last_inspected_on as hazard_last_inspected_on,
         s.open_hazards as hazard_open_count
-    from {{ ref('stg_yjj__hazard_enterprise') }} as s
-    where s._batch = (select max(_batch) from {{ ref('stg_yjj__hazard_enterprise') }}) {{ govlake.in_scope('s.uscc', scoped) }}
-    qualify row_number() over (partition by s.uscc order by s._file desc, s._row_no desc) = 1
-
-),
-
-latest_insurance as (
-
-    select * from {{ ref('stg_rsj__social_insurance') }}
-    where _batch = (select max(_batch) from {{ ref('stg_rsj__social_insurance') }})
+    from {{ ref('int_emergency__hazard_enterprise_current') }} as s
+    where true {{ govlake.in_scope('s.uscc', scoped) }}
 
 ),
 
 -- in scope: only the persons with a cover naming an enterprise in scope, the only ones
--- whose last-delivered cover can
+-- counted for it
 insurance_covers as (
 
-    select s.*
-    from latest_insurance as s
+    select * from {{ ref('int_social_security__insurance_cover_current') }}
     {%- if scoped %}
-    where s.id_no in (
-        select id_no from latest_insurance where employer_uscc in (select entity_id from scope))
+    where id_no in (
+        select id_no from {{ ref('int_social_security__insurance_cover_current') }}
+        where employer_uscc in (select entity_id from scope))
     {%- endif %}
-    qualify row_number() over (
-        partition by s.id_no, s.insurance_type order by s._file desc, s._row_no desc) = 1
 
 ),
 

@@ -15,7 +15,7 @@
     (macros/base/recompute_scope.sql: profile_entities_touched) -#}
 {%- set scoped = govlake.no_new_snapshot([ref('stg_rsj__social_insurance'), ref('stg_mzj__subsistence_allowance'),
                                           ref('stg_xczx__monitored_household'), ref('stg_zrzy__land_parcel')]) %}
--- depends_on: {{ ref('stg_dsj__e_licence') }}, {{ ref('stg_xyzx__double_publicity') }}, {{ ref('base_public_credit__decision') }}
+-- depends_on: {{ ref('stg_dsj__e_licence') }}, {{ ref('stg_xyzx__double_publicity') }}, {{ ref('base_public_credit__decision') }}, {{ ref('stg_scjg__patent') }}
 
 with
 {%- if scoped %}
@@ -44,11 +44,8 @@ households as (
 -- delivered twice in it counts once, the last row delivered standing for it
 insurance_covers as (
 
-    select s.*
-    from {{ ref('stg_rsj__social_insurance') }} as s
-    where s._batch = (select max(_batch) from {{ ref('stg_rsj__social_insurance') }}) {{ govlake.in_scope('s.id_no', scoped) }}
-    qualify row_number() over (
-        partition by s.id_no, s.insurance_type order by s._file desc, s._row_no desc) = 1
+    select * from {{ ref('int_social_security__insurance_cover_current') }}
+    where true {{ govlake.in_scope('id_no', scoped) }}
 
 ),
 
@@ -74,8 +71,8 @@ allowance as (
         s.monthly_amount as allowance_monthly_amount,
         s.start_date as allowance_start_date,
         s.region_code as allowance_region_code
-    from {{ ref('stg_mzj__subsistence_allowance') }} as s
-    where s._batch = (select max(_batch) from {{ ref('stg_mzj__subsistence_allowance') }}) {{ govlake.in_scope('s.id_no', scoped) }}
+    from {{ ref('int_social_security__allowance_roll_current') }} as s
+    where true {{ govlake.in_scope('s.id_no', scoped) }}
     qualify row_number() over (
         partition by s.id_no order by s.start_date desc nulls last, s._file desc, s._row_no desc) = 1
 
@@ -90,8 +87,8 @@ monitoring as (
         s.monitor_type,
         s.risk_cleared as monitor_risk_cleared,
         s.income_per_capita as monitor_income_per_capita
-    from {{ ref('stg_xczx__monitored_household') }} as s
-    where s._batch = (select max(_batch) from {{ ref('stg_xczx__monitored_household') }}) {{ govlake.in_scope('s.head_id_no', scoped) }}
+    from {{ ref('int_poverty_alleviation__monitored_household_current') }} as s
+    where true {{ govlake.in_scope('s.head_id_no', scoped) }}
     qualify row_number() over (
         partition by s.head_id_no order by s.year desc nulls last, s._file desc, s._row_no desc) = 1
 
@@ -139,10 +136,7 @@ credit as (
 -- patents: an incremental source, the latest delivery of an application wins
 patents as (
 
-    select *
-    from {{ ref('stg_scjg__patent') }}
-    qualify row_number() over (
-        partition by application_no order by _batch desc, _ingested_at desc, _file desc, _row_no desc) = 1
+    select * from {{ ref('int_intellectual_property__patent_latest_delivery') }}
 
 ),
 

@@ -4,22 +4,10 @@
 
 {{ config(materialized='table') }}
 
-with latest_batch as (
+-- a full snapshot: the latest batch is the roll now, one row per person and start date
+with roll as (
 
-    select max(_batch) as _batch
-    from {{ ref('stg_mzj__subsistence_allowance') }}
-
-),
-
--- a full snapshot: the latest batch is the roll now; a key delivered twice in it counts
--- once, the last row delivered standing for it
-roll as (
-
-    select s.*
-    from {{ ref('stg_mzj__subsistence_allowance') }} as s
-    where s._batch = (select _batch from latest_batch)
-    qualify row_number() over (
-        partition by s.id_no, s.start_date order by s._file desc, s._row_no desc) = 1
+    select * from {{ ref('int_social_security__allowance_roll_current') }}
 
 ),
 

@@ -24,7 +24,7 @@ roll as (
 
     select s.*, m.month
     from {{ ref('stg_mzj__subsistence_allowance') }} as s
-    join month_batches as m on m._batch = s._batch
+    inner join month_batches as m on m._batch = s._batch
     qualify row_number() over (
         partition by s._batch, s.id_no, s.start_date order by s._file desc, s._row_no desc) = 1
 

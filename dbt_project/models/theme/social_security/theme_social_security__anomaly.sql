@@ -85,7 +85,7 @@ dead_person_paid as (
         i._file,
         i._row_no
     from insurance as i
-    join persons as p on p.person_id = i.id_no
+    inner join persons as p on p.person_id = i.id_no
     where i.status = '1' and p.death_date < cast(i._batch as date)
 
     union all
@@ -103,7 +103,7 @@ dead_person_paid as (
         a._file,
         a._row_no
     from allowance as a
-    join persons as p on p.person_id = a.id_no
+    inner join persons as p on p.person_id = a.id_no
     where a.status = '在保' and p.death_date < cast(a._batch as date)
 
 ),
@@ -224,4 +224,4 @@ select
     {{ govlake.run_timestamp() }} as _staged_at
 
 from deduplicated as d
-join latest_batches as b using (source_id)
+inner join latest_batches as b using (source_id)

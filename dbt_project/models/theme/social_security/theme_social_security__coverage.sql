@@ -19,13 +19,7 @@
     only the persons whose golden record or employer changed since the last run -#}
 {%- set scoped = govlake.no_new_snapshot([ref('stg_rsj__social_insurance')]) %}
 
-with latest_batch as (
-
-    select max(_batch) as _batch
-    from {{ ref('stg_rsj__social_insurance') }}
-
-),
-
+with
 {%- if scoped %}
 scope as (
 
@@ -38,18 +32,14 @@ scope as (
 ),
 {%- endif %}
 
--- a full snapshot: the latest batch alone says who is covered now. A key delivered twice
--- in it (a duplicate-key defect) counts once, the last row delivered standing for it.
+-- a full snapshot: the latest batch alone says who is covered now, one row per person
+-- and insurance type
 snapshot as (
 
-    select s.*
-    from {{ ref('stg_rsj__social_insurance') }} as s
-    where s._batch = (select _batch from latest_batch)
+    select * from {{ ref('int_social_security__insurance_cover_current') }}
     {%- if scoped %}
-      and s.id_no in (select person_id from scope)
+    where id_no in (select person_id from scope)
     {%- endif %}
-    qualify row_number() over (
-        partition by s.id_no, s.insurance_type order by s._file desc, s._row_no desc) = 1
 
 ),
 
