@@ -17,7 +17,7 @@ import json
 import re
 
 from ingest.readers.base import FileUnreadable, ReadContext, check_header
-from ingest.readers.jsontext import HOOKS, Obj, value_text
+from ingest.readers.jsontext import HOOKS, Obj, key_differences, value_text
 from ingest.transcode import MARK_OPEN, codec_for, decode_whole
 
 FLUSH_ROWS = 50_000
@@ -72,17 +72,9 @@ def quarantine_members(
         return True
     keys = obj.names()
     if len(keys) != len(set(keys)) or set(keys) != expected:
-        missing = [k for k in ctx.source.headers if k not in keys]
-        extra = [k for k in dict.fromkeys(keys) if k not in expected]
-        dup = sorted({k for k in keys if keys.count(k) > 1})
-        parts = (
-            ([f"missing {', '.join(missing)}"] if missing else [])
-            + ([f"unexpected {', '.join(extra)}"] if extra else [])
-            + ([f"duplicated {', '.join(dup)}"] if dup else [])
-        )
         ctx.quarantine.add(
             reason="fields_differ",
-            detail="keys differ from the header: " + "; ".join(parts),
+            detail="keys differ from the header: " + key_differences(ctx.source.headers, expected, keys),
             line=line,
             row_no=index,
             raw_text=raw_text,

@@ -39,7 +39,7 @@ import pyarrow.csv as pacsv
 from govlake.registry import Source
 from ingest import duck
 from ingest.readers.base import FileUnreadable, HeaderMismatch, ReadContext
-from ingest.readers.jsontext import Obj
+from ingest.readers.jsontext import Obj, key_differences
 from ingest.readers.rownum import RowNumberer
 from ingest.transcode import MARK_OPEN, Transcoder, codec_for
 
@@ -227,17 +227,9 @@ class _State:
         if before_first_ok and not self.header_seen:
             # The file's first object has other keys than the registry: header drift.
             raise HeaderMismatch(ctx.source, ctx.file_name, keys, what="key")
-        missing = [k for k in ctx.source.headers if k not in keys]
-        extra = [k for k in dict.fromkeys(keys) if k not in self.expected]
-        dup = sorted({k for k in keys if keys.count(k) > 1})
-        parts = (
-            ([f"missing {', '.join(missing)}"] if missing else [])
-            + ([f"unexpected {', '.join(extra)}"] if extra else [])
-            + ([f"duplicated {', '.join(dup)}"] if dup else [])
-        )
         ctx.quarantine.add(
             reason="fields_differ",
-            detail="record keys differ from the header: " + "; ".join(parts),
+            detail="record keys differ from the header: " + key_differences(ctx.source.headers, self.expected, keys),
             line=n,
             row_no=n,
             raw_text=text,

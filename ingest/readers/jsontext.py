@@ -58,3 +58,17 @@ def value_text(v) -> str | None:
     if isinstance(v, str):  # includes RawNumber: its literal
         return str(v)
     return compact(v)
+
+
+def key_differences(headers, expected, keys: list[str]) -> str:
+    """How a record's keys differ from the file's header: missing, unexpected and
+    duplicated keys, each listed in order ("missing a, b; unexpected c")."""
+    missing = [k for k in headers if k not in keys]
+    extra = [k for k in dict.fromkeys(keys) if k not in expected]
+    dup = sorted({k for k in keys if keys.count(k) > 1})
+    parts = (
+        ([f"missing {', '.join(missing)}"] if missing else [])
+        + ([f"unexpected {', '.join(extra)}"] if extra else [])
+        + ([f"duplicated {', '.join(dup)}"] if dup else [])
+    )
+    return "; ".join(parts)

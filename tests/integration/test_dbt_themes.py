@@ -25,6 +25,7 @@ from openpyxl import load_workbook
 
 from govlake import identifiers as ids
 from govlake.settings import Lake
+from tests.unit.test_dbt_directory_meta import DIRECTORY_KEYS
 from transform.dbt_runner import run_dbt
 
 pytestmark = pytest.mark.slow
@@ -496,25 +497,6 @@ def test_patents_per_enterprise_and_region_add_up_to_the_patent_model(city):
 
 
 # --- directory metadata and docs -------------------------------------------------------------------
-DIRECTORY_KEYS = {
-    "title",
-    "title_en",
-    "class",
-    "item",
-    "item_name",
-    "catalog",
-    "catalog_name",
-    "sequence",
-    "summary",
-    "providers",
-    "format",
-    "sharing",
-    "sharing_method",
-    "opening",
-    "update_cycle",
-    "grade",
-    "related",
-}
 TYPE_CODES = set("CNYDTLMGBIF")
 SENSITIVITIES = {"敏感个人信息", "个人信息", "非个人信息"}
 BILINGUAL = re.compile(r"[\u4e00-\u9fff].* — .*[A-Za-z]")
