@@ -15,7 +15,9 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 # process (CLI, Airflow task, ingest worker) recompiles its imports (~1 s each, measured).
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: env browser demo test test-fast bench clean help
+SQLFLUFF := $(TOOLS)/sqlfluff/bin/sqlfluff
+
+.PHONY: env sqlfluff browser demo test test-fast bench clean help
 
 help:
 	@echo "make demo    create the environment, generate the synthetic city, run the pipeline through Airflow"
@@ -33,6 +35,16 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 
 env: $(VENV)/.synced
 
+# sqlfluff lives in an environment of its own: openmetadata-ingestion's collate-sqlfluff
+# fork installs into the same package (dbt_project/sqlfluff-requirements.in says more).
+$(SQLFLUFF): $(UV) dbt_project/sqlfluff-requirements.txt
+	rm -rf $(TOOLS)/sqlfluff
+	$(UV) venv --quiet --python $(PYTHON) $(TOOLS)/sqlfluff
+	$(UV) pip install --quiet --python $(TOOLS)/sqlfluff/bin/python -r dbt_project/sqlfluff-requirements.txt
+	@touch $@
+
+sqlfluff: $(SQLFLUFF)
+
 # The steward report (reports/quality/index.html) is checked in Debian's chromium, driven by
 # playwright without its own browser download, and its Chinese labels need a CJK font.
 BROWSER_PACKAGES := chromium fonts-wqy-zenhei
@@ -48,7 +60,7 @@ browser:
 demo: env
 	$(VENV)/bin/govlake demo --persons $(PERSONS) --seed $(SEED)
 
-test: env browser
+test: env sqlfluff browser
 	$(VENV)/bin/python -m pytest
 
 test-fast: env
