@@ -99,13 +99,21 @@ def transform_summary(result: dict, lake: Lake) -> str:
     if not result.get("args"):
         return f"dbt build: {plan.get('reason', 'nothing to build')}"
     counts = ", ".join(f"{n} {status}" for status, n in sorted(result["counts"].items()))
-    problems = len(result.get("problems") or [])
-    where = (
-        f"; {problems} warning(s)/error(s) in {lake.dbt / 'run_results.json'}, log {lake.dbt / 'logs' / 'dbt.log'}"
-        if problems
-        else ""
+    problems = result.get("problems") or []
+    if not problems:
+        return f"dbt build: {counts} in {result['seconds']:.0f} s"
+    warnings = sum(p["status"] == "warn" for p in problems)
+    found = ", ".join(
+        part for part in (_plural(warnings, "warning"), _plural(len(problems) - warnings, "error")) if part
     )
-    return f"dbt build: {counts} in {result['seconds']:.0f} s{where}"
+    return (
+        f"dbt build: {counts} in {result['seconds']:.0f} s; {found}: "
+        f"{lake.dbt / 'run_results.json'} (log {lake.dbt / 'logs' / 'dbt.log'})"
+    )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}" if n else ""
 
 
 def transform_failure(result: dict) -> str | None:
