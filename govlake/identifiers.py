@@ -49,6 +49,14 @@ PATENT_RE = re.compile(r"^CN(?P<digits>\d{12})\.(?P<check>[0-9X])$")
 
 
 # --- 公民身份号码 GB 11643 -------------------------------------------------
+# The check character is ID_CARD_CHECK_CHARS[sum(weight * digit) % 11] over the first 17
+# digits (weights 2^(17-i) mod 11). id_card_check below asks python-stdnum; the synthetic
+# city mints a million numbers at once with these constants in numpy (synth/population.py);
+# tests/unit/test_identifiers.py holds the two to the same answer.
+ID_CARD_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CARD_CHECK_CHARS = "10X98765432"
+
+
 def id_card_check(body17: str) -> str:
     # stdnum expects the whole number and ignores its last character
     return _ric.calc_check_digit(body17 + "0")

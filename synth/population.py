@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from govlake.identifiers import ID_CARD_CHECK_CHARS, ID_CARD_WEIGHTS
 from synth import vocab
 from synth.geo import points
 from synth.rng import stream
@@ -50,9 +51,6 @@ SINGLE_TYPES = np.array([0, 6])  # households whose head is unmarried
 
 RELATION = {HEAD: "02", SPOUSE: "10", PARENT: "50", OTHER: "99"}  # CHILD: 20 son / 30 daughter
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
-
 
 class Lineage:
     """ID region codes by county and birth date, from the registry's code history.
@@ -86,7 +84,7 @@ class Lineage:
             self.segments[ci] = segs
         self.outside_base = len(self.codes)
         self.codes.extend(vocab.OUTSIDE_CODES)
-        self.code_weight_sum = np.array([sum(int(d) * w for d, w in zip(c, _ID_WEIGHTS[:6])) for c in self.codes])
+        self.code_weight_sum = np.array([sum(int(d) * w for d, w in zip(c, ID_CARD_WEIGHTS[:6])) for c in self.codes])
 
     def assign(self, county: np.ndarray, birth: np.ndarray, pick: np.ndarray) -> np.ndarray:
         out = np.zeros(len(county), dtype=np.int16)
@@ -209,12 +207,12 @@ def id_numbers(lineage: Lineage, ident: Identity) -> list[str]:
         ident.seq // 10 % 10,
         ident.seq % 10,
     )
-    for dig, w in zip(digits, _ID_WEIGHTS[6:]):
+    for dig, w in zip(digits, ID_CARD_WEIGHTS[6:]):
         s = s + dig * w
     checks = s % 11
     codes = lineage.codes
     return [
-        f"{codes[c]}{ymd8(int(b))}{q:03d}{_ID_CHECK[k]}"
+        f"{codes[c]}{ymd8(int(b))}{q:03d}{ID_CARD_CHECK_CHARS[k]}"
         for c, b, q, k in zip(ident.code.tolist(), ident.birth.tolist(), ident.seq.tolist(), checks.tolist())
     ]
 

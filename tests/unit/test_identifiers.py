@@ -42,6 +42,14 @@ def test_id_card_agrees_with_stdnum_on_random_numbers():
         assert ids.is_valid_id_card(broken) == ric.is_valid(broken) == False  # noqa: E712
 
 
+def test_the_weights_the_synthetic_city_mints_with_give_stdnums_check_character():
+    rng = random.Random(11)
+    for _ in range(2000):
+        body = "".join(str(rng.randrange(10)) for _ in range(17))
+        weighted = sum(w * int(d) for w, d in zip(ids.ID_CARD_WEIGHTS, body))
+        assert ids.ID_CARD_CHECK_CHARS[weighted % 11] == ids.id_card_check(body) == ric.calc_check_digit(body + "0")
+
+
 def test_legacy_15_digit_number_converts_to_a_valid_18_digit_one():
     converted = ids.id15_to_18("110105491231002")
     assert converted == "11010519491231002X"
