@@ -365,11 +365,10 @@ def test_incremental_build_equals_full_refresh(incremental, full, model):
     _assert_same_rows(incremental, full, model)
 
 
-# every other model: tables and staging models left out of a round's scope must come out as
-# a build of every model would make them (intermediate models are ephemeral: no table; the
-# models reading them are compared)
+# every other model: tables, intermediate and staging models left out of a round's scope must
+# come out as a build of every model would make them
 OTHER_MODELS = sorted(
-    {p.stem for p in (DBT_PROJECT / "models").rglob("*.sql") if not p.stem.startswith("int_")}
+    {p.stem for p in (DBT_PROJECT / "models").rglob("*.sql")}
     - set(INCREMENTAL_BASE_MODELS + DERIVED_BASE_MODELS + INCREMENTAL_THEME_MODELS)
 )
 
@@ -382,7 +381,7 @@ def test_every_other_model_equals_full_refresh(incremental, full, model):
 def _assert_same_rows(incremental: Built, full: Built, model: str) -> None:
     columns = _columns(full, model)
     assert columns == _columns(incremental, model)
-    schema = {"stg": "staging"}.get(model.split("_", 1)[0], model.split("_", 1)[0])
+    schema = {"stg": "staging", "int": "intermediate"}.get(model.split("_", 1)[0], model.split("_", 1)[0])
     select = f"select {', '.join(columns)} from {schema}.{model}"
     # rows as text (struct lineage columns are not hashable in Python), as multisets
     rows_incremental = Counter(map(repr, incremental.q(select)))
