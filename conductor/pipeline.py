@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
+from govlake.pii import mask_record
 from govlake.registry import load_registry
 from govlake.settings import Lake
 
@@ -48,8 +49,10 @@ def ingest_source(source_id: str, lake: Lake, landing: Path | str | None = None,
 
 
 def _as_dict(result) -> dict:
+    """A batch result for Airflow's XCom and task errors: plain data, masked by pattern
+    (a message may quote a delivered row)."""
     d = asdict(result)
-    return {k: (str(v) if isinstance(v, Path) else v) for k, v in d.items()}
+    return mask_record({k: (str(v) if isinstance(v, Path) else v) for k, v in d.items()})
 
 
 def transform(

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from govlake.pii import mask_text
 from govlake.registry import load_registry
 from govlake.settings import Lake
 
@@ -119,7 +121,7 @@ def print_batch_messages(console: Console, results, limit: int = 20) -> None:
         for m in r.messages
     ]
     for line in lines[:limit]:
-        console.print(f"  [yellow]•[/] {line}", highlight=False)
+        console.print(f"  [yellow]•[/] {escape(mask_text(line))}", highlight=False)
     if len(lines) > limit:
         console.print(f"  … and {len(lines) - limit} more (see the manifests and quarantine/)")
 

@@ -17,6 +17,7 @@ import socket
 from datetime import datetime
 from pathlib import Path
 
+from govlake.pii import mask_text
 from govlake.settings import Lake
 from ingest.results import BatchResult
 
@@ -68,7 +69,7 @@ def write_attempt(
         "rows_quarantined": result.rows_quarantined,
         "partition": str(result.partition) if result.partition else None,
         "quarantine": str(result.quarantine) if result.quarantine else None,
-        "messages": result.messages,
+        "messages": [mask_text(m) for m in result.messages],  # a message may quote a delivered row
         "code_version": code_version,
         "host": socket.gethostname(),
         "pid": os.getpid(),

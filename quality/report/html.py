@@ -12,7 +12,9 @@ import os
 from pathlib import Path
 
 import jinja2
+import markupsafe
 
+from govlake.pii import mask_text, mask_value
 from quality.report import charts
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -34,12 +36,22 @@ SHOWN = (
     "limits",
 )
 
+
+def _masked(value):
+    """Every value the page prints, masked by pattern too (govlake.pii): a personal number
+    in a column the SQL did not mask for (a shifted or header-less delivery) stays hidden."""
+    if isinstance(value, markupsafe.Markup):
+        return markupsafe.Markup(mask_text(str(value)))
+    return mask_value(value)
+
+
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(TEMPLATES),
     undefined=jinja2.StrictUndefined,
     autoescape=jinja2.select_autoescape(["html", "j2"]),
     trim_blocks=True,
     lstrip_blocks=True,
+    finalize=_masked,
 )
 _env.filters["num"] = lambda v: f"{v:,}" if isinstance(v, (int, float)) else ("—" if v is None else v)
 _env.filters["pct"] = lambda v: "—" if v is None else f"{v:.2%}"

@@ -20,6 +20,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from govlake.pii import mask_text
+
 EXCEL_MAX_ROWS = 1_048_576
 UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')  # characters a file name cannot hold
 HEAD_ROWS = 2  # the note line and the header
@@ -90,8 +92,8 @@ def workbook_name(card) -> str:
 
 
 def _clean(value):
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    if isinstance(value, str):  # masked by pattern too, whatever the column (govlake.pii)
+        return mask_text(ILLEGAL_CHARACTERS_RE.sub("", value))
     if isinstance(value, float):
         return round(value, 4)
     return value

@@ -24,6 +24,10 @@ HOUSEHOLD, INSURANCE, PARCEL = "gaj.household_register", "rsj.social_insurance",
 ID_A = "37230119770922884" + ric.calc_check_digit("37230119770922884")  # a person in 公安's register
 ID_B = "11010519491231002" + ric.calc_check_digit("11010519491231002")
 NAME_A, NAME_B, NAME_B_COPY = "欧阳明远", "王小明", "王晓明"
+# personal numbers where no column mask expects them: an ID number shifted into a code column
+# (as delivered, so unmasked in quality.violations) and a mobile in a dispute's free text
+SHIFTED_ID = "37160219900101123" + ric.calc_check_digit("37160219900101123")
+MOBILE = "13912345678"
 CAP = 2
 
 
@@ -56,7 +60,7 @@ RULES = [
 VIOLATIONS = [
     (HOUSEHOLD, ID_A, "id_no", RULES[0][0], ID_A[:6] + "********" + ID_A[-4:], "hjrk_20261001.csv", 7),
     (HOUSEHOLD, ID_A, "ethnicity", RULES[1][0], "=99", "hjrk_20261001.csv", 7),  # '=' must stay text
-    (HOUSEHOLD, ID_B, "ethnicity", RULES[1][0], "98", "hjrk_20261001.csv", 12),
+    (HOUSEHOLD, ID_B, "ethnicity", RULES[1][0], SHIFTED_ID, "hjrk_20261001.csv", 12),
     (INSURANCE, f"{ID_B}|110", "name", RULES[2][0], "王**", "sbcb_20261001.csv", 3),
 ] + [(PARCEL, f"P{i}", "owner_name", RULES[4][0], None, "zd_20261001.geojson", i) for i in range(1, 7)]
 
@@ -125,7 +129,7 @@ def report(tmp_path_factory, registry):
     con.close()
     record_scores(lake, RUN, registry)
     run_gate(lake)
-    ticket = file_dispute(lake, ID_A, "population.name", "欧阳明园", by="窗口-李", registry=registry)
+    ticket = file_dispute(lake, ID_A, "population.name", "欧阳明园", by=f"窗口-李 {MOBILE}", registry=registry)
     assign(lake, ticket.ticket_id, to="公安-王")
 
     config = load_config()
@@ -215,6 +219,14 @@ def test_nothing_personal_leaves_unmasked(report):
             assert secret not in text
     for secret in (ID_A, ID_B, NAME_A, NAME_B, NAME_B_COPY, "欧阳明园"):
         assert secret not in report["html"]
+
+
+def test_personal_numbers_outside_their_columns_are_masked_by_pattern(report):
+    # an ID number delivered in another column, a mobile in a dispute's free text
+    for text in [_all_text(wb) for wb in report["books"].values()] + [report["html"]]:
+        assert SHIFTED_ID not in text and MOBILE not in text
+    shown = "\n".join([_all_text(wb) for wb in report["books"].values()] + [report["html"]])
+    assert SHIFTED_ID[:6] + "********" + SHIFTED_ID[-4:] in shown and MOBILE[:3] + "****" + MOBILE[-4:] in shown
 
 
 def test_summary_sheet_names_the_department_run_and_scores(report):

@@ -1,0 +1,48 @@
+"""Masking by value pattern: ID numbers and mobiles found anywhere in a text.
+
+Masking by column (quality/masking.py, the report's SQL) trusts that a value sits in the
+column it was delivered for. A hostile or broken delivery breaks that: a CSV without its
+header line puts a person's row into an error message, an ID number shifts into the region
+column, a party code arrives as `ID:3723…`. So whatever leaves the lake as text — the
+steward report, the department workbooks, the ingest log, console lines, task errors — also
+passes through mask_text, which masks every run of characters shaped like an ID number
+(18 characters: 6 digits, a calendar-shaped birth date 19xx/20xx, 3 digits and a digit or X;
+the legacy 15 digits with a 6-digit date) or a mainland mobile (11 digits starting 13-19),
+wherever it stands and whatever its check digit (docs/masking.md#masks: ID numbers keep
+6 + 4, mobiles 3 + 4). A digit run longer than these is left alone (it is no such number),
+and so is a digits-only USCC, whose characters 7-14 are no date.
+"""
+
+from __future__ import annotations
+
+import re
+
+# not preceded or followed by another digit: "ID:371602199001011234" matches,
+# "2026100112345678901234" (22 digits) does not
+_DATE = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
+_ID18 = re.compile(r"(?<![0-9])([0-9]{6})(?:19|20)[0-9]{2}" + _DATE + r"([0-9]{3}[0-9Xx])(?![0-9A-Za-z])")
+_ID15 = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{2}" + _DATE + r"([0-9]{3})(?![0-9])")
+_MOBILE = re.compile(r"(?<![0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])")
+
+
+def mask_text(text: str) -> str:
+    """`text` with every ID-number-like and mobile-like run masked."""
+    if not text or not any(c.isdigit() for c in text):
+        return text
+    text = _ID18.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
+    text = _ID15.sub(lambda m: f"{m.group(1)}******{m.group(2)}", text)
+    return _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
+
+
+def mask_value(value):
+    """mask_text for text; anything else as it is (numbers, dates, None)."""
+    return mask_text(value) if isinstance(value, str) else value
+
+
+def mask_record(value):
+    """mask_value through dicts, lists and tuples (a task's result, a log record)."""
+    if isinstance(value, dict):
+        return {k: mask_record(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(mask_record(v) for v in value)
+    return mask_value(value)
