@@ -7,7 +7,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+
+from govlake.pii import mask_text
 
 WORKFLOW = """\
 数据异议 (data objections): dispute the golden value of one attribute of one entity
@@ -43,7 +46,7 @@ def _lake(home):
 
 
 def _fail(e: Exception) -> None:
-    err.print(f"[red]{e}[/]", highlight=False)
+    err.print(f"[red]{escape(mask_text(str(e)))}[/]", highlight=False)
     raise typer.Exit(2)
 
 
@@ -69,7 +72,7 @@ def _show(ticket) -> None:
         ("filed", f"{ticket.filed_at:%Y-%m-%d %H:%M:%S} UTC by {ticket.filed_by}"),
         ("note", ticket.note or "—"),
     ):
-        head.add_row(k, str(v))
+        head.add_row(k, mask_text(str(v)))  # ID numbers and mobiles never in clear, any field
     console.print(head)
     history = Table(title="history", title_justify="left")
     for col in ("step", "at (UTC)", "by", "status", "note", "golden value (source, batch)"):
@@ -77,7 +80,9 @@ def _show(ticket) -> None:
     for e in ticket.events:
         move = f"{e.status_from} → {e.status_to}" if e.status_from else e.status_to
         golden = f"{e.golden_value} ({e.golden_source}, {e.golden_batch})" if e.golden_source else "—"
-        history.add_row(str(e.step), f"{e.at:%Y-%m-%d %H:%M:%S}", e.by, move, e.note or "", golden)
+        history.add_row(
+            str(e.step), f"{e.at:%Y-%m-%d %H:%M:%S}", *(mask_text(v) for v in (e.by, move, e.note or "", golden))
+        )
     console.print(history)
 
 
@@ -113,7 +118,7 @@ def file_(
         _fail(e)
     console.print(
         f"filed [bold]{t.ticket_id}[/] 待核实 → routed to [bold]{t.department_name}[/] ({t.department}); "
-        f"golden {t.attribute} = {t.filed_value!r} from {t.filed_source} batch {t.filed_batch}",
+        + mask_text(f"golden {t.attribute} = {t.filed_value!r} from {t.filed_source} batch {t.filed_batch}"),
         highlight=False,
     )
 
@@ -189,7 +194,7 @@ def assign(
         t = do_assign(_lake(home), ticket_id, to, by, note)
     except DisputeError as e:
         _fail(e)
-    console.print(f"{t.ticket_id} → {t.status} verifying, assigned to {t.assignee}", highlight=False)
+    console.print(mask_text(f"{t.ticket_id} → {t.status} verifying, assigned to {t.assignee}"), highlight=False)
 
 
 @app.command("reject")
@@ -207,7 +212,7 @@ def reject(
         t = do_reject(_lake(home), ticket_id, reason, by)
     except DisputeError as e:
         _fail(e)
-    console.print(f"{t.ticket_id} → {t.status} rejected by {by}", highlight=False)
+    console.print(mask_text(f"{t.ticket_id} → {t.status} rejected by {by}"), highlight=False)
 
 
 @app.command("close-corrected")

@@ -5,6 +5,8 @@ The real loop (dbt build, a corrected batch, 回流) is tests/integration/test_d
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 import pytest
 from typer.testing import CliRunner
@@ -193,3 +195,34 @@ def test_cli_errors_name_what_was_wrong(lake):
     assert result.exit_code == 2 and "unknown attribute 'population.nme'" in result.output
     result = runner.invoke(app, ["dispute", "show", "DSP-00009", *home])
     assert result.exit_code == 2 and "DSP-00009" in result.output
+
+
+def test_the_console_shows_no_id_number_or_mobile_in_clear(lake):
+    _person_warehouse(lake)
+    home = ["--home", str(lake.home)]
+    filed = runner.invoke(
+        app,
+        [
+            "dispute",
+            "file",
+            "--entity",
+            PERSON,
+            "--attribute",
+            "population.name",
+            "--claimed-value",
+            "徐秀英",
+            "--by",
+            "窗口-李 13912345678",
+            "--note",
+            f"户口簿 {PERSON}",
+            *home,
+        ],
+        env={"COLUMNS": "200"},
+    )
+    assert filed.exit_code == 0, filed.output
+    ticket = re.search(r"DSP-\d+", filed.output).group(0)
+    shown = runner.invoke(app, ["dispute", "show", ticket, *home], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    for output in (filed.output, shown.output):
+        assert PERSON not in output and "13912345678" not in output
+    assert PERSON[:6] + "********" + PERSON[-4:] in shown.output
