@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from quality.cli import app as quality_app  # light: Great Expectations loads when a command runs
 from quality.disputes_cli import app as dispute_app  # 数据异议 tickets
@@ -312,6 +313,14 @@ def main() -> None:
         code = 0
     except SystemExit as e:  # typer ends every command with one
         code = exit_code(e.code)
+    except Exception as e:  # a damaged or busy warehouse, a full disk: one line, not a traceback
+        from conductor.errors import explain
+
+        reason = explain(e)
+        if reason is None:
+            raise
+        err.print(f"[red]govlake: {escape(reason)}[/]", highlight=False, soft_wrap=True)
+        code = 1
     exit_process(code)
 
 
