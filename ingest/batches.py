@@ -3,15 +3,24 @@
 landing/<source id>/<YYYY-MM-DD>/<files> ; a batch is complete once the sender
 has written `_READY` (last). Files that match the source's file pattern are data;
 anything else in the directory is rejected to quarantine with a reason.
+
+Refused (recorded in quarantine with a reason, never loaded): a batch dated after
+today + `future_batch_tolerance_days` (ingest/limits.yaml). "Today" is the local
+date; tests pin it with the environment variable GOVLAKE_TODAY=YYYY-MM-DD (for tests
+only).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
+
+import yaml
 
 from govlake.registry import Source
 
@@ -19,6 +28,33 @@ log = logging.getLogger(__name__)
 
 READY = "_READY"
 _DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+LIMITS = Path(__file__).with_name("limits.yaml")
+TODAY_ENV = "GOVLAKE_TODAY"
+
+# Why a batch is refused (the `refused` in its quarantine summary).
+FUTURE_BATCH = "future_batch"
+
+
+@functools.cache
+def future_tolerance_days() -> int:
+    """Days after today a batch date may be (ingest/limits.yaml; default 1)."""
+    doc = yaml.safe_load(LIMITS.read_text(encoding="utf-8")) if LIMITS.exists() else None
+    return int((doc or {}).get("future_batch_tolerance_days", 1))
+
+
+def today() -> date:
+    """The local date, or GOVLAKE_TODAY (YYYY-MM-DD) where tests set it."""
+    pinned = os.environ.get(TODAY_ENV)
+    return date.fromisoformat(pinned) if pinned else date.today()
+
+
+def future_batch(batch: str) -> str | None:
+    """Why a batch date is refused as lying in the future, or None."""
+    now = today()
+    tolerance = future_tolerance_days()
+    if date.fromisoformat(batch) <= now + timedelta(days=tolerance):
+        return None
+    return f"batch {batch} is dated after today ({now.isoformat()}) + {tolerance} day(s) of tolerance"
 
 
 def batch_date(batch_dir: Path) -> str | None:
@@ -55,8 +91,9 @@ def batch_dirs(landing: Path, source: Source) -> list[Path]:
 
 
 def find_complete_batches(landing: Path, source: Source) -> list[Path]:
-    """Batch directories of `source` that hold `_READY`, sorted by date."""
-    return [d for d in batch_dirs(landing, source) if is_complete(d)]
+    """Batch directories of `source` that hold `_READY` and are not refused (dated in
+    the future), sorted by date."""
+    return [d for d in batch_dirs(landing, source) if is_complete(d) and future_batch(d.name) is None]
 
 
 def _natural_key(name: str) -> list:

@@ -10,6 +10,7 @@ partition, see commit.py):
                                could not be decoded), encoding
     rejected/<file name>       a rejected file, byte for byte
     rejected/<file name>.reason.txt   why, in words
+    _refused.reason.txt        a batch refused whole before reading (future date)
     _quarantine.json           summary: commit id, files with checksums, counts
 
 JSONL rather than Parquet because stewards open these files by hand and rows are

@@ -25,7 +25,14 @@ from pathlib import Path
 
 from govlake.registry import Registry, Source, load_registry
 from govlake.settings import Lake
-from ingest.batches import READY, batch_date, classify_files, is_complete
+from ingest.batches import (
+    FUTURE_BATCH,
+    READY,
+    batch_date,
+    classify_files,
+    future_batch,
+    is_complete,
+)
 from ingest.commit import Commit, Step, batch_lock, new_commit_id, recover_partition, remove_tree, staging_dir
 from ingest.duck import connection
 from ingest.log import write_attempt
@@ -45,6 +52,8 @@ from ingest.quarantine import ROWS_DIR, SUMMARY, QuarantineStage, write_json_ato
 from ingest.readers import FileUnreadable, HeaderMismatch, ReadContext, code_columns, reader_for
 from ingest.readers.base import CountingHasher
 from ingest.results import MAX_ROW_MESSAGES_PER_FILE, BatchResult, FileResult
+
+REFUSED_REASON = "_refused.reason.txt"  # in the quarantine partition of a batch refused whole
 
 # Formats whose readers stream the raw bytes and can hash them on the way.
 STREAM_HASHED = ("csv", "jsonl")
@@ -100,6 +109,10 @@ def _ingest_locked(
     if not is_complete(batch_dir):
         result.status = "incomplete"
         result.messages.append(f"{batch_dir}: no {READY} yet — the sender has not finished; skipped")
+        return
+    future = future_batch(batch)
+    if future:
+        _refuse_batch(source, batch, lake, result, started, FUTURE_BATCH, f"{source.id}: {future}; refused")
         return
     raw_final = lake.raw_partition(source.id, batch)
     q_final = lake.quarantine_partition(source.id, batch)
@@ -218,6 +231,45 @@ def _ingest_locked(
         Commit(lake, source.id, batch, commit_id).apply(steps)
     except Exception:
         # Staging or commit failed part-way: put back exactly what was there before.
+        recover_partition(lake, source.id, batch)
+        raise
+
+
+def _refuse_batch(
+    source: Source, batch: str, lake: Lake, result: BatchResult, started: datetime, code: str, reason: str
+) -> None:
+    """A batch refused whole, unread: its quarantine partition holds the reason and a
+    summary (rewritten only when the reason changes); an earlier raw partition stays."""
+    result.status = "rejected"
+    result.messages.append(reason)
+    q_final = lake.quarantine_partition(source.id, batch)
+    result.quarantine = q_final
+    previous = read_json_file(q_final / SUMMARY)
+    if previous and previous.get("refused") == code and previous.get("reason") == reason:
+        result.messages.append(f"refused already by attempt {previous.get('commit_id')}; nothing rewritten")
+        return
+    commit_id = result.attempt_id
+    q_stage = staging_dir(q_final, commit_id)
+    try:
+        q_stage.mkdir(parents=True)
+        (q_stage / REFUSED_REASON).write_text(
+            f"source: {source.id}\nbatch: {batch}\n\n{code}: {reason}\n", encoding="utf-8"
+        )
+        summary = {
+            "commit_id": commit_id,
+            "source": source.id,
+            "batch": batch,
+            "outcome": "rejected",
+            "refused": code,
+            "reason": reason,
+            "ingest_code_version": code_version(),
+            "created_at": started.isoformat(),
+            "rejected": [],
+            "rows": {},
+        }
+        write_json_atomic(q_stage / SUMMARY, summary)
+        Commit(lake, source.id, batch, commit_id).apply([Step(q_final, q_stage)])
+    except Exception:
         recover_partition(lake, source.id, batch)
         raise
 
