@@ -28,7 +28,9 @@ from govlake.settings import Lake
 from ingest.batches import (
     FUTURE_BATCH,
     READY,
+    REFUSED_WORDS,
     batch_date,
+    batch_refusal,
     classify_files,
     future_batch,
     is_complete,
@@ -106,6 +108,10 @@ def ingest_batch(source: Source | str, batch_dir: Path, lake: Lake, *, registry:
 def _ingest_locked(
     source: Source, batch_dir: Path, batch: str, lake: Lake, result: BatchResult, started: datetime
 ) -> None:
+    refusal = batch_refusal(batch_dir)  # before anything under it is looked at
+    if refusal:
+        _refuse_batch(source, batch, lake, result, started, *refusal)
+        return
     if not is_complete(batch_dir):
         result.status = "incomplete"
         result.messages.append(f"{batch_dir}: no {READY} yet — the sender has not finished; skipped")
@@ -120,8 +126,9 @@ def _ingest_locked(
 
     t = time.perf_counter()
     files = classify_files(batch_dir, source)
-    result.files = len(files.all)
+    result.files = len(files.all) + len(files.refused)
     sizes = {p.name: _size(p) for p in files.all}
+    sizes.update({p.name: 0 for p, _ in files.refused})  # refused entries: never opened
     previous = read_manifest(raw_final)
     previous_q = read_json_file(q_final / SUMMARY)
     if previous_q and previous_q.get("outcome") != "rejected":
@@ -135,6 +142,8 @@ def _ingest_locked(
         for p in files.all
         if hash_first or p in files.unexpected or source.format not in STREAM_HASHED
     }
+    # A refused entry is part of the delivery's identity by its name and reason only.
+    sums.update({p.name: (f"refused:{code}", 0) for p, code in files.refused})
     timings["checksum_s"] = time.perf_counter() - t
     if hash_first:
         key = delivery_key(source, sums)
@@ -170,6 +179,10 @@ def _ingest_locked(
             file_results.append(
                 FileResult(name=p.name, status="rejected", sha256=sums[p.name][0], bytes=sums[p.name][1], reason=reason)
             )
+        for p, code in files.refused:
+            detail = f"{p.name}: {REFUSED_WORDS[code]}; refused, not read or copied"
+            quarantine.refuse(p.name, code, detail)
+            file_results.append(FileResult(name=p.name, status="rejected", reason=detail))
         timings["read_write_s"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -433,6 +446,9 @@ def _report_unchanged(result: BatchResult, manifest: dict, raw_final: Path, q_fi
 def _file_messages(file_results: list[FileResult], q_final: Path) -> list[str]:
     out = []
     for f in file_results:
+        if f.status == "rejected" and f.part is None and f.reason and not f.sha256:
+            out.append(f.reason)  # refused unread: nothing was copied
+            continue
         if f.status == "rejected":
             out.append(
                 f"{f.reason} — file rejected whole, copied to {q_final / 'rejected' / f.name}"
