@@ -67,7 +67,7 @@ def ingest_landing(
         _start_forkserver()
 
     from govlake.registry import load_registry
-    from ingest.batches import READY, batch_dirs, is_complete
+    from ingest.batches import READY, batch_dirs, batch_refusal, is_complete
     from ingest.ops_views import refresh_ops_views_quietly
 
     registry = load_registry()
@@ -92,7 +92,9 @@ def ingest_landing(
     for sid in ids:
         for d in batch_dirs(landing, registry.sources[sid]):
             order.append((sid, d.name))
-            if is_complete(d):
+            if batch_refusal(d):  # symlinked or outside the landing root: ingest_batch refuses it, unread
+                tasks.append((0, sid, d))
+            elif is_complete(d):
                 tasks.append((_dir_bytes(d), sid, d))
             else:
                 done(BatchResult(sid, d.name, "incomplete", messages=[f"{d}: no {READY} yet; skipped"]))
@@ -114,7 +116,7 @@ def _run_here(tasks, lake: Lake, done: Callable[[BatchResult], None], registry: 
 
 
 def _dir_bytes(d: Path) -> int:
-    return sum(p.stat().st_size for p in d.iterdir() if p.is_file())
+    return sum(p.stat().st_size for p in d.iterdir() if p.is_file() and not p.is_symlink())
 
 
 def _landing_bytes(landing: Path) -> int:
@@ -130,7 +132,7 @@ def _landing_bytes(landing: Path) -> int:
 
 def _subdirs(d: Path) -> list[Path]:
     try:
-        return [p for p in d.iterdir() if p.is_dir()]
+        return [p for p in d.iterdir() if p.is_dir() and not p.is_symlink()]
     except OSError:
         return []
 

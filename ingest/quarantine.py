@@ -9,7 +9,9 @@ partition, see commit.py):
                                reason, detail, raw_text, raw_hex (original bytes when they
                                could not be decoded), encoding
     rejected/<file name>       a rejected file, byte for byte
-    rejected/<file name>.reason.txt   why, in words
+    rejected/<file name>.reason.txt   why, in words (alone for an entry refused unread:
+                               a symlink or outside the landing root)
+    _refused.reason.txt        a batch refused whole before reading (symlinked, future date)
     _quarantine.json           summary: commit id, files with checksums, counts
 
 JSONL rather than Parquet because stewards open these files by hand and rows are
@@ -121,6 +123,16 @@ class QuarantineStage:
         )
         self.rejected.append({"file": path.name, "reason": reason, **facts})
         return target
+
+    def refuse(self, name: str, code: str, detail: str) -> None:
+        """An entry refused unread (a symlink, outside the landing root): its reason
+        file and summary entry, never its content."""
+        target = self.dir / REJECTED_DIR / f"{name}.reason.txt"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(
+            f"source: {self.source}\nbatch: {self.batch}\nfile: {name}\n\n{code}: {detail}\n", encoding="utf-8"
+        )
+        self.rejected.append({"file": name, "reason": code, "detail": detail})
 
     @property
     def has_content(self) -> bool:

@@ -25,7 +25,16 @@ from pathlib import Path
 
 from govlake.registry import Registry, Source, load_registry
 from govlake.settings import Lake
-from ingest.batches import READY, batch_date, classify_files, is_complete
+from ingest.batches import (
+    FUTURE_BATCH,
+    READY,
+    REFUSED_WORDS,
+    batch_date,
+    batch_refusal,
+    classify_files,
+    future_batch,
+    is_complete,
+)
 from ingest.commit import Commit, Step, batch_lock, new_commit_id, recover_partition, remove_tree, staging_dir
 from ingest.duck import connection
 from ingest.log import write_attempt
@@ -45,6 +54,8 @@ from ingest.quarantine import ROWS_DIR, SUMMARY, QuarantineStage, write_json_ato
 from ingest.readers import FileUnreadable, HeaderMismatch, ReadContext, code_columns, reader_for
 from ingest.readers.base import CountingHasher
 from ingest.results import MAX_ROW_MESSAGES_PER_FILE, BatchResult, FileResult
+
+REFUSED_REASON = "_refused.reason.txt"  # in the quarantine partition of a batch refused whole
 
 # Formats whose readers stream the raw bytes and can hash them on the way.
 STREAM_HASHED = ("csv", "jsonl")
@@ -97,9 +108,17 @@ def ingest_batch(source: Source | str, batch_dir: Path, lake: Lake, *, registry:
 def _ingest_locked(
     source: Source, batch_dir: Path, batch: str, lake: Lake, result: BatchResult, started: datetime
 ) -> None:
+    refusal = batch_refusal(batch_dir)  # before anything under it is looked at
+    if refusal:
+        _refuse_batch(source, batch, lake, result, started, *refusal)
+        return
     if not is_complete(batch_dir):
         result.status = "incomplete"
         result.messages.append(f"{batch_dir}: no {READY} yet — the sender has not finished; skipped")
+        return
+    future = future_batch(batch)
+    if future:
+        _refuse_batch(source, batch, lake, result, started, FUTURE_BATCH, f"{source.id}: {future}; refused")
         return
     raw_final = lake.raw_partition(source.id, batch)
     q_final = lake.quarantine_partition(source.id, batch)
@@ -107,8 +126,9 @@ def _ingest_locked(
 
     t = time.perf_counter()
     files = classify_files(batch_dir, source)
-    result.files = len(files.all)
+    result.files = len(files.all) + len(files.refused)
     sizes = {p.name: _size(p) for p in files.all}
+    sizes.update({p.name: 0 for p, _ in files.refused})  # refused entries: never opened
     previous = read_manifest(raw_final)
     previous_q = read_json_file(q_final / SUMMARY)
     if previous_q and previous_q.get("outcome") != "rejected":
@@ -122,6 +142,8 @@ def _ingest_locked(
         for p in files.all
         if hash_first or p in files.unexpected or source.format not in STREAM_HASHED
     }
+    # A refused entry is part of the delivery's identity by its name and reason only.
+    sums.update({p.name: (f"refused:{code}", 0) for p, code in files.refused})
     timings["checksum_s"] = time.perf_counter() - t
     if hash_first:
         key = delivery_key(source, sums)
@@ -157,6 +179,10 @@ def _ingest_locked(
             file_results.append(
                 FileResult(name=p.name, status="rejected", sha256=sums[p.name][0], bytes=sums[p.name][1], reason=reason)
             )
+        for p, code in files.refused:
+            detail = f"{p.name}: {REFUSED_WORDS[code]}; refused, not read or copied"
+            quarantine.refuse(p.name, code, detail)
+            file_results.append(FileResult(name=p.name, status="rejected", reason=detail))
         timings["read_write_s"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -218,6 +244,45 @@ def _ingest_locked(
         Commit(lake, source.id, batch, commit_id).apply(steps)
     except Exception:
         # Staging or commit failed part-way: put back exactly what was there before.
+        recover_partition(lake, source.id, batch)
+        raise
+
+
+def _refuse_batch(
+    source: Source, batch: str, lake: Lake, result: BatchResult, started: datetime, code: str, reason: str
+) -> None:
+    """A batch refused whole, unread: its quarantine partition holds the reason and a
+    summary (rewritten only when the reason changes); an earlier raw partition stays."""
+    result.status = "rejected"
+    result.messages.append(reason)
+    q_final = lake.quarantine_partition(source.id, batch)
+    result.quarantine = q_final
+    previous = read_json_file(q_final / SUMMARY)
+    if previous and previous.get("refused") == code and previous.get("reason") == reason:
+        result.messages.append(f"refused already by attempt {previous.get('commit_id')}; nothing rewritten")
+        return
+    commit_id = result.attempt_id
+    q_stage = staging_dir(q_final, commit_id)
+    try:
+        q_stage.mkdir(parents=True)
+        (q_stage / REFUSED_REASON).write_text(
+            f"source: {source.id}\nbatch: {batch}\n\n{code}: {reason}\n", encoding="utf-8"
+        )
+        summary = {
+            "commit_id": commit_id,
+            "source": source.id,
+            "batch": batch,
+            "outcome": "rejected",
+            "refused": code,
+            "reason": reason,
+            "ingest_code_version": code_version(),
+            "created_at": started.isoformat(),
+            "rejected": [],
+            "rows": {},
+        }
+        write_json_atomic(q_stage / SUMMARY, summary)
+        Commit(lake, source.id, batch, commit_id).apply([Step(q_final, q_stage)])
+    except Exception:
         recover_partition(lake, source.id, batch)
         raise
 
@@ -381,6 +446,9 @@ def _report_unchanged(result: BatchResult, manifest: dict, raw_final: Path, q_fi
 def _file_messages(file_results: list[FileResult], q_final: Path) -> list[str]:
     out = []
     for f in file_results:
+        if f.status == "rejected" and f.part is None and f.reason and not f.sha256:
+            out.append(f.reason)  # refused unread: nothing was copied
+            continue
         if f.status == "rejected":
             out.append(
                 f"{f.reason} — file rejected whole, copied to {q_final / 'rejected' / f.name}"
