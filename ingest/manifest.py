@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from govlake.registry import Source
+from ingest.names import printable_name
 
 MANIFEST = "_manifest.json"
 SUCCESS = "_SUCCESS"
@@ -83,7 +84,7 @@ def delivery_key(source: Source, sums: dict[str, tuple[str, int]]) -> dict:
     """
     return {
         "source_fingerprint": source_fingerprint(source),
-        "files": {name: {"sha256": sha, "bytes": size} for name, (sha, size) in sorted(sums.items())},
+        "files": {printable_name(name): {"sha256": sha, "bytes": size} for name, (sha, size) in sorted(sums.items())},
     }
 
 

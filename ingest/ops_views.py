@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from govlake.lock import LakeLockBusy, lake_lock
 from govlake.settings import Lake
 from govlake.warehouse import connect_when_free
 from ingest.log import COLUMNS, log_dir
@@ -61,16 +62,24 @@ def refresh_ops_views(con: duckdb.DuckDBPyConnection, lake: Lake) -> list[str]:
 
 def refresh_ops_views_quietly(lake: Lake, *, attempts: int = 5, first_wait: float = 0.2) -> list[str]:
     """refresh_ops_views with its own connection, retried while another process holds
-    the warehouse (dbt, a notebook); gives up with a warning, never raises."""
+    the warehouse (dbt, a notebook); gives up with a warning, never raises.
+
+    A writer of the warehouse, it holds the lake lock, waiting for it about as long as
+    the retries would (a dbt build holds it for minutes: the next ingestion refreshes)."""
     try:
-        con = connect_when_free(lake, attempts=attempts, first_wait=first_wait)
-    except duckdb.Error as e:
-        log.warning("ops views not refreshed: warehouse busy after %d attempts (%s)", attempts, e)
-        return []
-    try:
-        return refresh_ops_views(con, lake)
-    except duckdb.Error as e:
+        with lake_lock(lake, timeout=first_wait * (2**attempts - 1)):
+            try:
+                con = connect_when_free(lake, attempts=attempts, first_wait=first_wait)
+            except duckdb.Error as e:
+                log.warning("ops views not refreshed: warehouse busy after %d attempts (%s)", attempts, e)
+                return []
+            try:
+                return refresh_ops_views(con, lake)
+            except duckdb.Error as e:
+                log.warning("ops views not refreshed: %s", e)
+                return []
+            finally:
+                con.close()
+    except LakeLockBusy as e:
         log.warning("ops views not refreshed: %s", e)
         return []
-    finally:
-        con.close()

@@ -14,6 +14,10 @@ partition, see commit.py):
     _refused.reason.txt        a batch refused whole before reading (symlinked, future date)
     _quarantine.json           summary: commit id, files with checksums, counts
 
+<file name> is the delivered name when it is printable UTF-8 of at most 200 bytes,
+else a bounded printable form of it (ingest.names.stored_name; the summary's entry
+for a rejected file then says `stored_as`).
+
 JSONL rather than Parquet because stewards open these files by hand and rows are
 appended as the reader meets them (a file with a systematic defect can
 quarantine every row without buffering them all).
@@ -25,6 +29,8 @@ import json
 import os
 import shutil
 from pathlib import Path
+
+from ingest.names import printable_name, stored_name
 
 ROWS_DIR = "rows"
 REJECTED_DIR = "rejected"
@@ -101,10 +107,10 @@ class QuarantineStage:
 
     def rows_for(self, file_name: str, encoding: str | None) -> FileQuarantine:
         fq = FileQuarantine(
-            self.dir / ROWS_DIR / f"{file_name}.jsonl",
+            rows_path(self.dir, file_name),
             source=self.source,
             batch=self.batch,
-            file_name=file_name,
+            file_name=printable_name(file_name),
             encoding=encoding,
         )
         self._row_files.append(fq)
@@ -112,27 +118,33 @@ class QuarantineStage:
 
     def reject_file(self, path: Path, reason: str, **facts) -> Path:
         """Copy a rejected file (or directory) whole, with a reason file next to it."""
-        target = self.dir / REJECTED_DIR / path.name
+        name, stored = printable_name(path.name), stored_name(path.name)
+        target = self.dir / REJECTED_DIR / stored
         target.parent.mkdir(parents=True, exist_ok=True)
         if path.is_dir():
             shutil.copytree(path, target, symlinks=True)
         else:
             shutil.copyfile(path, target)
-        (target.parent / f"{path.name}.reason.txt").write_text(
-            f"source: {self.source}\nbatch: {self.batch}\nfile: {path.name}\n\n{reason}\n", encoding="utf-8"
+        (target.parent / f"{stored}.reason.txt").write_text(
+            f"source: {self.source}\nbatch: {self.batch}\nfile: {name}\n\n{reason}\n", encoding="utf-8"
         )
-        self.rejected.append({"file": path.name, "reason": reason, **facts})
+        self.rejected.append(
+            {"file": name, "reason": reason, **facts, **({"stored_as": stored} if stored != name else {})}
+        )
         return target
 
     def refuse(self, name: str, code: str, detail: str) -> None:
         """An entry refused unread (a symlink, outside the landing root): its reason
         file and summary entry, never its content."""
-        target = self.dir / REJECTED_DIR / f"{name}.reason.txt"
+        shown, stored = printable_name(name), stored_name(name)
+        target = self.dir / REJECTED_DIR / f"{stored}.reason.txt"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(
-            f"source: {self.source}\nbatch: {self.batch}\nfile: {name}\n\n{code}: {detail}\n", encoding="utf-8"
+            f"source: {self.source}\nbatch: {self.batch}\nfile: {shown}\n\n{code}: {detail}\n", encoding="utf-8"
         )
-        self.rejected.append({"file": name, "reason": code, "detail": detail})
+        self.rejected.append(
+            {"file": shown, "reason": code, "detail": detail, **({"stored_as": stored} if stored != shown else {})}
+        )
 
     @property
     def has_content(self) -> bool:
@@ -140,6 +152,11 @@ class QuarantineStage:
 
     def write_summary(self, summary: dict) -> None:
         write_json_atomic(self.dir / SUMMARY, summary)
+
+
+def rows_path(directory: Path, file_name: str) -> Path:
+    """rows/<file name>.jsonl of a delivered file in a quarantine (staged or committed)."""
+    return Path(directory) / ROWS_DIR / f"{stored_name(file_name)}.jsonl"
 
 
 def write_json_atomic(path: Path, obj) -> None:

@@ -9,7 +9,10 @@ ingest_batch, in order:
      readers hash while reading (one pass over a big file, not two);
   4. read each data file into a staged part + staged quarantine rows; files that
      cannot be read whole (header drift, not the format, wrong sheet) and files
-     that are not the source's at all go to quarantine whole;
+     that are not the source's at all go to quarantine whole, and so does a file
+     whose reading fails otherwise (reason reader_error: the exception) — except
+     the lake's own failures (its disk, a reader's integrity check), which fail
+     the batch;
   5. verify counts (per file read = written + quarantined; re-count the staged
      Parquet with DuckDB), write _manifest.json and _SUCCESS;
   6. commit: swap staged quarantine and raw partitions into place (commit.py);
@@ -18,6 +21,7 @@ ingest_batch, in order:
 
 from __future__ import annotations
 
+import errno
 import logging
 import time
 from datetime import UTC, datetime
@@ -49,9 +53,10 @@ from ingest.manifest import (
     read_manifest,
     same_sizes,
 )
+from ingest.names import printable_name
 from ingest.parquet import LINEAGE, PartWriter
-from ingest.quarantine import ROWS_DIR, SUMMARY, QuarantineStage, write_json_atomic
-from ingest.readers import FileUnreadable, HeaderMismatch, ReadContext, code_columns, reader_for
+from ingest.quarantine import SUMMARY, QuarantineStage, rows_path, write_json_atomic
+from ingest.readers import FileUnreadable, HeaderMismatch, IntegrityError, ReadContext, code_columns, reader_for
 from ingest.readers.base import CountingHasher
 from ingest.results import MAX_ROW_MESSAGES_PER_FILE, BatchResult, FileResult
 
@@ -59,6 +64,10 @@ REFUSED_REASON = "_refused.reason.txt"  # in the quarantine partition of a batch
 
 # Formats whose readers stream the raw bytes and can hash them on the way.
 STREAM_HASHED = ("csv", "jsonl")
+
+# An OSError with one of these while a file is read is the lake's disk, not the file:
+# it fails the batch (nothing committed) instead of rejecting the file.
+LAKE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG, errno.EIO, errno.ENOMEM})
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +136,8 @@ def _ingest_locked(
     t = time.perf_counter()
     files = classify_files(batch_dir, source)
     result.files = len(files.all) + len(files.refused)
-    sizes = {p.name: _size(p) for p in files.all}
-    sizes.update({p.name: 0 for p, _ in files.refused})  # refused entries: never opened
+    sizes = {printable_name(p.name): _size(p) for p in files.all}
+    sizes.update({printable_name(p.name): 0 for p, _ in files.refused})  # refused entries: never opened
     previous = read_manifest(raw_final)
     previous_q = read_json_file(q_final / SUMMARY)
     if previous_q and previous_q.get("outcome") != "rejected":
@@ -171,16 +180,19 @@ def _ingest_locked(
         ]
         key = delivery_key(source, sums)
         for p in files.unexpected:
+            name = printable_name(p.name)
             reason = (
-                f"{p.name}: not a file of {source.id} — the batch may hold only files named like "
+                f"{name}: not a file of {source.id} — the batch may hold only files named like "
                 f"{source.file} (optionally split as _part1, _part2, ...) and {READY}"
             )
+            if name != p.name:
+                reason += "; its name is not valid UTF-8 text (shown with its bytes escaped)"
             quarantine.reject_file(p, reason, sha256=sums[p.name][0])
             file_results.append(
-                FileResult(name=p.name, status="rejected", sha256=sums[p.name][0], bytes=sums[p.name][1], reason=reason)
+                FileResult(name=name, status="rejected", sha256=sums[p.name][0], bytes=sums[p.name][1], reason=reason)
             )
         for p, code in files.refused:
-            detail = f"{p.name}: {REFUSED_WORDS[code]}; refused, not read or copied"
+            detail = f"{printable_name(p.name)}: {REFUSED_WORDS[code]}; refused, not read or copied"
             quarantine.refuse(p.name, code, detail)
             file_results.append(FileResult(name=p.name, status="rejected", reason=detail))
         timings["read_write_s"] = time.perf_counter() - t
@@ -201,7 +213,8 @@ def _ingest_locked(
             result.status = "rejected"
             if not files.data:
                 result.messages.append(f"{batch_dir}: no file named like {source.file} in the batch")
-        result.messages += _file_messages(file_results, q_final)
+        stored = {r["file"]: r.get("stored_as", r["file"]) for r in quarantine.rejected}
+        result.messages += _file_messages(file_results, q_final, stored)
 
         summary = {
             "commit_id": commit_id,
@@ -299,23 +312,25 @@ def _ingest_file(
 ) -> FileResult:
     """Read one data file into its staged part; fills sums[path.name] if not known yet."""
     t = time.perf_counter()
-    fr = FileResult(name=path.name, format=source.format, encoding=source.encoding, part=f"part-{index:05d}.parquet")
+    fr = FileResult(
+        name=printable_name(path.name), format=source.format, encoding=source.encoding, part=f"part-{index:05d}.parquet"
+    )
     writer = PartWriter(
         raw_stage / fr.part,
         source.column_names,
         batch=batch,
-        file_name=path.name,
+        file_name=fr.name,
         ingested_at=ingested_at,
         dictionary_columns=code_columns(source),
         nullable=source.format != "csv",  # a CSV value is text, never null ("" stays "")
         metadata={
             "govlake.source": source.id,
             "govlake.batch": batch,
-            "govlake.file": path.name,
+            "govlake.file": fr.name,
             "govlake.ingest_code_version": code_version(),
         },
     )
-    fq = quarantine.rows_for(path.name, source.encoding)
+    fq = quarantine.rows_for(fr.name, source.encoding)
     hasher = CountingHasher() if path.name not in sums else None
 
     def file_sum() -> tuple[str, int]:
@@ -324,16 +339,28 @@ def _ingest_file(
             sums[path.name] = (hasher.hexdigest(), size) if hasher and hasher.bytes == size else checksum(path)
         return sums[path.name]
 
-    try:
-        reader_for(source)(ReadContext(source, path, writer, fq, fr, hasher))
-    except FileUnreadable as e:
+    def reject(reason: str, facts: dict) -> None:
         writer.abort()
         fq.discard()
         fr.sha256, fr.bytes = file_sum()
-        facts = e.facts() if isinstance(e, HeaderMismatch) else {}
-        quarantine.reject_file(path, str(e), sha256=fr.sha256, **facts)
-        fr.status, fr.part, fr.reason = "rejected", None, str(e)
+        quarantine.reject_file(path, reason, sha256=fr.sha256, **facts)
+        fr.status, fr.part, fr.reason = "rejected", None, reason
         fr.rows_read = fr.rows_written = fr.rows_quarantined = fr.blank_rows_skipped = 0
+
+    read = reader_for(source)  # outside the try: a format without a reader is the registry's fault
+    try:
+        read(ReadContext(source, path, writer, fq, fr, hasher))
+    except FileUnreadable as e:
+        reject(str(e), e.facts() if isinstance(e, HeaderMismatch) else {})
+    except Exception as e:
+        if isinstance(e, IntegrityError | MemoryError) or _lake_os_error(e):
+            writer.abort()
+            fq.discard()
+            raise
+        # whatever else goes wrong reading one file (a reader's bug, a file that defeats
+        # it) rejects that file alone: the batch's other files load, the reason is told
+        log.warning("%s: reader error, file rejected: %s: %s", fr.name, type(e).__name__, e, exc_info=True)
+        reject(f"{fr.name}: reader_error: {type(e).__name__}: {e}", {})
     except BaseException:
         writer.abort()
         fq.discard()
@@ -347,6 +374,14 @@ def _ingest_file(
         fr.quarantine_examples = fq.examples
     fr.seconds = round(time.perf_counter() - t, 3)
     return fr
+
+
+def _lake_os_error(e: BaseException) -> bool:
+    """An OSError of the lake's own disk (full, read-only, failing), not of the file read."""
+    if not isinstance(e, OSError):
+        return False
+    text = str(e)
+    return e.errno in LAKE_ERRNOS or "No space left on device" in text or "Disk quota exceeded" in text
 
 
 def _size(path: Path) -> int:
@@ -380,7 +415,7 @@ def _verify(raw_stage: Path, q_stage: Path, file_results: list[FileResult]) -> N
             raise VerificationError(f"{f.name}: the reader wrote {f.rows_written} rows, the Parquet holds {n}")
         if n and (lo < 1 or hi > f.rows_read + f.blank_rows_skipped):
             raise VerificationError(f"{f.name}: _row_no outside 1..{f.rows_read + f.blank_rows_skipped} ({lo}..{hi})")
-        rows_file = q_stage / ROWS_DIR / f"{f.name}.jsonl"
+        rows_file = rows_path(q_stage, f.name)
         q = 0
         if rows_file.exists():
             with open(rows_file, "rb") as lines:
@@ -443,17 +478,19 @@ def _report_unchanged(result: BatchResult, manifest: dict, raw_final: Path, q_fi
     )
 
 
-def _file_messages(file_results: list[FileResult], q_final: Path) -> list[str]:
+def _file_messages(file_results: list[FileResult], q_final: Path, stored: dict[str, str] | None = None) -> list[str]:
     out = []
+    stored = stored or {}
     for f in file_results:
         if f.status == "rejected" and f.part is None and f.reason and not f.sha256:
             out.append(f.reason)  # refused unread: nothing was copied
             continue
         if f.status == "rejected":
+            copy = q_final / "rejected" / stored.get(f.name, f.name)
             out.append(
-                f"{f.reason} — file rejected whole, copied to {q_final / 'rejected' / f.name}"
+                f"{f.reason} — file rejected whole, copied to {copy}"
                 if f.reason and f.reason.startswith(f.name)
-                else f"{f.name}: {f.reason} — file rejected whole, copied to {q_final / 'rejected' / f.name}"
+                else f"{f.name}: {f.reason} — file rejected whole, copied to {copy}"
             )
             continue
         examples = sorted(f.quarantine_examples, key=lambda ex: ex["row_no"] or 0)
@@ -466,7 +503,7 @@ def _file_messages(file_results: list[FileResult], q_final: Path) -> list[str]:
         if f.rows_quarantined > MAX_ROW_MESSAGES_PER_FILE:
             out.append(
                 f"{f.name}: … and {f.rows_quarantined - MAX_ROW_MESSAGES_PER_FILE} more rows quarantined, "
-                f"see {q_final / ROWS_DIR / (f.name + '.jsonl')}"
+                f"see {rows_path(q_final, f.name)}"
             )
         out += [f"{f.name}: {n}" for n in f.notes]
     return out

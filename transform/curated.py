@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from govlake.lock import lake_lock
 from govlake.settings import Lake
 
 PUBLISHED_LAYERS = ("base", "theme")  # dbt model folders whose tables are curated
@@ -49,22 +50,26 @@ def publish_curated(lake: Lake, models: list[str] | None = None, progress=None) 
 
     from transform.dbt_runner import dbt_dir
 
-    manifest = dbt_dir(lake) / "manifest.json"
-    if not manifest.exists():
-        raise FileNotFoundError(f"{manifest}: no dbt manifest; run the dbt build first (govlake run)")
-    wanted = curated_models(manifest)
-    if models is not None:
-        wanted = [m for m in wanted if m[0] in set(models)]
-    published = []
-    con = duckdb.connect(str(lake.warehouse), read_only=True)
-    try:
-        for model, library, relation in wanted:
-            published.append(_export(con, lake, model, library, relation))
-            if progress:
-                progress(published[-1])
-    finally:
-        con.close()
-    _write_manifest(lake, published)
+    # the lake lock: a read-only connection fails while another process writes the
+    # warehouse (a second `govlake run`'s build), dbt's manifest is rewritten by a build,
+    # and curated/ is written here
+    with lake_lock(lake):
+        manifest = dbt_dir(lake) / "manifest.json"
+        if not manifest.exists():
+            raise FileNotFoundError(f"{manifest}: no dbt manifest; run the dbt build first (govlake run)")
+        wanted = curated_models(manifest)
+        if models is not None:
+            wanted = [m for m in wanted if m[0] in set(models)]
+        published = []
+        con = duckdb.connect(str(lake.warehouse), read_only=True)
+        try:
+            for model, library, relation in wanted:
+                published.append(_export(con, lake, model, library, relation))
+                if progress:
+                    progress(published[-1])
+        finally:
+            con.close()
+        _write_manifest(lake, published)
     return published
 
 

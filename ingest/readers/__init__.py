@@ -5,9 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from govlake.registry import Source
-from ingest.readers.base import FileUnreadable, HeaderMismatch, ReadContext, check_header, code_columns
+from ingest.readers.base import FileUnreadable, HeaderMismatch, IntegrityError, ReadContext, check_header, code_columns
 
-__all__ = ["FileUnreadable", "HeaderMismatch", "ReadContext", "check_header", "code_columns", "reader_for"]
+__all__ = [
+    "FileUnreadable",
+    "HeaderMismatch",
+    "IntegrityError",
+    "ReadContext",
+    "check_header",
+    "code_columns",
+    "reader_for",
+]
 
 
 def reader_for(source: Source) -> Callable[[ReadContext], None]:

@@ -18,6 +18,11 @@ from ingest.quarantine import FileQuarantine
 from ingest.results import FileResult
 
 
+class IntegrityError(RuntimeError):
+    """A reader's own check does not add up (a bug, never a delivery's fault): the batch
+    fails and nothing is committed, as when the runner's verification fails."""
+
+
 class FileUnreadable(Exception):
     """The file as a whole cannot be read (not the format it claims, empty, ...)."""
 

@@ -31,7 +31,7 @@ import logging
 import pyarrow as pa
 
 from ingest.lines import record_start_lines
-from ingest.readers.base import FileUnreadable, ReadContext, check_header
+from ingest.readers.base import FileUnreadable, IntegrityError, ReadContext, check_header
 from ingest.readers.csvparse import CsvBatches, Rejected
 from ingest.readers.csvplain import NotPlain, PlainCsv, bad_line, quote_free
 from ingest.readers.marks import MarkedRows
@@ -101,7 +101,7 @@ def _stream_plain(ctx: ReadContext, tr: Transcoder, file_columns: list[str]) -> 
         for i, m in sorted(marked.items()):  # in file order, as the general path finds them
             bl = bad_line(m.raw, m.line, codec)
             if bl is None:  # a value failed to decode, its line did not: impossible, never load it
-                raise RuntimeError(f"{ctx.file_name} line {m.line}: a value did not decode but its line does")
+                raise IntegrityError(f"{ctx.file_name} line {m.line}: a value did not decode but its line does")
             columns = m.columns(bl.reason, parsed.columns)
             _add_undecodable(ctx, [bl], int(row_no[i]), [f"{headers[c]} ({c})" for c in columns])
         ctx.writer.write(batch, row_no, skip=sorted(marked))
@@ -138,7 +138,7 @@ def _stream(ctx: ReadContext, tr: Transcoder, file_columns: list[str]) -> None:
         _quarantine_rejects(ctx, tr, parsed.rejected, parsed.records, met)
     missed = sorted(tr.bad_lines.keys() - met)
     if missed:  # a row with undecodable bytes may have been written: a bug, never a delivery's fault
-        raise RuntimeError(
+        raise IntegrityError(
             f"{ctx.file_name}: no row was found holding undecodable line(s) "
             f"{', '.join(str(tr.bad_lines[i].line) for i in missed[:5])}; nothing is committed"
         )

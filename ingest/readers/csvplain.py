@@ -44,6 +44,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from ingest.readers.base import IntegrityError
 from ingest.transcode import MARK_CLOSE, MARK_OPEN, BadLine, Transcoder
 
 _LF, _CR, _COMMA = 0x0A, 0x0D, 0x2C
@@ -281,7 +282,7 @@ class PlainCsv:
         )
         parts = pc.split_pattern(whole, "\n").values  # n values and the empty one after the last LF
         if len(parts) != n + 1:
-            raise RuntimeError(f"a column of {n} values split into {len(parts) - 1} after decoding")
+            raise IntegrityError(f"a column of {n} values split into {len(parts) - 1} after decoding")
         _, p_off, p_data = parts.buffers()
         return (
             pa.Array.from_buffers(pa.string(), n, [None, p_off, p_data], offset=parts.offset),

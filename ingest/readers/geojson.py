@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections import Counter
 from json.decoder import scanstring
 
@@ -115,6 +116,10 @@ def read_geojson(ctx: ReadContext) -> None:
         raise FileUnreadable(
             f"{ctx.file_name}: not valid JSON at line {line} column {e.pos - text.rfind(chr(10), 0, e.pos)}: {msg}"
         ) from e
+    except RecursionError:
+        raise FileUnreadable(
+            f"{ctx.file_name}: a value is nested too deeply to read (over {sys.getrecursionlimit()} levels)"
+        ) from None
     reader.finish()
 
 

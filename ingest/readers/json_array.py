@@ -8,13 +8,15 @@ rule (only CSV and JSON Lines are bulk sources); rows are flushed to Parquet in
 chunks so memory stays bounded by the document, not by Python row objects.
 
 A document that is not valid JSON has no trustworthy record boundaries: the file
-is rejected whole, with the line and column of the error.
+is rejected whole, with the line and column of the error; so is one whose element
+nests deeper than Python's recursion limit (the element's end is then unknown).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 
 from ingest.readers.base import FileUnreadable, ReadContext, check_header
 from ingest.readers.jsontext import HOOKS, Obj, key_differences, value_text
@@ -114,6 +116,8 @@ def read_json(ctx: ReadContext) -> None:
                 obj, end = dec.raw_decode(text, pos)
             except json.JSONDecodeError as e:
                 fail(e.msg, e.pos)
+            except RecursionError:  # where the element ends is unknown: the file is rejected
+                fail(f"element {index + 1} is nested too deeply to read (over {sys.getrecursionlimit()} levels)", pos)
             index += 1
             raw_text = text[pos:end]
             result.rows_read += 1

@@ -18,7 +18,7 @@ name and used when it denotes the same number (a guard against matching a
 nested member of the same name; a quoted "371602" never matches, being quoted).
 
 The few lines that are not loadable are classified in Python (blank, malformed,
-not an object, keys differ, undecodable) and quarantined. The file's header is
+not an object, keys differ, undecodable, nested too deeply) and quarantined. The file's header is
 the key set of its first object: if that object's keys differ from the
 registry, the file is rejected whole.
 
@@ -29,6 +29,7 @@ records and are skipped, counted in the manifest).
 from __future__ import annotations
 
 import json
+import sys
 import uuid
 
 import duckdb
@@ -217,6 +218,15 @@ class _State:
             doc = json.loads(text, object_pairs_hook=Obj)
         except ValueError as e:
             ctx.quarantine.add(reason="malformed_json", detail=f"not valid JSON: {e}", line=n, row_no=n, raw_text=text)
+            return
+        except RecursionError:
+            ctx.quarantine.add(
+                reason="too_deeply_nested",
+                detail=f"nested deeper than {sys.getrecursionlimit()} levels; not read",
+                line=n,
+                row_no=n,
+                raw_text=text,
+            )
             return
         if not isinstance(doc, Obj):
             ctx.quarantine.add(
