@@ -114,3 +114,20 @@ def tree_state(root: Path) -> dict[str, tuple[int, int]]:
         for p in sorted(Path(root).rglob("*"))
         if p.is_file()
     }
+
+
+def household_row(i: int, name: str = "叶帅", mobile: str = "") -> list[str]:
+    """A row of 公安's household register (gaj.household_register) in its header's order."""
+    return [
+        f"3723231940071171{i:02d}",
+        name,
+        "1",
+        "19400711",
+        "01",
+        f"37162200000{i:02d}",
+        "02",
+        f"山东省滨州市阳信县市中镇后东村{i}号",
+        "371622",
+        mobile,
+        "2018-02-13 17:13:47",
+    ]

@@ -15,7 +15,7 @@ import ingest.runner as runner
 from govlake.registry import load_registry
 from govlake.warehouse import connect
 from ingest.log import read_attempts
-from tests.lake_fixtures import csv_bytes, make_batch, read_quarantined_rows, read_raw, tree_state
+from tests.lake_fixtures import csv_bytes, household_row, make_batch, read_quarantined_rows, read_raw, tree_state
 
 REG = load_registry()
 HJ = REG.sources["gaj.household_register"]
@@ -25,19 +25,7 @@ FILE = "hjrk_20261001.csv"
 
 
 def person(i: int, name: str = "叶帅") -> list[str]:
-    return [
-        f"3723231940071171{i:02d}",
-        name,
-        "1",
-        "19400711",
-        "01",
-        f"37162200000{i:02d}",
-        "02",
-        f"山东省滨州市阳信县市中镇后东村{i}号",
-        "371622",
-        "" if i % 2 else "14255563659",
-        "2018-02-13 17:13:47",
-    ]
+    return household_row(i, name, "" if i % 2 else "14255563659")
 
 
 def gb(rows, header=HEADER) -> bytes:

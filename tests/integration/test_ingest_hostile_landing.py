@@ -15,7 +15,7 @@ from conductor.reporting import lake_summary
 from govlake.registry import load_registry
 from ingest.batches import READY
 from ingest.log import read_attempts
-from tests.lake_fixtures import csv_bytes, make_batch, read_raw
+from tests.lake_fixtures import csv_bytes, household_row, make_batch, read_raw
 
 REG = load_registry()
 HJ = REG.sources["gaj.household_register"]
@@ -24,19 +24,7 @@ TODAY = "2026-10-05"
 
 
 def person(i: int) -> list[str]:
-    return [
-        f"3723231940071171{i:02d}",
-        "叶帅",
-        "1",
-        "19400711",
-        "01",
-        f"37162200000{i:02d}",
-        "02",
-        f"山东省滨州市阳信县市中镇后东村{i}号",
-        "371622",
-        "",
-        "2018-02-13 17:13:47",
-    ]
+    return household_row(i)
 
 
 def gb(rows) -> bytes:
