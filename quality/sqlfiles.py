@@ -52,8 +52,12 @@ DBT_MACRO_FILES = (
 class _DbtMacros:
     """The macros of DBT_MACRO_FILES by name, as dbt's `govlake` namespace offers them."""
 
-    def __init__(self, env: jinja2.Environment):
-        self._macros = {}
+    def __init__(self) -> None:
+        self._macros: dict[str, jinja2.runtime.Macro] = {}
+
+    def load(self, env: jinja2.Environment) -> None:
+        """Define the macros of DBT_MACRO_FILES; `env` must already offer this object as
+        `govlake` and `adapter`, since the macros call each other through them."""
         for name in DBT_MACRO_FILES:
             template = env.get_template(name)
             context = template.new_context()
@@ -79,11 +83,11 @@ def dbt_macros() -> _DbtMacros:
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.do"],
     )
-    macros = _DbtMacros.__new__(_DbtMacros)
+    macros = _DbtMacros()
     env.globals.update(
         {"govlake": macros, "adapter": macros, "return": lambda value: value, "var": lambda name: dbt_vars()[name]}
     )
-    macros.__init__(env)
+    macros.load(env)
     return macros
 
 

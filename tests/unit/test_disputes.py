@@ -172,56 +172,31 @@ def test_each_dispute_command_has_a_help_page(command):
     assert len(result.output.split("Usage:", 1)[1].split()) > 12
 
 
+def _dispute(lake, *args: str):
+    """`govlake dispute ARGS --home <lake>` on a wide console."""
+    return runner.invoke(app, ["dispute", *args, "--home", str(lake.home)], env={"COLUMNS": "200"})
+
+
+def _file(lake, attribute: str, claimed: str, by: str, *more: str):
+    return _dispute(
+        lake, "file", "--entity", PERSON, "--attribute", attribute, "--claimed-value", claimed, "--by", by, *more
+    )
+
+
 def test_cli_errors_name_what_was_wrong(lake):
     _person_warehouse(lake)
-    home = ["--home", str(lake.home)]
-    result = runner.invoke(
-        app,
-        [
-            "dispute",
-            "file",
-            "--entity",
-            PERSON,
-            "--attribute",
-            "population.nme",
-            "--claimed-value",
-            "x",
-            "--by",
-            "t",
-            *home,
-        ],
-        env={"COLUMNS": "200"},
-    )
+    result = _file(lake, "population.nme", "x", "t")
     assert result.exit_code == 2 and "unknown attribute 'population.nme'" in result.output
-    result = runner.invoke(app, ["dispute", "show", "DSP-00009", *home])
+    result = _dispute(lake, "show", "DSP-00009")
     assert result.exit_code == 2 and "DSP-00009" in result.output
 
 
 def test_the_console_shows_no_id_number_or_mobile_in_clear(lake):
     _person_warehouse(lake)
-    home = ["--home", str(lake.home)]
-    filed = runner.invoke(
-        app,
-        [
-            "dispute",
-            "file",
-            "--entity",
-            PERSON,
-            "--attribute",
-            "population.name",
-            "--claimed-value",
-            "徐秀英",
-            "--by",
-            "窗口-李 13912345678",
-            "--note",
-            f"户口簿 {PERSON}",
-            *home,
-        ],
-        env={"COLUMNS": "200"},
-    )
+    filed = _file(lake, "population.name", "徐秀英", "窗口-李 13912345678", "--note", f"户口簿 {PERSON}")
     assert filed.exit_code == 0, filed.output
     ticket = re.search(r"DSP-\d+", filed.output).group(0)
-    shown = runner.invoke(app, ["dispute", "show", ticket, *home], env={"COLUMNS": "200"})
+    shown = _dispute(lake, "show", ticket)
     assert shown.exit_code == 0, shown.output
     for output in (filed.output, shown.output):
         assert PERSON not in output and "13912345678" not in output
