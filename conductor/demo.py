@@ -12,6 +12,7 @@ from rich.console import Console
 
 from conductor.airflow_env import airflow_environ
 from conductor.reporting import lake_summary, summary_table
+from govlake.lifetime import die_with_parent
 from govlake.settings import Lake
 
 
@@ -23,6 +24,7 @@ def run_demo(lake: Lake, persons: int, seed: int, console: Console) -> int:
     proc = subprocess.run(
         [sys.executable, "-m", "conductor.airflow_runner", "--result", str(result_file)],
         env=airflow_environ(lake),
+        preexec_fn=die_with_parent(),  # a killed demo takes its Airflow run with it
     )
     runs = json.loads(result_file.read_text(encoding="utf-8"))["runs"] if result_file.exists() else []
     failed = [r["dag_id"] for r in runs if r["state"] != "success"]

@@ -200,6 +200,14 @@ def _start_forkserver() -> None:
                 os.environ[k] = v
 
 
+def _worker_start(parent: int) -> None:
+    # A worker's parent is the forkserver, not this process: without a watch of its
+    # own, a worker outlives a `kill -9` of this process (and keeps the forkserver alive).
+    from govlake.lifetime import exit_when_gone
+
+    exit_when_gone(parent)
+
+
 def _ingest_in_worker(source: Source, batch_dir: str, home: str) -> BatchResult:
     # Runs in a worker: worker.py is already imported there (the forkserver's
     # preload). The parent sends the Source itself: no worker loads the registry.
@@ -214,7 +222,9 @@ def _run_parallel(tasks, lake: Lake, workers: int, done: Callable[[BatchResult],
 
     _start_forkserver()  # if not yet: with the workers' environment
     try:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=_context(), initializer=_worker_start, initargs=(os.getpid(),)
+        )
     except (OSError, AssertionError) as e:  # e.g. inside a daemonic process
         log.warning("no worker processes (%s); ingesting in-process", e)
         _run_here(tasks, lake, done, registry)

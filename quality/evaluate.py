@@ -49,10 +49,16 @@ def evaluate_source(
         _restore_raw_values(con, lake, run_id, source, sql_rules)
     batch_files = {b: qfiles.read_batch(lake, source, b) for b in all_batches}
     slots = {b: s for b, f in batch_files.items() if (s := qfiles.batch_slot(f, source)) is not None}
-    found = [f for b in batches for f in qfiles.findings(source, batch_files[b], slots)]
+    found = [f for b in batches for f in qfiles.findings(source, batch_files[b], slots, _previous_load(batch_files, b))]
     inserted += _insert_findings(con, run_id, source, rules, found)
     checked = _checked(con, source, rules, batches, literal, batch_files)
     return SourceResult(source.id, batches, inserted, checked)
+
+
+def _previous_load(batch_files: dict[str, qfiles.BatchFiles], batch: str) -> qfiles.BatchFiles | None:
+    """The latest batch before `batch` that loaded something (a committed raw partition)."""
+    earlier = [f for b, f in batch_files.items() if b < batch and f.manifest]
+    return max(earlier, key=lambda f: f.batch) if earlier else None
 
 
 def _insert_sql(run_id: str, source: Source, rules: list[Rule], batches: str) -> str:

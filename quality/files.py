@@ -14,16 +14,21 @@ own column order, JSON by header).
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import yaml
+
 from govlake.registry import Source
 from govlake.settings import Lake
 
 ROWS, FILES, LATE, MISSING = "row_readable", "file_readable", "late_batch", "batch_missing"
+VOLUME = "snapshot_volume"
+VOLUME_CONFIG = Path(__file__).with_name("volume.yaml")
 _NAME_IN_PARENS = re.compile(r"\(([a-z][a-z0-9_]*)\)")
 
 
@@ -87,12 +92,39 @@ def read_batch(lake: Lake, source: Source, batch: str) -> BatchFiles:
     )
 
 
-def findings(source: Source, files: BatchFiles, slots: dict[str, date]) -> list[Finding]:
-    """Findings of one batch; `slots` maps every known batch of the source to its slot."""
+def findings(
+    source: Source, files: BatchFiles, slots: dict[str, date], previous: BatchFiles | None = None
+) -> list[Finding]:
+    """Findings of one batch; `slots` maps every known batch of the source to its slot,
+    `previous` is the source's latest earlier batch that loaded something."""
     out = [f for row in files.rows for f in _row_finding(source, files, row)]
     for rejected in (files.quarantine or {}).get("rejected", []):
         out += _file_findings(source, files.batch, rejected)
-    return out + _calendar_findings(source, files.batch, slots)
+    return out + _calendar_findings(source, files.batch, slots) + _volume_findings(source, files, previous)
+
+
+@functools.cache
+def min_share_of_previous() -> float:
+    doc = yaml.safe_load(VOLUME_CONFIG.read_text(encoding="utf-8")) or {}
+    return float(doc.get("min_share_of_previous", 0.5))
+
+
+def _volume_findings(source: Source, files: BatchFiles, previous: BatchFiles | None) -> list[Finding]:
+    """完整性 of a full snapshot: it replaces the previous one, so an empty or truncated
+    export would empty its library. Only a batch that loaded (has a manifest) replaces
+    anything; a batch rejected whole is file_readable's finding."""
+    if source.delivery.mode != "full" or not files.manifest:
+        return []
+    rows, before = files.read_rows, previous.read_rows if previous else 0
+    share = min_share_of_previous()
+    if rows > 0 and rows >= share * before:
+        return []
+    detail = f"full snapshot of {rows} rows" + (
+        f"; the previous one ({previous.batch}) had {before}, at least {share:.0%} of that expected"
+        if previous
+        else "; a full snapshot cannot be empty"
+    )
+    return [Finding(source.id, files.batch, VOLUME, "_batch", "", detail)]
 
 
 def _calendar_findings(source: Source, batch: str, slots: dict[str, date]) -> list[Finding]:

@@ -12,6 +12,8 @@ latest check) and decides per source and batch, with the thresholds of quality/g
     share           blocking_failed / checked
     passed          not (share > max_blocking_share and blocking_failed >= min_failed_rows)
                     and (no file rejected whole, when count_rejected_files)
+                    and no blocking finding on the batch as a whole (rules on column
+                    `_batch`, e.g. an empty full snapshot: completeness.snapshot_volume)
 
 Every decision is appended to quality.gate_decisions (one gate_id per evaluation). Promotion
 (publishing curated Parquet, conductor.pipeline) happens only when every batch passed; a fixed
@@ -69,13 +71,20 @@ failing AS (
 ),
 rules AS (
     SELECT source_id, batch,
-           list(rule_id || ' (' || failed || ')' ORDER BY failed DESC, rule_id) AS rules
+           list(rule_id || ' (' || failed || ')' ORDER BY failed DESC, rule_id) AS rules,
+           list(rule_id ORDER BY rule_id) FILTER (WHERE rule_id LIKE '%._batch') AS batch_rules
     FROM quality.rule_results WHERE severity = 'blocking' AND failed > 0
+    GROUP BY source_id, batch
+),
+batch_details AS (
+    SELECT source_id, batch, list(DISTINCT detail ORDER BY detail) AS details
+    FROM quality.violations WHERE severity = 'blocking' AND column_name = '_batch'
     GROUP BY source_id, batch
 )
 SELECT r.run_id, r.source_id, r.batch, coalesce(f.blocking_failed, 0), r.checked, r.rejected_files,
-       coalesce(u.rules, [])
+       coalesce(u.rules, []), coalesce(u.batch_rules, []), coalesce(d.details, [])
 FROM results r LEFT JOIN failing f USING (source_id, batch) LEFT JOIN rules u USING (source_id, batch)
+     LEFT JOIN batch_details d USING (source_id, batch)
 ORDER BY r.source_id, r.batch
 """
 
@@ -165,17 +174,19 @@ def decide(con: duckdb.DuckDBPyConnection, config: GateConfig | None = None) -> 
     """Judge every (source, batch) of the current results; reads only."""
     config = config or load_config()
     out = []
-    for run_id, sid, batch, failed, checked, rejected, rules in con.execute(FACTS_SQL).fetchall():
+    for run_id, sid, batch, failed, checked, rejected, rules, batch_rules, details in con.execute(FACTS_SQL).fetchall():
         t = config.for_source(sid)
         share = failed / checked if checked else None
         over = share is not None and share > t.max_blocking_share and failed >= max(t.min_failed_rows, 1)
         file_held = t.count_rejected_files and rejected > 0
         notes = []
+        if batch_rules:  # the batch as a whole is unusable (e.g. an empty full snapshot): no share to weigh
+            notes.append(f"{sid} batch {batch}: {', '.join(batch_rules)}: {'; '.join(details)}")
         if over:
             notes.append(
                 f"{sid} batch {batch}: {failed:,} of {checked:,} rows ({share:.2%}) fail blocking rules, "
                 f"over the threshold {t.max_blocking_share:.2%}; rules: "
-                + ", ".join(r for r in rules if not r.startswith("accessibility.file_readable."))
+                + ", ".join(r for r in rules if not _file_or_batch_rule(r))
             )
         if rejected:
             notes.append(
@@ -193,11 +204,17 @@ def decide(con: duckdb.DuckDBPyConnection, config: GateConfig | None = None) -> 
                 t.max_blocking_share,
                 t.min_failed_rows,
                 rejected,
-                not (over or file_held),
+                not (over or file_held or batch_rules),
                 "; ".join(notes),
             )
         )
     return out
+
+
+def _file_or_batch_rule(listed: str) -> bool:
+    """A rule of a held batch's list ("<rule id> (<failed>)") that is not about rows."""
+    rule_id = listed.split(" ", 1)[0]
+    return rule_id.startswith("accessibility.file_readable.") or rule_id.endswith("._batch")
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

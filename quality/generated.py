@@ -22,6 +22,8 @@ Per source:
                                 accessibility.file_readable  files rejected whole (missing/extra column, ...)
   delivery.cadence              timeliness.late_batch        batch delivered after its period began
                                 completeness.batch_missing   a period of the cycle has no batch
+  delivery.mode: full           completeness.snapshot_volume a snapshot empty, or under a share of
+                                                             the previous one (quality/volume.yaml)
 
 A key column's blocking failures (blank, off its layout, wrong check character) keep the row
 out of staging: those rules read staging.stg_rejected (this run's copy, _q_rejected).
@@ -390,6 +392,28 @@ def _unique_key(source: Source) -> Rule:
 
 def _file_rules(source: Source) -> list[Rule]:
     """Findings read from the ingestion's record files (quality/files.py), not from SQL."""
+    return _delivery_rules(source) + _volume_rules(source)
+
+
+def _volume_rules(source: Source) -> list[Rule]:
+    if source.delivery.mode != "full":
+        return []
+    return [
+        _rule(
+            source,
+            "_batch",
+            "completeness",
+            "snapshot_volume",
+            BLOCKING,
+            "全量快照为空或较上一期骤减（将替换上一期全量数据）",
+            "full snapshot empty or far smaller than the previous one (it replaces it)",
+            None,
+            "batches",
+        )
+    ]
+
+
+def _delivery_rules(source: Source) -> list[Rule]:
     return [
         _rule(
             source,

@@ -124,3 +124,33 @@ def test_read_batch_finds_manifest_quarantine_and_rows(registry, tmp_path):
     assert batch.files == 1 and len(batch.rows) == 1
     assert qf.batch_dates(lake, src) == ["2026-09-01"]
     assert qf.batch_slot(batch, src) == date(2026, 9, 1)
+
+
+def _loaded(batch: str, rows: int) -> qf.BatchFiles:
+    manifest = {"files": [{"name": "f", "status": "loaded", "rows_read": rows}]}
+    return qf.BatchFiles(batch, manifest, None)
+
+
+def test_an_empty_full_snapshot_is_a_volume_finding(registry):
+    src = registry.source("rsj.social_insurance")  # delivery mode: full
+    found = qf.findings(src, _loaded("2026-10-01", 0), {}, previous=_loaded("2026-09-01", 31855))
+    assert [(f.check, f.column_name) for f in found] == [("snapshot_volume", "_batch")]
+    assert "0 rows" in found[0].detail and "31855" in found[0].detail
+
+
+def test_a_full_snapshot_under_half_the_previous_one_is_a_volume_finding(registry):
+    src = registry.source("rsj.social_insurance")
+    assert qf.findings(src, _loaded("2026-10-01", 15000), {}, previous=_loaded("2026-09-01", 31855))
+    assert qf.findings(src, _loaded("2026-10-01", 31000), {}, previous=_loaded("2026-09-01", 31855)) == []
+
+
+def test_the_first_full_snapshot_is_checked_only_for_being_empty(registry):
+    src = registry.source("rsj.social_insurance")
+    assert [f.check for f in qf.findings(src, _loaded("2026-08-01", 0), {})] == ["snapshot_volume"]
+    assert qf.findings(src, _loaded("2026-08-01", 3), {}) == []
+
+
+def test_an_increment_may_be_empty(registry):
+    src = registry.source("wjw.death_record")  # delivery mode: incremental
+    assert src.delivery.mode == "incremental"
+    assert qf.findings(src, _loaded("2026-10-02", 0), {}, previous=_loaded("2026-10-01", 12)) == []
