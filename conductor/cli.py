@@ -6,6 +6,7 @@ commands that need them, so `govlake --help` answers at once.
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -28,6 +29,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
+    # A bug's traceback goes through govlake.pii's masking hook: rich's pretty one would
+    # print unmasked locals (a delivered row) straight to the terminal.
+    pretty_exceptions_enable=False,
 )
 registry_app = typer.Typer(help="Inspect and validate the source registry (数源清单).", no_args_is_help=True)
 app.add_typer(registry_app, name="registry")
@@ -307,7 +311,9 @@ def registry_check(
 
 def main() -> None:
     from conductor.process_exit import exit_code, exit_process
+    from govlake.pii import install_masking
 
+    install_masking()
     try:
         app()
         code = 0
@@ -317,9 +323,12 @@ def main() -> None:
         from conductor.errors import explain
 
         reason = explain(e)
-        if reason is None:
-            raise
-        err.print(f"[red]govlake: {escape(reason)}[/]", highlight=False, soft_wrap=True)
+        if reason is None:  # a bug: its traceback, masked (typer's hook would print it in clear)
+            from govlake.pii import format_exception_masked
+
+            sys.stderr.write(format_exception_masked(e))
+        else:
+            err.print(f"[red]govlake: {escape(reason)}[/]", highlight=False, soft_wrap=True)
         code = 1
     exit_process(code)
 

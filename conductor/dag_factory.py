@@ -2,6 +2,8 @@
 
 One ingestion DAG per source: wait for a complete batch (_READY), ingest it,
 and publish the raw-layer Asset that downstream DAGs (dbt) are scheduled on.
+Every process that parses the DAGs — the task processes too — masks what it logs
+(govlake.pii.install_masking).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from govlake.pii import install_masking
 from govlake.registry import Source, load_registry
 
 CONFIG_PATH = Path(__file__).with_name("orchestration.yaml")
@@ -47,6 +50,8 @@ def build_transform_dag():
     from functools import reduce
 
     from airflow.sdk import DAG, task
+
+    install_masking()
 
     registry = load_registry()
     config = load_config()
@@ -136,6 +141,7 @@ def build_transform_dag():
 
 
 def build_ingest_dags() -> dict[str, object]:
+    install_masking()
     registry = load_registry()
     config = load_config()
     return {ingest_dag_id(s.id): _ingest_dag(s, registry, config) for s in registry.sources.values()}

@@ -15,7 +15,10 @@ and so is a digits-only USCC, whose characters 7-14 are no date.
 
 from __future__ import annotations
 
+import logging
 import re
+import sys
+import traceback
 
 # not preceded or followed by another digit: "ID:371602199001011234" matches,
 # "2026100112345678901234" (22 digits) does not
@@ -46,3 +49,52 @@ def mask_record(value):
     if isinstance(value, (list, tuple)):
         return type(value)(mask_record(v) for v in value)
     return mask_value(value)
+
+
+_installed = False
+
+
+def install_masking() -> None:
+    """Mask by value pattern everything this process logs or prints as a traceback.
+
+    Messages quote what they are about, and a hostile delivery puts a person's row where a
+    column name was expected; a bug's exception text may quote a row too. So every log
+    record (whatever the logger or handler: Airflow's task logs, the console, files) has
+    its message and traceback masked when it is created, and an uncaught exception's
+    traceback is masked before it is printed. Idempotent; the CLI, the DAG files and
+    ingest's worker processes call it at start."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    make_record = logging.getLogRecordFactory()
+
+    def masked_record(*args, **kwargs) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        _mask_log_record(record)
+        return record
+
+    logging.setLogRecordFactory(masked_record)
+
+    def masked_excepthook(kind, value, tb) -> None:
+        sys.stderr.write(format_exception_masked(value))
+
+    sys.excepthook = masked_excepthook
+
+
+def format_exception_masked(exc: BaseException) -> str:
+    """The traceback Python would print for `exc`, masked."""
+    return mask_text("".join(traceback.format_exception(exc)))
+
+
+def _mask_log_record(record: logging.LogRecord) -> None:
+    try:
+        message = record.getMessage()
+    except Exception:  # a malformed format: the handler will say so; keep the parts masked
+        record.msg, record.args = mask_record(record.msg), mask_record(record.args)
+        return
+    masked = mask_text(message)
+    if masked != message:
+        record.msg, record.args = masked, None
+    if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
+        record.exc_text = format_exception_masked(record.exc_info[1]).rstrip("\n")

@@ -204,8 +204,10 @@ def _worker_start(parent: int) -> None:
     # A worker's parent is the forkserver, not this process: without a watch of its
     # own, a worker outlives a `kill -9` of this process (and keeps the forkserver alive).
     from govlake.lifetime import exit_when_gone
+    from govlake.pii import install_masking
 
     exit_when_gone(parent)
+    install_masking()  # a worker's log records reach the same console and task log
 
 
 def _ingest_in_worker(source: Source, batch_dir: str, home: str) -> BatchResult:
