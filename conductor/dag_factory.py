@@ -1,7 +1,8 @@
 """Builds the Airflow DAGs from the source registry (dags/ only calls this).
 
 One ingestion DAG per source: wait for a complete batch (_READY), ingest it,
-and publish the raw-layer Asset that downstream DAGs (dbt) are scheduled on.
+and publish the raw-layer Asset that downstream DAGs (dbt) are scheduled on. Every DAG's
+tasks and runs are recorded in the audit log (conductor/airflow_audit.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from conductor.airflow_audit import DAG_CALLBACKS, TASK_CALLBACKS
 from govlake.registry import Source, load_registry
 
 CONFIG_PATH = Path(__file__).with_name("orchestration.yaml")
@@ -79,7 +81,9 @@ def build_transform_dag():
             "retries": args["retries"],
             "retry_delay": timedelta(minutes=args["retry_delay_minutes"]),
             "execution_timeout": timedelta(minutes=args["execution_timeout_minutes"]),
+            **TASK_CALLBACKS,  # every task attempt in the audit log
         },
+        **DAG_CALLBACKS,
     ) as dag:
 
         @task(task_id="dbt_build")
@@ -168,7 +172,9 @@ def _ingest_dag(source: Source, registry, config: dict):
             "retries": args["retries"],
             "retry_delay": timedelta(minutes=args["retry_delay_minutes"]),
             "execution_timeout": timedelta(minutes=args["execution_timeout_minutes"]),
+            **TASK_CALLBACKS,  # every task attempt in the audit log
         },
+        **DAG_CALLBACKS,
         params={
             "only_new": Param(
                 True, type="boolean", description="Wait for a new or changed batch; false ingests whatever is complete."
