@@ -100,7 +100,7 @@ def record(
 ) -> dict:
     """Append one record; returns it as written. AuditError when it cannot be written."""
     at = datetime.now(UTC)
-    rec = mask_record(
+    rec = _plain(
         {
             "at": at.isoformat(),
             "action": action,
@@ -128,6 +128,12 @@ def record(
     return rec
 
 
+def _plain(rec: dict) -> dict:
+    """The record masked and as JSON will give it back (paths, dates as text), so that its hash
+    is the hash verify() computes from the line."""
+    return mask_record(json.loads(json.dumps(rec, ensure_ascii=False, default=str)))
+
+
 def _append(path: Path, data: bytes) -> None:
     created = not path.exists()
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
@@ -152,7 +158,8 @@ def _append(path: Path, data: bytes) -> None:
 
 @contextmanager
 def _locked(path: Path, how: int) -> Iterator[None]:
-    with open(path, "a") as f:
+    # a reader (LOCK_SH) opens the lock read-only: an auditor may verify a log it cannot write
+    with open(path, "a" if how == fcntl.LOCK_EX or not path.exists() else "r") as f:
         fcntl.flock(f, how)
         try:
             yield

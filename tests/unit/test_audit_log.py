@@ -182,3 +182,13 @@ def test_the_typed_relation_reads_every_record(lake, monkeypatch):
         f"SELECT dag_id, try_number, details->>'$.batches', file FROM ({audit.select_sql(lake)})"
     ).fetchall()
     assert (dag_id, try_number, batches, file) == ("transform__dbt_build", 1, "4", audit.log_files(lake)[0].name)
+
+
+def test_paths_and_dates_in_details_are_kept_as_masked_text_and_verify(lake, tmp_path):
+    from datetime import date
+
+    rec = audit.record(
+        lake, "export.report", subject="x", outcome="ok", details={"page": tmp_path / MOBILE, "day": date(2026, 12, 1)}
+    )
+    assert rec["details"] == {"page": str(tmp_path / "139****5678"), "day": "2026-12-01"}
+    assert audit.verify(lake).ok
