@@ -53,7 +53,9 @@ def _dag_run(context, outcome: str) -> None:
     details = {"dag_run_id": run.run_id}
     if context.get("reason"):
         details["reason"] = str(context["reason"])[:1000]
-    audit.record(Lake.from_env(), "airflow.dag_run", subject=run.dag_id, outcome=outcome, details=details)
+    # the callback may run in a process that ran tasks before (dag.test()): name the run itself
+    who = {"dag_id": run.dag_id, "run_id": run.run_id}
+    audit.record(Lake.from_env(), "airflow.dag_run", subject=run.dag_id, outcome=outcome, details=details, airflow=who)
 
 
 # what dag_factory passes: default_args of every task, and the DAG's own callbacks

@@ -156,7 +156,10 @@ def _ingest(lake, landing, sources, verbose=False):
 
 
 @app.command()
-@_audited("pipeline.run", lambda kw: f"landing {kw['landing'] or '<lake>/landing'}, sources {kw['source'] or 'all'}")
+@_audited(
+    "pipeline.run",
+    lambda kw: f"landing {kw['landing'] or '<lake>/landing'}; {', '.join(kw['source'] or ['all sources'])}",
+)
 def run(
     landing: Annotated[
         Path | None, typer.Option("--landing", "-l", help="Landing zone (default: <lake>/landing).")

@@ -78,14 +78,15 @@ def record_hash(rec: dict) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def who() -> dict:
-    """OS user, host, process, and the Airflow task this process runs, if any."""
+def who(airflow: dict | None = None) -> dict:
+    """OS user, host, process, and the Airflow task this process runs, if any (`airflow`, else
+    the AIRFLOW_CTX_* variables Airflow sets in a task process)."""
     try:
         user = getpass.getuser()
     except (KeyError, OSError):  # a container user without a passwd entry
         user = f"uid {os.getuid()}"
-    airflow = {k: os.environ.get(v) for k, v in AIRFLOW_ENV.items()}
-    if airflow["try_number"] and airflow["try_number"].isdigit():
+    airflow = {k: airflow.get(k) if airflow else os.environ.get(v) for k, v in AIRFLOW_ENV.items()}
+    if isinstance(airflow["try_number"], str) and airflow["try_number"].isdigit():
         airflow["try_number"] = int(airflow["try_number"])
     return {
         "user": user,
@@ -96,9 +97,17 @@ def who() -> dict:
 
 
 def record(
-    lake: Lake, action: str, *, subject: str, outcome: str, details: dict | None = None, actor: str | None = None
+    lake: Lake,
+    action: str,
+    *,
+    subject: str,
+    outcome: str,
+    details: dict | None = None,
+    actor: str | None = None,
+    airflow: dict | None = None,
 ) -> dict:
-    """Append one record; returns it as written. AuditError when it cannot be written."""
+    """Append one record; returns it as written. AuditError when it cannot be written.
+    `airflow` names the DAG run where the process's own variables would not (a DAG callback)."""
     at = datetime.now(UTC)
     rec = _plain(
         {
@@ -107,7 +116,7 @@ def record(
             "subject": subject,
             "outcome": outcome,
             "actor": actor,
-            **who(),
+            **who(airflow),
             "details": details or {},
         }
     )

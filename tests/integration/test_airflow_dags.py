@@ -121,4 +121,5 @@ def test_the_dag_run_and_its_task_attempts_are_in_the_audit_log(ingest_dag_run):
         (dag_id, "ingest", 1)
     }
     assert len({r["details"]["dag_run_id"] for r in recs if r["action"].startswith("airflow.")}) == 1
+    assert recs[-1]["airflow"]["task_id"] is None  # the run's own record names no task
     assert verify(lake).ok
