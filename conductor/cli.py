@@ -6,6 +6,7 @@ commands that need them, so `govlake --help` answers at once.
 
 from __future__ import annotations
 
+import functools
 import sys
 from datetime import date
 from pathlib import Path
@@ -15,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from conductor.audit_cli import app as audit_app  # the audit log: show, verify
 from quality.cli import app as quality_app  # light: Great Expectations loads when a command runs
 from quality.disputes_cli import app as dispute_app  # 数据异议 tickets
 
@@ -37,6 +39,7 @@ registry_app = typer.Typer(help="Inspect and validate the source registry (数�
 app.add_typer(registry_app, name="registry")
 app.add_typer(quality_app, name="quality")
 app.add_typer(dispute_app, name="dispute")
+app.add_typer(audit_app, name="audit")
 console = Console()
 err = Console(stderr=True)
 
@@ -54,6 +57,23 @@ def _lake(home: Path | None):
     from govlake.settings import Lake
 
     return Lake.from_env(home)
+
+
+def _audited(action: str, subject):
+    """A pipeline command in the audit log: "started" before it runs (it does not run when that
+    cannot be written), then ok, held or failed with its exit code; `subject(kwargs)` names it."""
+
+    def wrap(command):
+        @functools.wraps(command)
+        def audited_command(**kwargs):
+            from govlake import audit
+
+            with audit.recorded(_lake(kwargs.get("home")), action, subject=subject(kwargs), started=True):
+                return command(**kwargs)
+
+        return audited_command
+
+    return wrap
 
 
 @app.command()
@@ -140,6 +160,10 @@ def _ingest(lake, landing, sources, verbose=False):
 
 
 @app.command()
+@_audited(
+    "pipeline.run",
+    lambda kw: f"landing {kw['landing'] or '<lake>/landing'}; {', '.join(kw['source'] or ['all sources'])}",
+)
 def run(
     landing: Annotated[
         Path | None, typer.Option("--landing", "-l", help="Landing zone (default: <lake>/landing).")
@@ -178,6 +202,7 @@ def run(
     with the reason, when a step fails or the gate holds promotion.
     """
     from conductor.pipeline import promote, transform, transform_failure, transform_summary
+    from govlake import audit
 
     lake = _lake(home)
     results = _ingest(lake, landing, source, verbose)
@@ -209,6 +234,9 @@ def run(
     else:
         err.print(f"[red]{promoted['gate']['reason']}[/]")
         err.print(f"[red]Curated not published[/] ({lake.curated} keeps its previous publication)")
+    audit.annotate(
+        "held" if not promoted["gate"]["passed"] else None, batches=len(results), curated=len(promoted["curated"])
+    )
     raise typer.Exit(1 if not promoted["gate"]["passed"] or any(r.status == "failed" for r in results) else 0)
 
 
@@ -226,6 +254,7 @@ def status(home: HomeOpt = None):
 
 
 @app.command()
+@_audited("pipeline.demo", lambda kw: f"synthetic city of {kw['persons']:,} persons, seed {kw['seed']}")
 def demo(
     persons: Annotated[int, typer.Option(help="Persons in the synthetic city.")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed of the synthetic city.")] = 42,

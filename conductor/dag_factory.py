@@ -1,8 +1,9 @@
 """Builds the Airflow DAGs from the source registry (dags/ only calls this).
 
 One ingestion DAG per source: wait for a complete batch (_READY), ingest it,
-and publish the raw-layer Asset that downstream DAGs (dbt) are scheduled on.
-Every process that parses the DAGs — the task processes too — masks what it logs
+and publish the raw-layer Asset that downstream DAGs (dbt) are scheduled on. Every DAG's
+tasks and runs are recorded in the audit log (conductor/airflow_audit.py). Every process
+that parses the DAGs — the task processes too — masks what it logs
 (govlake.pii.install_masking).
 """
 
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from conductor.airflow_audit import DAG_CALLBACKS, TASK_CALLBACKS
 from govlake.pii import install_masking
 from govlake.registry import Source, load_registry
 
@@ -84,7 +86,9 @@ def build_transform_dag():
             "retries": args["retries"],
             "retry_delay": timedelta(minutes=args["retry_delay_minutes"]),
             "execution_timeout": timedelta(minutes=args["execution_timeout_minutes"]),
+            **TASK_CALLBACKS,  # every task attempt in the audit log
         },
+        **DAG_CALLBACKS,
     ) as dag:
 
         @task(task_id="dbt_build")
@@ -174,7 +178,9 @@ def _ingest_dag(source: Source, registry, config: dict):
             "retries": args["retries"],
             "retry_delay": timedelta(minutes=args["retry_delay_minutes"]),
             "execution_timeout": timedelta(minutes=args["execution_timeout_minutes"]),
+            **TASK_CALLBACKS,  # every task attempt in the audit log
         },
+        **DAG_CALLBACKS,
         params={
             "only_new": Param(
                 True, type="boolean", description="Wait for a new or changed batch; false ingests whatever is complete."

@@ -71,6 +71,7 @@ def _print_locations(lake: Lake, console: Console) -> None:
         ("dbt artifacts", lake.dbt),
         ("curated Parquet", lake.curated),
         ("ingest log", lake.logs / "ingest"),
+        ("audit log", lake.audit),
         ("reports", lake.reports),
         ("steward report", lake.reports / "quality" / "index.html"),
         ("department workbooks", lake.reports / "quality" / "departments"),

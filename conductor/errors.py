@@ -1,8 +1,8 @@
 """Operational failures the CLI explains in one line with the remedy, instead of a traceback.
 
-A damaged warehouse, a warehouse another process holds, a full disk: none is a bug of
-govlake, and a data engineer needs the remedy, not the stack. Anything not recognised here
-is a bug and keeps its traceback.
+A damaged warehouse, a warehouse another process holds, a full disk, an audit log that cannot
+be written: none is a bug of govlake, and a data engineer needs the remedy, not the stack.
+Anything not recognised here is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -11,12 +11,18 @@ import errno
 
 import duckdb
 
+from govlake.audit import AuditError
 from govlake.pii import mask_text
 
 
 def explain(exc: BaseException) -> str | None:
     """One line naming what failed and what to do, or None when `exc` is not operational."""
     text = str(exc)
+    if isinstance(exc, AuditError):
+        return (
+            f"{mask_text(text)} — what was done stands, but a regulated lake does not go on unaudited: "
+            "make the audit log writable (free space, permissions) and run the command again"
+        )
     if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "No space left on device" in text:
         where = f" writing {exc.filename}" if isinstance(exc, OSError) and exc.filename else ""
         return (

@@ -65,6 +65,11 @@ class Lake:
         return self.home / "catalog"
 
     @property
+    def audit(self) -> Path:
+        """The append-only audit log (govlake.audit)."""
+        return self.home / "audit"
+
+    @property
     def airflow_home(self) -> Path:
         return self.home / "airflow"
 

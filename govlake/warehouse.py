@@ -4,7 +4,8 @@ DuckDB lets one process write a database file at a time: writers hold the lake l
 (govlake.lock) and, where another process may briefly hold the file (a view refresh, a
 notebook), connect through connect_when_free. Each stage owns the tables and views it
 writes (ingest: ops.ingest_log and ops.quarantined_rows; transform: ops.dbt_build_ledger;
-quality: the quality schema).
+quality: the quality schema); the core's audit log is ops.audit_log (govlake/audit.py), a view
+ingestion refreshes with its own.
 """
 
 from __future__ import annotations

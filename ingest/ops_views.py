@@ -1,4 +1,5 @@
-"""Ingestion's ops views in the warehouse: ops.ingest_log and ops.quarantined_rows.
+"""Ingestion's ops views in the warehouse: ops.ingest_log and ops.quarantined_rows, and with
+them the core's ops.audit_log (govlake.audit defines it; ingestion refreshes the ops views).
 
 DuckDB lets one process write a database file at a time. Ingestion therefore never writes
 tables in the warehouse; it appends record files under lake/logs and lake/quarantine and
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from govlake import audit
 from govlake.lock import LakeLockBusy, lake_lock
 from govlake.settings import Lake
 from govlake.warehouse import connect_when_free
@@ -57,6 +59,8 @@ def refresh_ops_views(con: duckdb.DuckDBPyConnection, lake: Lake) -> list[str]:
                            'raw_text': 'VARCHAR', 'raw_hex': 'VARCHAR', 'encoding': 'VARCHAR'}})
         """)
         made.append("ops.quarantined_rows")
+    if audit.create_view(con, lake):
+        made.append("ops.audit_log")
     return made
 
 

@@ -76,6 +76,21 @@ class BatchResult:
         d["quarantine"] = str(self.quarantine) if self.quarantine else None
         return d
 
+    def audit_details(self) -> dict:
+        """What the audit log keeps of the attempt: counts and what was turned away, not messages."""
+        rejected = [f.name for f in self.file_results if f.status == "rejected"]
+        details = {
+            "attempt_id": self.attempt_id,
+            **{
+                k: getattr(self, k)
+                for k in ("files", "files_rejected", "rows_read", "rows_written", "rows_quarantined")
+            },
+            "rejected_files": rejected[:MAX_ROW_MESSAGES_PER_FILE],
+        }
+        if self.status in ("failed", "rejected") and self.messages:
+            details["reason"] = (self.messages[-1] if self.status == "failed" else self.messages[0])[:500]
+        return details
+
     def summary(self) -> str:
         return (
             f"{self.source_id} {self.batch}: {self.status} — {self.files} file(s), "

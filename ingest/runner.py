@@ -16,7 +16,7 @@ ingest_batch, in order:
   5. verify counts (per file read = written + quarantined; re-count the staged
      Parquet with DuckDB), write _manifest.json and _SUCCESS;
   6. commit: swap staged quarantine and raw partitions into place (commit.py);
-  7. record the attempt in the ingest log, whatever happened.
+  7. record the attempt in the ingest log and the audit log, whatever happened.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from govlake import audit
 from govlake.registry import Registry, Source, load_registry
 from govlake.settings import Lake
 from ingest.batches import (
@@ -111,6 +112,13 @@ def ingest_batch(source: Source | str, batch_dir: Path, lake: Lake, *, registry:
             write_attempt(lake, result, started_at=started, finished_at=_now(), code_version=code_version())
         except OSError as e:
             log.error("%s %s: could not write the ingest log record: %s", source.id, result.batch, e)
+        audit.record(
+            lake,
+            "ingest.batch",
+            subject=f"{source.id}/{result.batch}",
+            outcome=result.status,
+            details=result.audit_details(),
+        )
     return result
 
 

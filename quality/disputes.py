@@ -24,7 +24,8 @@ Storage, in the warehouse schema `quality` (nothing is updated or deleted):
     quality.disputes         view: each ticket with its current status (its latest event)
 
 Writers hold the lake lock (govlake.lock.lake_lock on <lake>/dbt/.lock), the lock
-dbt builds hold too, so a ticket is never written while dbt has the warehouse open.
+dbt builds hold too, so a ticket is never written while dbt has the warehouse open. Every
+step, taken or refused, is also appended to the audit log (govlake.audit) with who took it.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from govlake import audit
 from govlake.lock import lake_lock
 from govlake.registry import Registry, load_registry
 from govlake.settings import Lake
@@ -349,7 +351,18 @@ def file_dispute(
     note: str | None = None,
     registry: Registry | None = None,
 ) -> Ticket:
-    """File a ticket (待核实) on the golden value of `attribute` of `entity`; returns it."""
+    """File a ticket (待核实) on the golden value of `attribute` of `entity`; returns it.
+    Filed or refused, the audit log records it (not the claimed value: the ticket holds that)."""
+    facts = {"entity": entity, "attribute": attribute, "note": note}
+    with audit.recorded(lake, "dispute.file", subject=attribute, actor=by, details=facts, refused=(DisputeError,)) as e:
+        ticket = _file(lake, entity, attribute, claimed_value, by, note, registry)
+        e.subject, e.details["department"] = ticket.ticket_id, ticket.department
+    return ticket
+
+
+def _file(
+    lake: Lake, entity: str, attribute: str, claimed_value: str, by: str, note: str | None, registry: Registry | None
+) -> Ticket:
     target = resolve_attribute(attribute, registry)
     entity_id = _required("entity", entity).upper()  # ID numbers and USCCs are upper case (x → X)
     claimed = _required("claimed value", claimed_value)
@@ -444,6 +457,18 @@ def _step(
     note: str | None,
     assignee: str | None = None,
     registry: Registry | None = None,
+) -> Ticket:
+    facts = {"note": note, "assignee": assignee}
+    with audit.recorded(
+        lake, f"dispute.{action}", subject=ticket_id, actor=by, details=facts, refused=(DisputeError,)
+    ) as e:
+        ticket = _take_step(lake, ticket_id, action, by, note, assignee, registry)
+        e.details["status"] = ticket.status
+    return ticket
+
+
+def _take_step(
+    lake: Lake, ticket_id: str, action: str, by: str, note: str | None, assignee: str | None, registry: Registry | None
 ) -> Ticket:
     by = _required("by", by)
     with _warehouse(lake, write=True) as con:
@@ -570,4 +595,7 @@ def close_corrected(lake: Lake, registry: Registry | None = None) -> list[Closed
         except Exception:
             con.execute("ROLLBACK")
             raise
+    for c in closed:  # 回流, by the system: one audit record per ticket it closed (no values: the ticket has them)
+        facts = {"entity": c.entity_id, "attribute": c.attribute, "batch": c.new_batch, "as_claimed": c.matches_claim}
+        audit.record(lake, "dispute.correct", subject=c.ticket_id, outcome="ok", actor=SYSTEM, details=facts)
     return closed

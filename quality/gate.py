@@ -15,7 +15,8 @@ latest check) and decides per source and batch, with the thresholds of quality/g
                     and no blocking finding on the batch as a whole (rules on column
                     `_batch`, e.g. an empty full snapshot: completeness.snapshot_volume)
 
-Every decision is appended to quality.gate_decisions (one gate_id per evaluation). Promotion
+Every decision is appended to quality.gate_decisions (one gate_id per evaluation) and the
+evaluation to the audit log (passed or held, with the held batches and the reason). Promotion
 (publishing curated Parquet, conductor.pipeline) happens only when every batch passed; a fixed
 re-delivery of a held batch is re-ingested, re-built and re-checked, which replaces its
 results, and the next gate passes it.
@@ -31,6 +32,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from govlake import audit
 from govlake.lock import lake_lock
 from quality.sqlfiles import statements
 from quality.store import insert_rows
@@ -160,6 +162,14 @@ class GateResult:
             return None
         return "quality gate held promotion of curated: " + "; ".join(d.reasons for d in self.failures)
 
+    def audit_details(self) -> dict:
+        """What the audit log keeps of the decision: how many batches, which were held and why."""
+        return {
+            "batches": len(self.decisions),
+            "held": [f"{d.source_id} {d.batch}" for d in self.failures],
+            "reason": self.reason(),
+        }
+
     def as_dict(self) -> dict:
         return {
             "gate_id": self.gate_id,
@@ -252,4 +262,12 @@ def run_gate(lake, config: GateConfig | None = None) -> GateResult:
             con.commit()
         finally:
             con.close()
-    return GateResult(gate_id, decisions)
+    result = GateResult(gate_id, decisions)
+    audit.record(
+        lake,
+        "quality.gate",
+        subject=gate_id,
+        outcome="passed" if result.passed else "held",
+        details=result.audit_details(),
+    )
+    return result

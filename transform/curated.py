@@ -2,7 +2,8 @@
 
 The warehouse is DuckDB's; the curated copies are plain Parquet any engine reads (Spark,
 Trino, pandas), one file per table, replaced atomically (written beside, then renamed),
-with curated/_manifest.json listing what was published from which dbt invocation.
+with curated/_manifest.json listing what was published from which dbt invocation; each
+publication is recorded in the audit log (govlake.audit).
 Columns that only serve incremental merges (`<attr>__order`, `_order`) are left out.
 """
 
@@ -15,6 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from govlake import audit
 from govlake.lock import lake_lock
 from govlake.settings import Lake
 
@@ -70,7 +72,12 @@ def publish_curated(lake: Lake, models: list[str] | None = None, progress=None) 
         finally:
             con.close()
         _write_manifest(lake, published)
+    audit.record(lake, "export.curated", subject=str(lake.curated), outcome="ok", details=_audit_details(published))
     return published
+
+
+def _audit_details(published: list[CuratedTable]) -> dict:
+    return {"tables": [t.path for t in published], "rows": sum(t.rows for t in published)}
 
 
 def _export(con, lake: Lake, model: str, library: str, relation: str) -> CuratedTable:

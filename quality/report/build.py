@@ -6,7 +6,7 @@
 
 Reads the warehouse once (data.collect), writes the workbooks (workbook.py), plotly.js
 once beside the page (charts.py) and the page last (html.py), replacing an older page
-atomically. Limits come from report.yaml.
+atomically, and records the export in the audit log. Limits come from report.yaml.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from govlake import audit
 from govlake.registry import Registry
 from govlake.settings import Lake
 from quality.report.data import collect
@@ -36,6 +37,13 @@ class ReportResult:
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
+
+    def audit_details(self) -> dict:
+        """What left the lake: every file written, and how much of each kind of finding."""
+        return {
+            "workbooks": sorted(self.workbooks.values()),
+            **{k: getattr(self, k) for k in ("violations", "conflicts", "disputes")},
+        }
 
 
 def load_config(path: Path = CONFIG_PATH) -> dict:
@@ -66,7 +74,7 @@ def write_report(
     tmp = page.with_name(".index.html.tmp")
     tmp.write_text(render_page(data, out_dir, workbooks, write_plotly_js(out_dir)), encoding="utf-8")
     tmp.replace(page)
-    return ReportResult(
+    result = ReportResult(
         page=str(page),
         workbooks={code: str(p) for code, p in workbooks.items()},
         departments=len(data.departments),
@@ -75,3 +83,5 @@ def write_report(
         disputes=sum(c.disputes for c in data.departments),
         held=[f"{g['source_id']} {g['batch']}" for g in data.held],
     )
+    audit.record(lake, "export.report", subject=result.page, outcome="ok", details=result.audit_details())
+    return result

@@ -51,9 +51,15 @@ def test_fresh_environment_lists_every_dag_without_import_errors(tmp_path, regis
     assert "No data found" in errors.stdout or _json_from(errors.stdout) == []
 
 
-def test_generated_dag_ingests_its_batches_through_dag_test(tmp_path):
+SOURCE = "wjw.death_record"
+
+
+@pytest.fixture(scope="module")
+def ingest_dag_run(tmp_path_factory):
+    """One run of the generated ingestion DAG of SOURCE through dag.test()."""
+    tmp_path = tmp_path_factory.mktemp("ingest_dag")
     lake = Lake(tmp_path / "lake")
-    source = "wjw.death_record"
+    source = SOURCE
     shutil.copytree(FIXTURES / "clean-city" / source, lake.landing / source)
     result_file = tmp_path / "runs.json"
     proc = subprocess.run(
@@ -73,7 +79,13 @@ def test_generated_dag_ingests_its_batches_through_dag_test(tmp_path):
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    (run,) = json.loads(result_file.read_text())["runs"]
+    return lake, json.loads(result_file.read_text())["runs"]
+
+
+def test_generated_dag_ingests_its_batches_through_dag_test(ingest_dag_run):
+    lake, runs = ingest_dag_run
+    source = SOURCE
+    (run,) = runs
     assert run["state"] == "success"
     assert run["tasks"] == {"wait_for_ready": "success", "ingest": "success"}
 
@@ -88,3 +100,26 @@ def test_generated_dag_ingests_its_batches_through_dag_test(tmp_path):
             len(f.read_text(encoding="utf-8").splitlines()) - 1 for f in (lake.landing / source / batch).glob("*.csv")
         )
         assert manifest["totals"]["rows_written"] == csv_rows
+
+
+def test_the_dag_run_and_its_task_attempts_are_in_the_audit_log(ingest_dag_run):
+    from govlake.audit import log_files, verify
+
+    lake, _ = ingest_dag_run
+    dag_id = ingest_dag_id(SOURCE)
+    recs = [json.loads(line) for f in log_files(lake) for line in f.read_text(encoding="utf-8").splitlines()]
+    flow = [(r["action"], r["subject"], r["outcome"]) for r in recs if r["action"].startswith("airflow.")]
+    assert flow == [
+        ("airflow.task", f"{dag_id}.wait_for_ready", "ok"),
+        ("airflow.task", f"{dag_id}.ingest", "started"),
+        ("airflow.task", f"{dag_id}.ingest", "ok"),
+        ("airflow.dag_run", dag_id, "ok"),
+    ]
+    batches = [r for r in recs if r["action"] == "ingest.batch"]
+    assert len(batches) == len(list((lake.landing / SOURCE).iterdir()))
+    assert {(r["airflow"]["dag_id"], r["airflow"]["task_id"], r["airflow"]["try_number"]) for r in batches} == {
+        (dag_id, "ingest", 1)
+    }
+    assert len({r["details"]["dag_run_id"] for r in recs if r["action"].startswith("airflow.")}) == 1
+    assert recs[-1]["airflow"]["task_id"] is None  # the run's own record names no task
+    assert verify(lake).ok

@@ -105,3 +105,28 @@ def test_the_fixed_redelivery_passes_the_gate_and_is_published(city):
     manifest = json.loads((lake.curated / "_manifest.json").read_text(encoding="utf-8"))
     assert "base_population__person" in manifest["tables"]
     assert (lake.curated / "population" / "base_population__person.parquet").exists()
+
+
+def test_the_audit_log_tells_both_runs_with_their_gate_decisions_and_exports(city):
+    from govlake import audit
+
+    lake, batch = city["lake"], city["batch"]
+    lines = [line for f in audit.log_files(lake) for line in f.read_text(encoding="utf-8").splitlines()]
+    recs = [json.loads(line) for line in lines]
+    story = [(r["action"], r["outcome"]) for r in recs if not r["action"].startswith("ingest.")]
+    assert story == [
+        ("pipeline.run", "started"),
+        ("quality.gate", "held"),
+        ("export.report", "ok"),
+        ("pipeline.run", "held"),
+        ("pipeline.run", "started"),
+        ("quality.gate", "passed"),
+        ("export.curated", "ok"),
+        ("export.report", "ok"),
+        ("pipeline.run", "ok"),
+    ]
+    gate = next(r for r in recs if r["action"] == "quality.gate")
+    assert gate["details"]["held"] == [f"{SOURCE} {batch}"] and f"{SOURCE} batch {batch}" in gate["details"]["reason"]
+    redelivered = [r["outcome"] for r in recs if r["subject"] == f"{SOURCE}/{batch}"]
+    assert redelivered == ["loaded", "replaced"]
+    assert audit.verify(lake).ok

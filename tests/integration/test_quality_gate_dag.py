@@ -27,22 +27,30 @@ assert not bag.import_errors, bag.import_errors
 dag = bag.dags[TRANSFORM_DAG_ID]
 print(json.dumps({t.task_id: {"upstream": sorted(t.upstream_task_ids), "retries": t.retries,
                               "trigger_rule": getattr(t.trigger_rule, "value", str(t.trigger_rule)),
-                              "outlets": [getattr(o, "name", str(o)) for o in t.outlets]}
-                  for t in dag.tasks}))
+                              "outlets": [getattr(o, "name", str(o)) for o in t.outlets],
+                              "audited": [k for k in AUDITED if getattr(t, k)]}
+                  for t in dag.tasks} | {"<dag>": {"audited": [k for k in AUDITED if getattr(dag, k, None)]}}))
 """
+AUDITED = ["on_execute_callback", "on_success_callback", "on_failure_callback", "on_retry_callback"]
 
 
-def test_transform_dag_gates_publication_on_the_quality_run(tmp_path):
+@pytest.fixture(scope="module")
+def tasks(tmp_path_factory):
+    """task id -> upstream, retries, trigger rule, outlets, audit callbacks; "<dag>" the DAG's own."""
     proc = subprocess.run(
-        [sys.executable, "-c", PROBE],
-        env=airflow_environ(Lake(tmp_path / "lake")),
+        [sys.executable, "-c", f"AUDITED = {AUDITED!r}\n{PROBE}"],
+        env=airflow_environ(Lake(tmp_path_factory.mktemp("gate_dag") / "lake")),
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    tasks = json.loads(proc.stdout.strip().splitlines()[-1])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_transform_dag_gates_publication_on_the_quality_run(tasks):
+    tasks = {t: v for t, v in tasks.items() if t != "<dag>"}
     assert {t: v["upstream"] for t, v in tasks.items()} == {
         "dbt_build": [],
         "quality_run": ["dbt_build"],
@@ -56,3 +64,8 @@ def test_transform_dag_gates_publication_on_the_quality_run(tmp_path):
     assert tasks["publish_curated"]["outlets"] == ["curated"]
     # the steward report explains a held gate: it runs when the gate is done, failed or not
     assert tasks["quality_report"]["trigger_rule"] == "all_done"
+
+
+def test_every_transform_task_attempt_and_the_run_report_to_the_audit_log(tasks):
+    assert tasks.pop("<dag>")["audited"] == ["on_success_callback", "on_failure_callback"]
+    assert {t: v["audited"] for t, v in tasks.items()} == {t: AUDITED for t in tasks}

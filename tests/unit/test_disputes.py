@@ -5,6 +5,7 @@ The real loop (dbt build, a corrected batch, 回流) is tests/integration/test_d
 
 from __future__ import annotations
 
+import json
 import re
 
 import duckdb
@@ -201,3 +202,45 @@ def test_the_console_shows_no_id_number_or_mobile_in_clear(lake):
     for output in (filed.output, shown.output):
         assert PERSON not in output and "13912345678" not in output
     assert PERSON[:6] + "********" + PERSON[-4:] in shown.output
+
+
+def _audited(lake) -> list[tuple]:
+    from govlake import audit
+
+    lines = [line for f in audit.log_files(lake) for line in f.read_text(encoding="utf-8").splitlines()]
+    return [(r["action"], r["subject"], r["outcome"], r["actor"], r["details"]) for r in map(json.loads, lines)]
+
+
+def test_every_dispute_step_taken_or_refused_is_in_the_audit_log_with_who_took_it(lake):
+    _person_warehouse(lake)
+    t = d.file_dispute(lake, PERSON, "population.name", "徐秀英", by="窗口-李", note="户口簿")
+    d.assign(lake, t.ticket_id, to="公安-王")
+    with pytest.raises(DisputeError):
+        d.file_dispute(lake, PERSON, "population.name", "徐秀", by="窗口-李")  # the golden value itself
+    _set_golden(lake, "徐秀英", "2026-10-05")
+    d.close_corrected(lake)
+    with pytest.raises(DisputeError):
+        d.reject(lake, t.ticket_id, reason="无依据", by="公安-王")  # already 已更正
+    steps = [(action, subject, outcome, actor) for action, subject, outcome, actor, _ in _audited(lake)]
+    assert steps == [
+        ("dispute.file", t.ticket_id, "ok", "窗口-李"),
+        ("dispute.assign", t.ticket_id, "ok", "公安-王"),
+        ("dispute.file", "population.name", "refused", "窗口-李"),
+        ("dispute.correct", t.ticket_id, "ok", d.SYSTEM),
+        ("dispute.reject", t.ticket_id, "refused", "公安-王"),
+    ]
+    details = [x[4] for x in _audited(lake)]
+    assert details[0]["note"] == "户口簿" and details[1]["status"] == d.VERIFYING
+    assert "nothing to dispute" in details[2]["error"] and "reject is allowed only" in details[4]["error"]
+
+
+def test_id_numbers_and_mobiles_typed_into_a_dispute_stay_masked_in_the_audit_log(lake):
+    from govlake import audit
+
+    _person_warehouse(lake)
+    filed = _file(lake, "population.name", "徐秀英", "窗口-李 13912345678", "--note", f"户口簿 {PERSON}")
+    assert filed.exit_code == 0, filed.output
+    text = "".join(f.read_text(encoding="utf-8") for f in audit.log_files(lake))
+    assert "dispute.file" in text
+    assert PERSON not in text and "13912345678" not in text
+    assert PERSON[:6] + "********" + PERSON[-4:] in text and "139****5678" in text
