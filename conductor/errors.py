@@ -17,6 +17,10 @@ from govlake.pii import mask_text
 def explain(exc: BaseException) -> str | None:
     """One line naming what failed and what to do, or None when `exc` is not operational."""
     text = str(exc)
+    from conductor.pipeline import RawDamaged
+
+    if isinstance(exc, RawDamaged):
+        return mask_text(text)
     if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "No space left on device" in text:
         where = f" writing {exc.filename}" if isinstance(exc, OSError) and exc.filename else ""
         return (
