@@ -21,7 +21,7 @@ from govlake.registry import load_registry
 from ingest.log import read_attempts
 from ingest.manifest import sha256_file
 from ingest.verify import checksums_due, verify_partition, verify_raw
-from tests.lake_fixtures import csv_bytes, household_row, make_batch, read_raw
+from tests.lake_fixtures import csv_bytes, household_row, make_batch, overwrite_middle, read_raw, truncate
 
 HJ = load_registry().sources["gaj.household_register"]
 BATCH = "2026-10-01"
@@ -48,24 +48,6 @@ def _rows(lake) -> list[dict]:
 
 def _part(lake):
     return lake.raw_partition(HJ.id, BATCH) / PART
-
-
-def overwrite_middle(path, n: int = 2000, *, keep_mtime: bool = False) -> None:
-    """n bytes in the middle of a file replaced; its size (and optionally mtime) kept."""
-    st = path.stat()
-    with open(path, "r+b") as fh:
-        fh.seek(st.st_size // 2 - n // 2)
-        old = fh.read(n)
-        fh.seek(st.st_size // 2 - n // 2)
-        fh.write(bytes(b ^ 0xFF for b in old))
-    if keep_mtime:
-        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
-    assert path.stat().st_size == st.st_size
-
-
-def truncate(path) -> None:
-    with open(path, "r+b") as fh:
-        fh.truncate(path.stat().st_size // 2)
 
 
 def test_the_manifest_records_each_parts_bytes_and_sha256(lake, committed):
