@@ -248,9 +248,15 @@ def verify(
     damaged partition and part; `govlake ingest` then re-ingests those whose landing
     directory still holds the delivery.
     """
+    from govlake.registry import load_registry
     from ingest.verify import verify_raw
 
     lake = _lake(home)
+    try:
+        source = [load_registry().source(s).id for s in source] if source else None
+    except KeyError as e:
+        err.print(f"[red]{escape(str(e.args[0]))}[/]")
+        raise typer.Exit(2) from None
     checked = verify_raw(lake, source, checksums=True if checksums else None)
     for v in checked:
         for note in v.notes:

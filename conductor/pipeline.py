@@ -23,15 +23,18 @@ def pending_batches(source_id: str, lake: Lake, landing: Path | str | None = Non
 
     Cheap on purpose (it runs at every sensor poke): a batch is pending when its
     partition has no _SUCCESS, a delivered file is newer than that _SUCCESS, or a raw
-    part is missing or no longer of its recorded size (the ingest task heals it).
+    part is missing or no longer of its recorded size (the ingest task heals it). A
+    partition so damaged whose batch landing no longer holds is pending too: the ingest
+    task then fails naming it, rather than the damage waiting for the next build.
     The ingest task still compares checksums, so a false positive costs one no-op.
     """
     from ingest import find_complete_batches
-    from ingest.verify import damaged
+    from ingest.verify import committed_partitions, damaged
 
     source = load_registry().source(source_id)
     pending = []
-    for batch_dir in find_complete_batches(landing_dir(lake, landing), source):
+    complete = find_complete_batches(landing_dir(lake, landing), source)
+    for batch_dir in complete:
         success = lake.raw_partition(source_id, batch_dir.name) / "_SUCCESS"
         if not success.exists():
             pending.append(batch_dir.name)
@@ -39,6 +42,10 @@ def pending_batches(source_id: str, lake: Lake, landing: Path | str | None = Non
         committed = success.stat().st_mtime_ns
         if any(f.stat().st_mtime_ns > committed for f in batch_dir.iterdir() if f.is_file()) or damaged(success.parent):
             pending.append(batch_dir.name)
+    landed = {d.name for d in complete}
+    for _, batch in committed_partitions(lake, [source_id]):
+        if batch not in landed and damaged(lake.raw_partition(source_id, batch)):
+            pending.append(batch)
     return pending
 
 

@@ -169,6 +169,19 @@ def test_the_sensor_counts_a_partition_whose_part_shrank_as_pending(lake, landin
     assert pending_batches(HJ.id, lake, landing) == [BATCH]
 
 
+def test_the_sensor_counts_a_damaged_partition_landing_no_longer_holds_as_pending(lake, landing, committed):
+    d, _ = committed
+    shutil.rmtree(d)
+    assert pending_batches(HJ.id, lake, landing) == []
+    os.remove(_part(lake))
+    assert pending_batches(HJ.id, lake, landing) == [BATCH]  # so the ingest task runs and fails naming it
+
+
+def test_govlake_verify_refuses_an_unknown_source(lake):
+    result = CliRunner().invoke(app, ["verify", "--source", "no.such_source", "--home", str(lake.home)])
+    assert result.exit_code == 2 and "no.such_source" in result.output
+
+
 def test_status_names_a_damaged_partition_and_leaves_its_rows_out(lake, committed):
     os.remove(_part(lake))
     result = CliRunner().invoke(app, ["status", "--home", str(lake.home)], env={"COLUMNS": "200"})
