@@ -57,7 +57,10 @@ def ingest_landing(
     `progress` is called with each BatchResult as soon as it is known. With
     `workers` > 1 batches run in that many processes, biggest first; default: one
     per CPU when the landing zone holds at least PARALLEL_MIN_BYTES, else in-process
-    (env GOVLAKE_INGEST_WORKERS overrides). At the end the warehouse's ops views are
+    (env GOVLAKE_INGEST_WORKERS overrides). Then every other raw partition of those
+    sources (one whose batch landing no longer holds complete) is checked against its
+    manifest (verify.py): damage there is a 'failed' result naming it, since no delivery
+    is at hand to heal it. At the end the warehouse's ops views are
     refreshed (best effort: a busy warehouse is retried briefly, then skipped with a
     warning).
     """
