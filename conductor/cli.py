@@ -212,6 +212,7 @@ def run(
 def status(home: HomeOpt = None):
     """Show what the raw layer holds: per source, batches, rows and what was quarantined."""
     from conductor.reporting import lake_summary, summary_table
+    from govlake.pii import mask_text
 
     lake = _lake(home)
     rows = lake_summary(lake)
@@ -221,7 +222,7 @@ def status(home: HomeOpt = None):
     console.print(summary_table(rows))
     damaged = [line for r in rows for line in r.damaged]
     for line in damaged:
-        err.print(f"[red]damaged, rows not counted:[/] {escape(line)}", highlight=False, soft_wrap=True)
+        err.print(f"[red]damaged, rows not counted:[/] {escape(mask_text(line))}", highlight=False, soft_wrap=True)
     if damaged:
         err.print("`govlake ingest` re-ingests a damaged batch its landing directory still holds")
         raise typer.Exit(1)
@@ -248,6 +249,7 @@ def verify(
     damaged partition and part; `govlake ingest` then re-ingests those whose landing
     directory still holds the delivery.
     """
+    from govlake.pii import mask_text
     from govlake.registry import load_registry
     from ingest.verify import verify_raw
 
@@ -260,10 +262,10 @@ def verify(
     checked = verify_raw(lake, source, checksums=True if checksums else None)
     for v in checked:
         for note in v.notes:
-            console.print(escape(note), highlight=False, soft_wrap=True)
+            console.print(escape(mask_text(note)), highlight=False, soft_wrap=True)
     bad = [p for v in checked for p in v.problems]
     for p in bad:
-        err.print(f"[red]damaged:[/] {escape(p.line())}", highlight=False, soft_wrap=True)
+        err.print(f"[red]damaged:[/] {escape(mask_text(p.line()))}", highlight=False, soft_wrap=True)
     summed = sum(v.checksummed for v in checked)
     console.print(
         f"{len(checked)} raw partition(s) checked ({summed} with checksums): "

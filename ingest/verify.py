@@ -65,7 +65,7 @@ class Problem:
 
     partition: Path
     part: str | None  # the file at fault, None for the partition as a whole
-    kind: str  # missing | size | checksum | unexpected | unreadable | manifest
+    kind: str  # missing | size | checksum | unexpected | manifest; at adoption also rows | unreadable
     detail: str
 
     @property
@@ -215,7 +215,7 @@ def adopt_v1(partition: Path, manifest: dict) -> list[Problem]:
         if meta.num_rows != f.get("rows_written"):
             problems.append(
                 Problem(
-                    partition, f["part"], "size", f"{meta.num_rows:,} rows, the manifest says {f['rows_written']:,}"
+                    partition, f["part"], "rows", f"{meta.num_rows:,} rows, the manifest says {f['rows_written']:,}"
                 )
             )
         elif footer.get(b"govlake.file_sha256", b"").decode() != f.get("sha256"):

@@ -158,7 +158,7 @@ def test_a_version_1_part_that_no_longer_matches_its_footer_is_not_adopted(lake,
     shutil.copy(other.partition / PART, _part(lake))  # a part of one row where 99 were committed
     _as_version_1(partition)
     (v,) = verify_raw(lake)
-    assert [(p.kind, p.part) for p in v.problems] == [("size", PART)]
+    assert [(p.kind, p.part) for p in v.problems] == [("rows", PART)]
     assert "1 rows, the manifest says 99" in v.problems[0].detail
     assert "parts" not in json.loads((partition / "_manifest.json").read_text(encoding="utf-8"))
 
@@ -197,6 +197,15 @@ def test_govlake_verify_with_checksums_exits_1_naming_the_part(lake, committed):
     result = CliRunner().invoke(app, ["verify", "--checksums", "--home", home], env={"COLUMNS": "200"})
     assert result.exit_code == 1
     assert f"damaged: {WHERE}: {PART}: sha256 differs" in result.output
+
+
+def test_a_damage_line_quoting_a_personal_value_leaves_the_lake_masked(lake, committed):
+    stray = household_row(7)[0]  # an ID number, as a careless export might name a file
+    (lake.raw_partition(HJ.id, BATCH) / f"{stray}.csv").write_text("x", encoding="utf-8")
+    for command in (["verify"], ["status"]):
+        result = CliRunner().invoke(app, [*command, "--home", str(lake.home)], env={"COLUMNS": "200"})
+        assert result.exit_code == 1 and "a file the manifest does not list" in result.output
+        assert stray not in result.output
 
 
 def test_a_full_refresh_is_refused_over_raw_whose_bytes_changed_in_place(lake, committed):
