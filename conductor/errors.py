@@ -1,7 +1,7 @@
 """Operational failures the CLI explains in one line with the remedy, instead of a traceback.
 
-A damaged warehouse, a warehouse another process holds, a full disk, an audit log that cannot
-be written: none is a bug of govlake, and a data engineer needs the remedy, not the stack.
+A damaged warehouse or raw layer, a warehouse another process holds, a full disk, an audit
+log that cannot be written: none is a bug of govlake, and a data engineer needs the remedy, not the stack.
 Anything not recognised here is a bug and keeps its traceback.
 """
 
@@ -23,6 +23,10 @@ def explain(exc: BaseException) -> str | None:
             f"{mask_text(text)} — what was done stands, but a regulated lake does not go on unaudited: "
             "make the audit log writable (free space, permissions) and run the command again"
         )
+    from conductor.pipeline import RawDamaged
+
+    if isinstance(exc, RawDamaged):
+        return mask_text(text)
     if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "No space left on device" in text:
         where = f" writing {exc.filename}" if isinstance(exc, OSError) and exc.filename else ""
         return (

@@ -22,22 +22,48 @@ def pending_batches(source_id: str, lake: Lake, landing: Path | str | None = Non
     """Complete batches not yet committed, or changed since their commit.
 
     Cheap on purpose (it runs at every sensor poke): a batch is pending when its
-    partition has no _SUCCESS or a delivered file is newer than that _SUCCESS.
+    partition has no _SUCCESS, a delivered file is newer than that _SUCCESS, or a raw
+    part is missing or no longer of its recorded size (the ingest task heals it). A
+    partition so damaged whose batch landing no longer holds is pending too: the ingest
+    task then fails naming it, rather than the damage waiting for the next build.
     The ingest task still compares checksums, so a false positive costs one no-op.
     """
     from ingest import find_complete_batches
+    from ingest.verify import committed_partitions, damaged
 
     source = load_registry().source(source_id)
     pending = []
-    for batch_dir in find_complete_batches(landing_dir(lake, landing), source):
+    complete = find_complete_batches(landing_dir(lake, landing), source)
+    for batch_dir in complete:
         success = lake.raw_partition(source_id, batch_dir.name) / "_SUCCESS"
         if not success.exists():
             pending.append(batch_dir.name)
             continue
         committed = success.stat().st_mtime_ns
-        if any(f.stat().st_mtime_ns > committed for f in batch_dir.iterdir() if f.is_file()):
+        if any(f.stat().st_mtime_ns > committed for f in batch_dir.iterdir() if f.is_file()) or damaged(success.parent):
             pending.append(batch_dir.name)
+    landed = {d.name for d in complete}
+    for _, batch in committed_partitions(lake, [source_id]):
+        if batch not in landed and damaged(lake.raw_partition(source_id, batch)):
+            pending.append(batch)
     return pending
+
+
+class RawDamaged(RuntimeError):
+    """The raw layer does not match its manifests: a build over it would lose rows silently."""
+
+
+def check_raw(lake: Lake, checksums: bool) -> None:
+    """Refuse (RawDamaged, one line naming the partitions) when a raw partition differs from
+    its manifest: part sizes, and with `checksums` every part's sha256 (ingest/verify.py)."""
+    from ingest.verify import verify_raw
+
+    bad = [v for v in verify_raw(lake, checksums=checksums) if v.problems]
+    if bad:
+        raise RawDamaged(
+            f"raw layer damaged, build refused: {'; '.join(v.summary() for v in bad)} — run `govlake ingest` to "
+            "re-ingest from landing, or restore the partition (`govlake verify` checks again)"
+        )
 
 
 def ingest_source(source_id: str, lake: Lake, landing: Path | str | None = None, progress=None) -> list[dict]:
@@ -70,9 +96,15 @@ def transform(
 
     The build runs what raw data changed since the last complete build reaches
     (transform.build_plan; result["plan"] says what and why), every model with
-    every_model=True or full_refresh=True."""
+    every_model=True or full_refresh=True.
+
+    First the raw layer is checked against its manifests — part sizes, and before a full
+    refresh (which rebuilds from the whole raw layer) every part's sha256: damage raises
+    RawDamaged instead of building curated short by the damaged rows. Here, not in
+    transform: stages do not import each other."""
     from transform.build_plan import build
 
+    check_raw(lake, checksums=full_refresh)
     result = build(lake, quiet=quiet, full_refresh=full_refresh, every_model=every_model, debug_log=debug_log)
     # 回流: a 数据异议 ticket closes as 已更正 once its authoritative source delivered a changed
     # value. After run_dbt returns: both take the lake's lock.

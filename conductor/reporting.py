@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rich import box
 from rich.console import Console
@@ -117,7 +117,7 @@ def print_batch_messages(console: Console, results, limit: int = 20) -> None:
     lines = [
         f"{r.source_id} {r.batch}: {m}"
         for r in results
-        if r.status in ("failed", "rejected") or r.rows_quarantined or r.files_rejected
+        if r.status in ("failed", "rejected") or r.rows_quarantined or r.files_rejected or r.healed
         for m in r.messages
     ]
     for line in lines[:limit]:
@@ -134,25 +134,33 @@ class SourceSummary:
     quarantined_rows: int
     rejected_files: int
     last_batch: str
+    damaged: list[str] = field(default_factory=list)  # one line per damaged partition, its rows not counted
 
 
 def lake_summary(lake: Lake) -> list[SourceSummary]:
     """Per source, what the raw layer holds and what was set aside.
 
     Rows come from the committed partitions' manifests; rejected files also from
-    the quarantine summaries, since a batch rejected whole has no partition.
+    the quarantine summaries, since a batch rejected whole has no partition. A partition
+    whose parts no longer match its manifest (sizes, ingest/verify.py) is listed as
+    damaged instead of counted.
     """
+    from ingest.verify import verify_partition
+
     out = []
     for source_id in sorted(load_registry().sources):
-        manifests = {
-            m.parent.name: json.loads(m.read_text(encoding="utf-8"))["totals"]
-            for m in (lake.raw / source_id).glob("batch=*/_manifest.json")
-        }
+        manifests, damaged = {}, []
+        for d in sorted((lake.raw / source_id).glob("batch=*")):
+            problems = verify_partition(d) if d.is_dir() else []
+            if problems:
+                damaged.append("; ".join(p.line() for p in problems))
+            elif d.is_dir():
+                manifests[d.name] = json.loads((d / "_manifest.json").read_text(encoding="utf-8"))["totals"]
         set_aside = {
             q.parent.name: json.loads(q.read_text(encoding="utf-8"))
             for q in (lake.quarantine / source_id).glob("batch=*/_quarantine.json")
         }
-        if not manifests and not set_aside:
+        if not manifests and not set_aside and not damaged:
             continue
         rejected_whole = sum(len(q.get("rejected", [])) for b, q in set_aside.items() if b not in manifests)
         out.append(
@@ -163,6 +171,7 @@ def lake_summary(lake: Lake) -> list[SourceSummary]:
                 quarantined_rows=sum(t["rows_quarantined"] for t in manifests.values()),
                 rejected_files=sum(t["files_rejected"] for t in manifests.values()) + rejected_whole,
                 last_batch=max(manifests, default="batch=-").removeprefix("batch="),
+                damaged=damaged,
             )
         )
     return out

@@ -57,7 +57,10 @@ def ingest_landing(
     `progress` is called with each BatchResult as soon as it is known. With
     `workers` > 1 batches run in that many processes, biggest first; default: one
     per CPU when the landing zone holds at least PARALLEL_MIN_BYTES, else in-process
-    (env GOVLAKE_INGEST_WORKERS overrides). At the end the warehouse's ops views are
+    (env GOVLAKE_INGEST_WORKERS overrides). Then every other raw partition of those
+    sources (one whose batch landing no longer holds complete) is checked against its
+    manifest (verify.py): damage there is a 'failed' result naming it, since no delivery
+    is at hand to heal it. At the end the warehouse's ops views are
     refreshed (best effort: a busy warehouse is retried briefly, then skipped with a
     warning).
     """
@@ -104,8 +107,47 @@ def ingest_landing(
         _run_parallel(tasks, lake, n, done, registry)
     else:
         _run_here(tasks, lake, done, registry)
+    # Partitions no batch of this run covered: nothing can heal them, so damage is an error.
+    held = (
+        ids
+        if sources is not None
+        else sorted({*ids, *(p.name for p in _subdirs(lake.raw) if p.name in registry.sources)})
+    )
+    covered = {(sid, d.name) for _, sid, d in tasks}
+    for r in _unlanded_damage(lake, landing, held, covered):
+        order.append((r.source_id, r.batch))
+        done(r)
     refresh_ops_views_quietly(lake)
     return [results[k] for k in order]
+
+
+def _unlanded_damage(lake: Lake, landing: Path, source_ids: list[str], covered: set) -> list[BatchResult]:
+    """A 'failed' result for each damaged raw partition of `source_ids` whose batch the
+    landing zone does not hold complete (verify.py: sizes; sums when due)."""
+    from datetime import UTC, datetime
+
+    from ingest.commit import new_commit_id
+    from ingest.log import write_attempt
+    from ingest.manifest import code_version
+    from ingest.verify import committed_partitions, verify_batch
+
+    out = []
+    for sid, batch in committed_partitions(lake, source_ids):
+        if (sid, batch) in covered:
+            continue
+        started = datetime.now(UTC)
+        v = verify_batch(lake, sid, batch, checksums=None)
+        if v is None or not v.problems:
+            continue
+        r = BatchResult(sid, batch, "failed", partition=v.partition, attempt_id=new_commit_id())
+        r.messages.append(
+            f"{v.summary()} — and {landing / sid / batch} holds no complete delivery of the batch to "
+            "re-ingest it from: put the delivery back there (or restore the partition from a backup) "
+            "and run `govlake ingest` again"
+        )
+        write_attempt(lake, r, started_at=started, finished_at=datetime.now(UTC), code_version=code_version())
+        out.append(r)
+    return out
 
 
 def _run_here(tasks, lake: Lake, done: Callable[[BatchResult], None], registry: Registry) -> None:

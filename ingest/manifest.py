@@ -19,7 +19,8 @@ from ingest.names import printable_name
 
 MANIFEST = "_manifest.json"
 SUCCESS = "_SUCCESS"
-MANIFEST_VERSION = 1
+# 2: `parts` records each raw part's bytes and sha256 (ingest/verify.py checks them).
+MANIFEST_VERSION = 2
 _HASH_CHUNK = 1 << 20
 
 

@@ -63,6 +63,8 @@ class BatchResult:
     seconds: float = 0.0
     attempt_id: str = ""
     file_results: list[FileResult] = field(default_factory=list)
+    # What was wrong with the raw partition this attempt re-ingested from landing.
+    healed: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

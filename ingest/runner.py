@@ -14,7 +14,8 @@ ingest_batch, in order:
      the lake's own failures (its disk, a reader's integrity check), which fail
      the batch;
   5. verify counts (per file read = written + quarantined; re-count the staged
-     Parquet with DuckDB), write _manifest.json and _SUCCESS;
+     Parquet with DuckDB), write _manifest.json (with each part's bytes and sha256)
+     and _SUCCESS;
   6. commit: swap staged quarantine and raw partitions into place (commit.py);
   7. record the attempt in the ingest log and the audit log, whatever happened.
 """
@@ -60,6 +61,7 @@ from ingest.quarantine import SUMMARY, QuarantineStage, rows_path, write_json_at
 from ingest.readers import FileUnreadable, HeaderMismatch, IntegrityError, ReadContext, code_columns, reader_for
 from ingest.readers.base import CountingHasher
 from ingest.results import MAX_ROW_MESSAGES_PER_FILE, BatchResult, FileResult
+from ingest.verify import part_sums, verify_committed
 
 REFUSED_REASON = "_refused.reason.txt"  # in the quarantine partition of a batch refused whole
 
@@ -162,11 +164,20 @@ def _ingest_locked(
     # A refused entry is part of the delivery's identity by its name and reason only.
     sums.update({p.name: (f"refused:{code}", 0) for p, code in files.refused})
     timings["checksum_s"] = time.perf_counter() - t
+    healing: list[str] = []
+    if previous is None and raw_final.exists():
+        healing.append(f"raw/{source.id}/{raw_final.name}: {MANIFEST} or {SUCCESS} missing or unreadable")
     if hash_first:
         key = delivery_key(source, sums)
         if previous and previous.get("delivery") == key:
-            _report_unchanged(result, previous, raw_final, q_final)
-            return
+            # Same delivery: the raw partition must still be what it committed, else
+            # this delivery heals it (verify.py: sizes always, sums when due).
+            checked = verify_committed(raw_final)
+            result.messages += checked.notes
+            if not checked.problems:
+                _report_unchanged(result, previous, raw_final, q_final)
+                return
+            healing += [p.line() for p in checked.problems]
         if previous_q and previous_q.get("delivery") == key:
             result.status = "rejected"
             result.files_rejected = len(previous_q.get("rejected", []))
@@ -263,6 +274,11 @@ def _ingest_locked(
             remove_tree(raw_stage)  # nothing loadable: an earlier good partition stays as it is
             result.partition = raw_final if raw_final.exists() else None
         Commit(lake, source.id, batch, commit_id).apply(steps)
+        if healing and loaded:
+            result.healed = healing
+            result.messages.insert(
+                0, f"raw partition damaged ({'; '.join(healing)}): healed, re-ingested from {batch_dir}"
+            )
     except Exception:
         # Staging or commit failed part-way: put back exactly what was there before.
         recover_partition(lake, source.id, batch)
@@ -456,6 +472,7 @@ def _write_manifest(
         "delivery": key,
         "columns": source.column_names + list(LINEAGE),
         "files": files,
+        "parts": part_sums(raw_stage),
         "totals": {
             "files": len(file_results),
             "files_loaded": sum(f.status == "loaded" for f in file_results),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -131,3 +132,22 @@ def household_row(i: int, name: str = "叶帅", mobile: str = "") -> list[str]:
         mobile,
         "2018-02-13 17:13:47",
     ]
+
+
+def overwrite_middle(path, n: int = 2000, *, keep_mtime: bool = False) -> None:
+    """n bytes in the middle of a file replaced; its size (and optionally mtime) kept."""
+    st = path.stat()
+    with open(path, "r+b") as fh:
+        fh.seek(st.st_size // 2 - n // 2)
+        old = fh.read(n)
+        fh.seek(st.st_size // 2 - n // 2)
+        fh.write(bytes(b ^ 0xFF for b in old))
+    if keep_mtime:
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert path.stat().st_size == st.st_size
+
+
+def truncate(path) -> None:
+    """A file cut to half its size."""
+    with open(path, "r+b") as fh:
+        fh.truncate(path.stat().st_size // 2)
