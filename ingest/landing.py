@@ -127,7 +127,7 @@ def _unlanded_damage(lake: Lake, landing: Path, source_ids: list[str], covered: 
     from datetime import UTC, datetime
 
     from ingest.commit import new_commit_id
-    from ingest.log import write_attempt
+    from ingest.log import record_attempt
     from ingest.manifest import code_version
     from ingest.verify import committed_partitions, verify_batch
 
@@ -145,7 +145,7 @@ def _unlanded_damage(lake: Lake, landing: Path, source_ids: list[str], covered: 
             "re-ingest it from: put the delivery back there (or restore the partition from a backup) "
             "and run `govlake ingest` again"
         )
-        write_attempt(lake, r, started_at=started, finished_at=datetime.now(UTC), code_version=code_version())
+        record_attempt(lake, r, started_at=started, finished_at=datetime.now(UTC), code_version=code_version())
         out.append(r)
     return out
 

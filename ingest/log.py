@@ -12,16 +12,19 @@ single-line JSON object (so DuckDB reads the lot as newline-delimited JSON).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 from datetime import datetime
 from pathlib import Path
 
+from govlake import audit
 from govlake.pii import mask_text
 from govlake.settings import Lake
 from ingest.results import BatchResult
 
 LOG_DIR = "ingest"
+log = logging.getLogger(__name__)
 
 # Column name -> DuckDB type of ops.ingest_log. One place, shared with the view,
 # so a record field and the view cannot drift apart.
@@ -84,6 +87,24 @@ def write_attempt(
         fh.write(json.dumps(record, ensure_ascii=False) + "\n")
     os.replace(tmp, path)  # a reader of the glob never sees half a record
     return path
+
+
+def record_attempt(
+    lake: Lake, result: BatchResult, *, started_at: datetime, finished_at: datetime, code_version: str
+) -> None:
+    """An attempt's two records: the ingest log's (best effort: it costs the lake nothing
+    to lose) and the audit log's (raises govlake.audit.AuditError: see docs/audit.md)."""
+    try:
+        write_attempt(lake, result, started_at=started_at, finished_at=finished_at, code_version=code_version)
+    except OSError as e:
+        log.error("%s %s: could not write the ingest log record: %s", result.source_id, result.batch, e)
+    audit.record(
+        lake,
+        "ingest.batch",
+        subject=f"{result.source_id}/{result.batch}",
+        outcome=result.status,
+        details=result.audit_details(),
+    )
 
 
 def read_attempts(lake: Lake, source_id: str | None = None) -> list[dict]:

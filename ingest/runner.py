@@ -28,7 +28,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from govlake import audit
 from govlake.registry import Registry, Source, load_registry
 from govlake.settings import Lake
 from ingest.batches import (
@@ -43,7 +42,7 @@ from ingest.batches import (
 )
 from ingest.commit import Commit, Step, batch_lock, new_commit_id, recover_partition, remove_tree, staging_dir
 from ingest.duck import connection
-from ingest.log import write_attempt
+from ingest.log import record_attempt
 from ingest.manifest import (
     MANIFEST,
     MANIFEST_VERSION,
@@ -110,17 +109,7 @@ def ingest_batch(source: Source | str, batch_dir: Path, lake: Lake, *, registry:
         result.messages.append(f"failed: {type(e).__name__}: {e}")
     finally:
         result.seconds = time.perf_counter() - t0
-        try:
-            write_attempt(lake, result, started_at=started, finished_at=_now(), code_version=code_version())
-        except OSError as e:
-            log.error("%s %s: could not write the ingest log record: %s", source.id, result.batch, e)
-        audit.record(
-            lake,
-            "ingest.batch",
-            subject=f"{source.id}/{result.batch}",
-            outcome=result.status,
-            details=result.audit_details(),
-        )
+        record_attempt(lake, result, started_at=started, finished_at=_now(), code_version=code_version())
     return result
 
 

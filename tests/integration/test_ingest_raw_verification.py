@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 import ingest
 from conductor.cli import app
 from conductor.pipeline import RawDamaged, pending_batches, transform
+from govlake import audit
 from govlake.registry import load_registry
 from ingest.log import read_attempts
 from ingest.manifest import sha256_file
@@ -96,6 +97,12 @@ def test_damage_with_the_batch_gone_from_landing_fails_naming_the_partition(lake
     (message,) = r.messages
     assert message.startswith(f"{WHERE}: {PART}: ") and "put the delivery back" in message
     assert read_attempts(lake, HJ.id)[-1]["status"] == "failed"
+    audited = [json.loads(line) for f in audit.log_files(lake) for line in f.read_text(encoding="utf-8").splitlines()]
+    assert (audited[-1]["action"], audited[-1]["subject"], audited[-1]["outcome"]) == (
+        "ingest.batch",
+        f"{HJ.id}/{BATCH}",
+        "failed",
+    )
 
 
 def test_an_unexpected_file_in_a_partition_is_damage_and_re_ingesting_removes_it(lake, committed):
