@@ -131,3 +131,14 @@ def household_row(i: int, name: str = "叶帅", mobile: str = "") -> list[str]:
         mobile,
         "2018-02-13 17:13:47",
     ]
+
+
+def use_limits(monkeypatch, path: Path, settings: dict) -> None:
+    """Ingest with `settings` over ingest/limits.yaml (a YAML file written at `path`)
+    for the rest of the test."""
+    import yaml
+
+    import ingest.limits as limits
+
+    path.write_text(yaml.safe_dump(settings), encoding="utf-8")
+    monkeypatch.setattr(limits, "LIMITS", path)

@@ -35,6 +35,7 @@ from ingest.readers.base import FileUnreadable, IntegrityError, ReadContext, che
 from ingest.readers.csvparse import CsvBatches, Rejected
 from ingest.readers.csvplain import NotPlain, PlainCsv, bad_line, quote_free
 from ingest.readers.marks import MarkedRows
+from ingest.readers.sizes import Oversized, oversized, quarantine_rows, value_limits
 from ingest.transcode import MARK_OPEN, Transcoder, codec_for
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ def _stream_plain(ctx: ReadContext, tr: Transcoder, file_columns: list[str]) -> 
     codec = tr.decoder.codec
     parsed = PlainCsv(tr, file_columns, ctx.source.column_names)
     headers = {v: k for k, v in result.column_mapping.items()}
+    allowed = value_limits(ctx)
     # (A parse error here raises NotPlain: the general path decides whether the file is unreadable.)
     for batch, row_no, marked in parsed:
         for i, m in sorted(marked.items()):  # in file order, as the general path finds them
@@ -104,7 +106,10 @@ def _stream_plain(ctx: ReadContext, tr: Transcoder, file_columns: list[str]) -> 
                 raise IntegrityError(f"{ctx.file_name} line {m.line}: a value did not decode but its line does")
             columns = m.columns(bl.reason, parsed.columns)
             _add_undecodable(ctx, [bl], int(row_no[i]), [f"{headers[c]} ({c})" for c in columns])
-        ctx.writer.write(batch, row_no, skip=sorted(marked))
+        over = {i: cols for i, cols in oversized(batch, allowed).items() if i not in marked}
+        for o in quarantine_rows(ctx, batch, row_no, over, parsed.lines):
+            o.quarantine(ctx)
+        ctx.writer.write(batch, row_no, skip=sorted([*marked, *over]))
     result.rows_read = parsed.records
     expected = len(file_columns)
     for r in parsed.rejected:
@@ -121,6 +126,8 @@ def _stream(ctx: ReadContext, tr: Transcoder, file_columns: list[str]) -> None:
     marks = MarkedRows(tr)
     headers = {v: k for k, v in result.column_mapping.items()}
     met: set[int] = set()  # ids of the bad lines found in some row
+    allowed = value_limits(ctx)
+    too_large: list[Oversized] = []  # quarantined at the end, when their lines are known
     try:
         for batch, row_no in parsed:
             marked = marks.find(batch, row_no)
@@ -130,10 +137,17 @@ def _stream(ctx: ReadContext, tr: Transcoder, file_columns: list[str]) -> None:
                     bad += [b for b in tr.decoder.lines_for(value) if b not in bad]
                 met.update(b.id for b in bad)
                 _add_undecodable(ctx, bad, int(row_no[i]), [f"{headers[c]} ({c})" for c in values])
-            ctx.writer.write(batch, row_no, skip=list(marked))
+            over = {i: cols for i, cols in oversized(batch, allowed).items() if i not in marked}
+            too_large += quarantine_rows(ctx, batch, row_no, over)
+            ctx.writer.write(batch, row_no, skip=sorted([*marked, *over]))
     except pa.ArrowInvalid as e:
         raise FileUnreadable(f"{ctx.file_name}: not readable as CSV: {e}") from e
     result.rows_read = parsed.records
+    if too_large:
+        lines = _record_lines(ctx, tr, [o.row_no for o in too_large], parsed.records)
+        for o in too_large:
+            o.line = lines.get(o.row_no)
+            o.quarantine(ctx)
     if parsed.rejected:
         _quarantine_rejects(ctx, tr, parsed.rejected, parsed.records, met)
     missed = sorted(tr.bad_lines.keys() - met)
@@ -162,14 +176,17 @@ def _add_undecodable(ctx: ReadContext, bad_lines, row_no: int | None, columns: l
     )
 
 
+def _record_lines(ctx: ReadContext, tr: Transcoder, wanted: list[int | None], records: int) -> dict[int, int]:
+    """{record number: its first physical line} for the wanted records."""
+    if tr.layout.one_record_per_line(records):
+        return {n: n + 1 for n in wanted if n is not None}
+    return record_start_lines(ctx.path, wanted, records) if wanted else {}
+
+
 def _quarantine_rejects(
     ctx: ReadContext, tr: Transcoder, rejected: list[Rejected], records: int, met: set[int]
 ) -> None:
-    wanted = [r.number for r in rejected if MARK_OPEN not in r.text]
-    if tr.layout.one_record_per_line(records):
-        lines = {n: n + 1 for n in wanted if n is not None}
-    else:
-        lines = record_start_lines(ctx.path, wanted, records) if wanted else {}
+    lines = _record_lines(ctx, tr, [r.number for r in rejected if MARK_OPEN not in r.text], records)
     for r in rejected:
         if MARK_OPEN in r.text:
             bad = tr.decoder.lines_for(r.text)

@@ -233,6 +233,7 @@ class PlainCsv:
                         m = marked[row] = Marked(first_line + k, bytes(block[int(starts[k]) : int(content_end[k])]))
                     getattr(m, kind).append(name)
         batch = pa.RecordBatch.from_arrays(arrays, names=self.columns)
+        self.lines = first_line + good  # the physical line of each row of this batch
         return batch, record[good], marked
 
     def _text(self, col: pa.Array) -> tuple[pa.Array, list[int], list[int], list[int]]:

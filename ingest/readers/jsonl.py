@@ -42,6 +42,7 @@ from ingest import duck
 from ingest.readers.base import FileUnreadable, HeaderMismatch, ReadContext
 from ingest.readers.jsontext import Obj, key_differences
 from ingest.readers.rownum import RowNumberer
+from ingest.readers.sizes import oversized, quarantine_rows, value_limits
 from ingest.transcode import MARK_OPEN, Transcoder, codec_for
 
 BLOCK_SIZE = 1 << 20
@@ -174,11 +175,23 @@ class _State:
         self.ctx, self.tr = ctx, tr
         self.header_seen = False
         self.expected = set(ctx.source.headers)
+        self.allowed = value_limits(ctx)
 
     def emit(self, out: pa.RecordBatch) -> None:
         ctx = self.ctx
         ok = out.column("_ok").to_numpy(zero_copy_only=False)
         line_no = out.column("_line").to_numpy()
+        over = oversized(out, self.allowed)  # a line not ok has no values: never over
+        if over:
+            for o in quarantine_rows(ctx, out, line_no, over, line_no):
+                o.quarantine(ctx)
+            ctx.result.rows_read += len(over)
+            self.header_seen = True  # each was an object with the registry's keys
+            keep = np.ones(len(ok), dtype=bool)
+            keep[list(over)] = False
+            out, ok, line_no = out.filter(pa.array(keep)), ok[keep], line_no[keep]
+            if not len(ok):
+                return
         if ok.all():
             self.header_seen = True
             ctx.result.rows_read += len(ok)

@@ -153,7 +153,7 @@ def _read_sheet(ctx: ReadContext, rows) -> None:
                 raw_text=json.dumps([cells.get(c) for c in range(1, max(cells) + 1)], ensure_ascii=False),
             )
             continue
-        cols.add({positions[c]: cells.get(c) for c in positions}, row_no)
+        cols.add({positions[c]: cells.get(c) for c in positions}, row_no, sheet_row)
     cols.flush()
     if header_row is None:
         raise FileUnreadable(f"{ctx.file_name}: sheet {source.sheet!r} is empty — no header row")
