@@ -30,13 +30,14 @@ import logging
 
 import pyarrow as pa
 
+from ingest.limits import LINE_TOO_LARGE, limits
 from ingest.lines import record_start_lines
-from ingest.readers.base import FileUnreadable, IntegrityError, ReadContext, check_header
+from ingest.readers.base import FileUnreadable, IntegrityError, LimitExceeded, ReadContext, check_header
 from ingest.readers.csvparse import CsvBatches, Rejected
 from ingest.readers.csvplain import NotPlain, PlainCsv, bad_line, quote_free
 from ingest.readers.marks import MarkedRows
 from ingest.readers.sizes import Oversized, oversized, quarantine_rows, value_limits
-from ingest.transcode import MARK_OPEN, Transcoder, codec_for
+from ingest.transcode import MARK_OPEN, BadLine, LongLine, Transcoder, codec_for
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,15 @@ def _start(ctx: ReadContext) -> tuple[Transcoder, list[str] | None]:
     """Open the file and check its header: (transcoder positioned after the header,
     canonical names in file order, or None for a file of just a header)."""
     source, result = ctx.source, ctx.result
-    tr = Transcoder(ctx.path, source.encoding, skip_header=True, hasher=ctx.hasher)
+    lim = limits()
+    tr = Transcoder(
+        ctx.path,
+        source.encoding,
+        skip_header=True,
+        hasher=ctx.hasher,
+        max_line=lim.max_line_bytes,
+        keep=lim.quarantine_prefix_bytes,
+    )
     try:
         tr.start()
         result.bom = tr.bom
@@ -111,6 +120,8 @@ def _stream_plain(ctx: ReadContext, tr: Transcoder, file_columns: list[str]) -> 
             o.quarantine(ctx)
         ctx.writer.write(batch, row_no, skip=sorted([*marked, *over]))
     result.rows_read = parsed.records
+    for number, ll in parsed.long:
+        _add_long_line(ctx, ll, number)
     expected = len(file_columns)
     for r in parsed.rejected:
         bl = bad_line(r.raw, r.line, codec)
@@ -141,7 +152,9 @@ def _stream(ctx: ReadContext, tr: Transcoder, file_columns: list[str]) -> None:
             too_large += quarantine_rows(ctx, batch, row_no, over)
             ctx.writer.write(batch, row_no, skip=sorted([*marked, *over]))
     except pa.ArrowInvalid as e:
+        _no_record_boundary(ctx, tr)
         raise FileUnreadable(f"{ctx.file_name}: not readable as CSV: {e}") from e
+    _no_record_boundary(ctx, tr)
     result.rows_read = parsed.records
     if too_large:
         lines = _record_lines(ctx, tr, [o.row_no for o in too_large], parsed.records)
@@ -158,11 +171,45 @@ def _stream(ctx: ReadContext, tr: Transcoder, file_columns: list[str]) -> None:
         )
 
 
+def _no_record_boundary(ctx: ReadContext, tr: Transcoder) -> None:
+    """Reject the file if a line read past for its length holds an odd number of quote
+    characters: a quoted value then opens or closes in it, so where its record and the
+    following ones end cannot be known without reading the line (the parse past it is
+    discarded). Found after the parse, as the parse itself may have failed on it."""
+    odd = next((ll for ll in tr.long_lines if ll.quotes % 2), None)
+    if odd is not None:
+        raise LimitExceeded(
+            f"{ctx.result.name}: {LINE_TOO_LARGE}: line {odd.line} is {odd.size} bytes, over the limit of "
+            f"{odd.limit} bytes (max_line_bytes in ingest/limits.yaml), and holds an odd number of quote "
+            "characters: where its record ends cannot be known without reading it whole, so no record after "
+            "it can be trusted; file rejected",
+            limit=LINE_TOO_LARGE,
+            size=odd.size,
+            allowed=odd.limit,
+        )
+
+
+def _add_long_line(ctx: ReadContext, ll: LongLine, row_no: int) -> None:
+    ctx.quarantine.add(
+        reason=LINE_TOO_LARGE,
+        detail=BadLine(0, ll.line, ll.prefix, LINE_TOO_LARGE, long=ll).detail(ctx.source.encoding),
+        line=ll.line,
+        row_no=row_no,
+        raw_text=ll.prefix.decode(codec_for(ctx.source.encoding), "replace"),
+        raw_bytes=ll.prefix,
+    )
+
+
 def _add_undecodable(ctx: ReadContext, bad_lines, row_no: int | None, columns: list[str]) -> None:
     enc = ctx.source.encoding
     raw = b"\n".join(b.raw for b in bad_lines)
+    reasons = {b.reason for b in bad_lines}
     ctx.quarantine.add(
-        reason="undecodable" if all(b.reason == "undecodable" for b in bad_lines) else "noncharacter",
+        reason=LINE_TOO_LARGE
+        if LINE_TOO_LARGE in reasons
+        else "undecodable"
+        if reasons == {"undecodable"}
+        else "noncharacter",
         detail=(
             bad_lines[0].detail(enc)
             if len(bad_lines) == 1

@@ -39,6 +39,7 @@ import pyarrow.csv as pacsv
 
 from govlake.registry import Source
 from ingest import duck
+from ingest.limits import limits
 from ingest.readers.base import FileUnreadable, HeaderMismatch, ReadContext
 from ingest.readers.jsontext import Obj, key_differences
 from ingest.readers.rownum import RowNumberer
@@ -99,7 +100,10 @@ FROM parsed
 
 def read_jsonl(ctx: ReadContext) -> None:
     source = ctx.source
-    tr = Transcoder(ctx.path, source.encoding, hasher=ctx.hasher)
+    lim = limits()
+    tr = Transcoder(
+        ctx.path, source.encoding, hasher=ctx.hasher, max_line=lim.max_line_bytes, keep=lim.quarantine_prefix_bytes
+    )
     con = duck.connection()
     view = f"lines_{uuid.uuid4().hex[:8]}"
     rejects: list[tuple[int | None, str]] = []
@@ -120,7 +124,10 @@ def read_jsonl(ctx: ReadContext) -> None:
             return  # an empty delivery: zero records
         reader = pacsv.open_csv(
             tr,
-            read_options=pacsv.ReadOptions(use_threads=False, block_size=BLOCK_SIZE, column_names=["line"]),
+            # A block must hold the longest line the transcoder lets through, decoded.
+            read_options=pacsv.ReadOptions(
+                use_threads=False, block_size=max(BLOCK_SIZE, 4 * lim.max_line_bytes), column_names=["line"]
+            ),
             parse_options=pacsv.ParseOptions(
                 delimiter="\x1e",
                 quote_char=False,
