@@ -22,6 +22,7 @@ from tests.lake_fixtures import (
     read_raw,
     use_limits,
     xlsx_bytes,
+    xlsx_with_huge_string,
 )
 
 REG = load_registry()
@@ -250,3 +251,91 @@ def test_a_long_csv_line_with_an_odd_number_of_quotes_rejects_its_file(lake, lan
     [rejected] = _summary(lake, fmt.source_id)["rejected"]
     assert (rejected["file"], rejected["limit"]) == (fmt.name(2), "line_too_large")
     assert "odd number of quote characters" in rejected["reason"]
+
+
+BOMB = "BOMB-PLACEHOLDER"
+
+
+def _bomb(size: int, **kw) -> bytes:
+    fmt = BY_ID["xlsx"]
+    workbook = fmt.file([fmt.record(1), fmt.record(2, **{fmt.source.column_names[1]: BOMB})])
+    return xlsx_with_huge_string(workbook, BOMB, size, **kw)
+
+
+def _bomb_batch(landing, bomb: bytes):
+    fmt = BY_ID["xlsx"]
+    return make_batch(landing, fmt.source_id, BATCH, {fmt.name(1): fmt.file([fmt.record(1)]), fmt.name(2): bomb})
+
+
+def test_an_xlsx_part_declaring_more_than_the_limit_is_rejected_before_it_is_decompressed(
+    lake, landing, monkeypatch, tmp_path
+):
+    fmt = BY_ID["xlsx"]
+    use_limits(monkeypatch, tmp_path / "limits.yaml", {"xlsx": {"max_member_bytes": 1_000_000}})
+    d = _bomb_batch(landing, _bomb(2_000_000))
+
+    r = ingest.ingest_batch(fmt.source, d, lake)
+
+    assert (r.status, r.rows_written, r.files_rejected) == ("loaded", 1, 1), r.messages
+    [rejected] = _summary(lake, fmt.source_id)["rejected"]
+    assert (rejected["file"], rejected["limit"], rejected["allowed"]) == (fmt.name(2), "archive_too_large", 1_000_000)
+    assert "xl/worksheets/sheet1.xml declares" in rejected["reason"] and "not decompressed" in rejected["reason"]
+
+
+def test_an_xlsx_zip_bomb_is_rejected_for_its_compression_ratio(lake, landing):
+    fmt = BY_ID["xlsx"]
+    d = _bomb_batch(landing, _bomb(20_000_000))  # within the member limit, 1000:1
+
+    r = ingest.ingest_batch(fmt.source, d, lake)
+
+    assert (r.status, r.rows_written, r.files_rejected) == ("loaded", 1, 1), r.messages
+    [rejected] = _summary(lake, fmt.source_id)["rejected"]
+    assert rejected["limit"] == "archive_too_large"
+    assert "over the compression ratio limit of 100:1" in rejected["reason"]
+
+
+def test_an_xlsx_part_lying_about_its_size_is_not_decompressed_past_it(lake, landing):
+    fmt = BY_ID["xlsx"]
+    d = _bomb_batch(landing, _bomb(20_000_000, declare=5_000))  # claims 5 KB: passes the declared checks
+
+    r = ingest.ingest_batch(fmt.source, d, lake)
+
+    assert (r.status, r.rows_written, r.files_rejected) == ("loaded", 1, 1), r.messages
+    [rejected] = _summary(lake, fmt.source_id)["rejected"]
+    assert rejected["file"] == fmt.name(2)
+
+
+_CHILD = """
+import json, resource, sys
+from pathlib import Path
+import ingest
+from govlake.settings import Lake
+r = ingest.ingest_batch(sys.argv[1], Path(sys.argv[2]), Lake.from_env(Path(sys.argv[3])))
+print(json.dumps({"status": r.status, "rejected": r.files_rejected, "written": r.rows_written,
+                  "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+
+@pytest.mark.slow
+def test_the_412_kb_workbook_holding_a_400_mb_string_is_rejected_in_bounded_memory(landing, tmp_path):
+    """The tester's hostile file: it took 1.7 GB before the limits."""
+    import os
+    import subprocess
+    import sys
+
+    fmt = BY_ID["xlsx"]
+    bomb = _bomb(400_000_000)
+    assert len(bomb) < 420_000
+    d = _bomb_batch(landing, bomb)
+
+    run = subprocess.run(
+        [sys.executable, "-c", _CHILD, fmt.source_id, str(d), str(tmp_path / "lake")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "GOVLAKE_HOME": str(tmp_path / "lake")},
+        check=True,
+    )
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+
+    assert (out["status"], out["written"], out["rejected"]) == ("loaded", 1, 1)
+    assert out["peak_kb"] < 400_000  # the string alone is 400 MB
