@@ -148,11 +148,16 @@ def test_a_geojson_geometry_has_its_own_larger_limit(lake, landing, monkeypatch,
     ring = [[118.0 + i * 1e-7, 37.2] for i in range(5_000)] + [[118.0, 37.2]]  # ~110 KB: a detailed boundary
     geometry = json.dumps({"type": "Polygon", "coordinates": [ring]})
     use_limits(monkeypatch, tmp_path / "limits.yaml", {"max_value_bytes": {"default": 65_536, "geometry": 1_000_000}})
-    d = make_batch(landing, fmt.source_id, BATCH, {fmt.name(1): fmt.file([fmt.record(1, geometry=geometry)])})
+    records = [fmt.record(1, geometry=geometry), fmt.record(2, **{fmt.source.column_names[1]: BIG_VALUE})]
+    d = make_batch(landing, fmt.source_id, BATCH, {fmt.name(1): fmt.file(records)})
 
     r = ingest.ingest_batch(fmt.source, d, lake)
 
-    assert (r.status, r.rows_written, r.rows_quarantined) == ("loaded", 1, 0), r.messages
+    assert (r.status, r.rows_written, r.rows_quarantined) == ("loaded", 1, 1), r.messages
+    [loaded] = read_raw(lake, fmt.source_id, BATCH)
+    assert len(loaded["geometry"]) > len(BIG_VALUE.encode()) > 65_536
+    [q] = read_quarantined_rows(lake, fmt.source_id, BATCH)
+    assert (q["row_no"], q["reason"]) == (2, "value_too_large")
 
 
 LINE_LIMIT = 4_096
@@ -224,18 +229,20 @@ def test_a_json_lines_file_without_a_newline_is_read_past_in_bounded_memory(lake
     assert peak < 24_000_000  # half the line: it is read in chunks, never whole
 
 
-def test_a_csv_file_without_a_newline_is_rejected_for_its_header_line(lake, landing, monkeypatch, tmp_path):
+@pytest.mark.parametrize("newline", [False, True], ids=["no_newline_at_all", "a_long_header_line"])
+def test_a_csv_file_whose_header_line_is_over_the_limit_is_rejected(lake, landing, monkeypatch, tmp_path, newline):
     fmt = BY_ID["csv_gb18030"]
     use_limits(monkeypatch, tmp_path / "limits.yaml", {"max_line_bytes": LINE_LIMIT})
-    endless = fmt.file([]).rstrip(b"\r\n") + b"," * 20_000
-    d = make_batch(landing, fmt.source_id, BATCH, {fmt.name(1): fmt.file([fmt.record(1)]), fmt.name(2): endless})
+    header = fmt.file([]).rstrip(b"\r\n") + b"," * 20_000
+    data = header + b"\r\n" + fmt.file([fmt.record(1)]).split(b"\n", 1)[1] if newline else header
+    d = make_batch(landing, fmt.source_id, BATCH, {fmt.name(1): fmt.file([fmt.record(1)]), fmt.name(2): data})
 
     r = ingest.ingest_batch(fmt.source, d, lake)
 
     assert (r.status, r.rows_written, r.files_rejected) == ("loaded", 1, 1), r.messages
     [rejected] = _summary(lake, fmt.source_id)["rejected"]
     assert rejected["file"] == fmt.name(2)
-    assert f"the header line is {len(endless)} bytes, over the line limit of {LINE_LIMIT}" in rejected["reason"]
+    assert f"the header line is {len(header)} bytes, over the line limit of {LINE_LIMIT}" in rejected["reason"]
 
 
 def test_a_long_csv_line_with_an_odd_number_of_quotes_rejects_its_file(lake, landing, monkeypatch, tmp_path):
@@ -294,7 +301,7 @@ def test_an_xlsx_zip_bomb_is_rejected_for_its_compression_ratio(lake, landing):
     assert "over the compression ratio limit of 100:1" in rejected["reason"]
 
 
-def test_an_xlsx_part_lying_about_its_size_is_not_decompressed_past_it(lake, landing):
+def test_an_xlsx_part_lying_about_its_size_is_rejected(lake, landing):
     fmt = BY_ID["xlsx"]
     d = _bomb_batch(landing, _bomb(20_000_000, declare=5_000))  # claims 5 KB: passes the declared checks
 
