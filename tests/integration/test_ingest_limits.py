@@ -143,6 +143,23 @@ def test_a_value_over_the_value_limit_quarantines_its_row_with_size_and_sha256(
     assert any("value_too_large" in m and f"column {header}" in m for m in r.messages), r.messages
 
 
+def test_a_value_over_the_limit_on_the_quoted_csv_path_is_quarantined_with_its_line(
+    lake, landing, monkeypatch, tmp_path
+):
+    fmt = BY_ID["csv_utf8_bom"]
+    column = fmt.source.column_names[2]
+    use_limits(monkeypatch, tmp_path / "limits.yaml", {"max_value_bytes": {"default": 65_536}})
+    spanning = fmt.record(1, **{fmt.source.column_names[1]: "一行\n两行"})  # a quoted value over two lines
+    records = [spanning, fmt.record(2, **{column: BIG_VALUE}), fmt.record(3)]
+    d = make_batch(landing, fmt.source_id, BATCH, {fmt.name(1): fmt.file(records)})
+
+    r = ingest.ingest_batch(fmt.source, d, lake)
+
+    assert (r.status, r.rows_written, r.rows_quarantined) == ("loaded", 2, 1), r.messages
+    [q] = read_quarantined_rows(lake, fmt.source_id, BATCH)
+    assert (q["reason"], q["row_no"], q["line"]) == ("value_too_large", 2, 4)  # header, two lines, then it
+
+
 def test_a_geojson_geometry_has_its_own_larger_limit(lake, landing, monkeypatch, tmp_path):
     fmt = BY_ID["geojson"]
     ring = [[118.0 + i * 1e-7, 37.2] for i in range(5_000)] + [[118.0, 37.2]]  # ~110 KB: a detailed boundary
