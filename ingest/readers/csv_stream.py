@@ -47,7 +47,7 @@ from ingest.readers.base import FileUnreadable, IntegrityError, LimitExceeded, R
 from ingest.readers.csvparse import CsvBatches, Rejected
 from ingest.readers.csvplain import NotPlain, PlainCsv, bad_line, quote_free
 from ingest.readers.marks import MarkedRows
-from ingest.readers.sizes import Oversized, oversized, quarantine_rows, value_limits
+from ingest.readers.sizes import Oversized, describe_rows, oversized, value_limits
 from ingest.transcode import MARK_OPEN, BadLine, LongLine, Transcoder, codec_for
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ def _stream_plain(ctx: ReadContext, tr: Transcoder, file_columns: list[str]) -> 
             columns = m.columns(bl.reason, parsed.columns)
             _add_undecodable(ctx, [bl], int(row_no[i]), [f"{headers[c]} ({c})" for c in columns])
         over = {i: cols for i, cols in oversized(batch, allowed).items() if i not in marked}
-        for o in quarantine_rows(ctx, batch, row_no, over, parsed.lines):
+        for o in describe_rows(ctx, batch, row_no, over, parsed.lines):
             o.quarantine(ctx)
         ctx.writer.write(batch, row_no, skip=sorted([*marked, *over]))
     result.rows_read = parsed.records
@@ -160,7 +160,7 @@ def _stream(ctx: ReadContext, tr: Transcoder, file_columns: list[str]) -> None:
                 met.update(b.id for b in bad)
                 _add_undecodable(ctx, bad, int(row_no[i]), [f"{headers[c]} ({c})" for c in values])
             over = {i: cols for i, cols in oversized(batch, allowed).items() if i not in marked}
-            too_large += quarantine_rows(ctx, batch, row_no, over)
+            too_large += describe_rows(ctx, batch, row_no, over)
             ctx.writer.write(batch, row_no, skip=sorted([*marked, *over]))
     except pa.ArrowInvalid as e:
         _no_record_boundary(ctx, tr)

@@ -43,7 +43,7 @@ from ingest.limits import limits
 from ingest.readers.base import FileUnreadable, HeaderMismatch, ReadContext
 from ingest.readers.jsontext import Obj, key_differences
 from ingest.readers.rownum import RowNumberer
-from ingest.readers.sizes import oversized, quarantine_rows, value_limits
+from ingest.readers.sizes import describe_rows, oversized, value_limits
 from ingest.transcode import MARK_OPEN, Transcoder, codec_for
 
 BLOCK_SIZE = 1 << 20
@@ -190,7 +190,7 @@ class _State:
         line_no = out.column("_line").to_numpy()
         over = oversized(out, self.allowed)  # a line not ok has no values: never over
         if over:
-            for o in quarantine_rows(ctx, out, line_no, over, line_no):
+            for o in describe_rows(ctx, out, line_no, over, line_no):
                 o.quarantine(ctx)
             ctx.result.rows_read += len(over)
             self.header_seen = True  # each was an object with the registry's keys

@@ -3,7 +3,8 @@ quarantined (value_too_large), never loaded.
 
 The quarantine keeps each such value's first bytes (quarantine_prefix_bytes), its
 size and its sha256, not the value: the delivered file in landing still holds it
-whole. Sizes are UTF-8 bytes of the value as the lake would store it.
+whole. The row's text (raw_text) is shown as its format's other quarantined rows are
+(a CSV line, a JSON object), with those values cut short. Sizes are UTF-8 bytes of the value as the lake would store it.
 
 For the bulk formats (CSV, JSON Lines) the check is per Arrow batch and vectorised:
 a column whose whole value buffer is within the limit cannot hold an oversized value
@@ -16,7 +17,9 @@ value that could be over.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 from dataclasses import dataclass
 
@@ -98,11 +101,22 @@ def describe(
         "; ".join(parts) + f" (max_value_bytes in ingest/limits.yaml). Kept here: its first {keep} bytes; "
         f"the whole value is in the delivered file, still in landing ({ctx.path})"
     )
-    raw_text = json.dumps({headers[c]: v for c, v in shown.items()}, ensure_ascii=False)
-    return Oversized(row_no, ", ".join(f"{headers[c]} ({c})" for c, _ in over), detail, raw_text, line)
+    return Oversized(row_no, ", ".join(f"{headers[c]} ({c})" for c, _ in over), detail, _text(ctx, shown), line)
 
 
-def quarantine_rows(
+def _text(ctx: ReadContext, values: dict[str, str | None]) -> str:
+    """The row as its format's quarantine records show rows (what quality reads a
+    record's key from): a CSV line in the file's column order, else a JSON object."""
+    if ctx.source.format == "csv":
+        buf = io.StringIO()
+        order = list(ctx.result.column_mapping.values()) or ctx.source.column_names
+        csv.writer(buf, lineterminator="").writerow([values.get(c) or "" for c in order])
+        return buf.getvalue()
+    headers = {v: k for k, v in ctx.source.headers.items()}
+    return json.dumps({headers[c]: v for c, v in values.items()}, ensure_ascii=False)
+
+
+def describe_rows(
     ctx: ReadContext, batch: pa.RecordBatch, row_no: np.ndarray, over: dict[int, list[tuple[str, int]]], lines=None
 ) -> list[Oversized]:
     """Describe the oversized rows of a batch (`lines`: physical line per row index, if

@@ -5,6 +5,7 @@ rest of the batch loads. Limits are read from the config: each test sets small o
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 from dataclasses import dataclass
@@ -140,6 +141,11 @@ def test_a_value_over_the_value_limit_quarantines_its_row_with_size_and_sha256(
     assert hashlib.sha256(BIG_VALUE.encode()).hexdigest() in q["detail"]
     assert "still in landing" in q["detail"]
     assert len(q["raw_text"].encode()) < 4_000  # a bounded prefix, not the value
+    # the row reads as the format's other quarantined rows do (quality takes its key from it)
+    fields = (
+        next(csv.reader([q["raw_text"]])) if fmt.source.format == "csv" else list(json.loads(q["raw_text"]).values())
+    )
+    assert fields[0] == records[1][fmt.headers[0]] and fields[1].startswith(BIG_VALUE[:300])
     assert any("value_too_large" in m and f"column {header}" in m for m in r.messages), r.messages
 
 
