@@ -8,7 +8,7 @@ lives (tests point LIMITS at a small file of their own: tests/lake_fixtures.use_
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import yaml
@@ -49,6 +49,20 @@ class Limits:
         if fmt == "geojson" and column == "geometry":
             return self.max_value_bytes["geometry"]
         return self.max_value_bytes["default"]
+
+    def for_format(self, fmt: str) -> dict:
+        """The limits that decide what of a file of this format loads (part of a
+        delivery's identity: changing one re-ingests the batches it applies to)."""
+        facts = {
+            "max_file_bytes": self.file_bytes(fmt),
+            "max_value_bytes": self.max_value_bytes,
+            "quarantine_prefix_bytes": self.quarantine_prefix_bytes,
+        }
+        if fmt in ("csv", "jsonl"):
+            facts["max_line_bytes"] = self.max_line_bytes
+        if fmt == "xlsx":
+            facts["xlsx"] = asdict(self.xlsx)
+        return facts
 
 
 def _merged(base: dict, over: dict) -> dict:

@@ -369,3 +369,16 @@ def test_the_412_kb_workbook_holding_a_400_mb_string_is_rejected_in_bounded_memo
 
     assert (out["status"], out["written"], out["rejected"]) == ("loaded", 1, 1)
     assert out["peak_kb"] < 400_000  # the string alone is 400 MB
+
+
+def test_raising_a_limit_loads_what_it_refused_on_the_next_run(lake, landing, monkeypatch, tmp_path):
+    fmt = BY_ID["csv_gb18030"]
+    big = fmt.file([fmt.record(i) for i in range(2, 50)])
+    d = make_batch(landing, fmt.source_id, BATCH, {fmt.name(1): fmt.file([fmt.record(1)]), fmt.name(2): big})
+    use_limits(monkeypatch, tmp_path / "strict.yaml", {"max_file_bytes": {"csv": len(big) - 1}})
+    assert ingest.ingest_batch(fmt.source, d, lake).files_rejected == 1
+
+    use_limits(monkeypatch, tmp_path / "raised.yaml", {"max_file_bytes": {"csv": len(big)}})
+    again = ingest.ingest_batch(fmt.source, d, lake)
+
+    assert (again.status, again.files_rejected, again.rows_written) == ("replaced", 0, 49), again.messages
