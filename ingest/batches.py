@@ -13,7 +13,6 @@ variable GOVLAKE_TODAY=YYYY-MM-DD (for tests only).
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import re
@@ -21,15 +20,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-import yaml
-
 from govlake.registry import Source
+from ingest.limits import limits
 
 log = logging.getLogger(__name__)
 
 READY = "_READY"
 _DATE_DIR = re.compile(r"\d{4}-\d{2}-\d{2}")
-LIMITS = Path(__file__).with_name("limits.yaml")
 TODAY_ENV = "GOVLAKE_TODAY"
 
 # Why an entry of the landing zone is refused (the `reason` in quarantine summaries).
@@ -39,11 +36,9 @@ FUTURE_BATCH = "future_batch"
 REFUSED_WORDS = {SYMLINK: "is a symlink", OUTSIDE_LANDING: "resolves outside the landing root"}
 
 
-@functools.cache
 def future_tolerance_days() -> int:
     """Days after today a batch date may be (ingest/limits.yaml; default 1)."""
-    doc = yaml.safe_load(LIMITS.read_text(encoding="utf-8")) if LIMITS.exists() else None
-    return int((doc or {}).get("future_batch_tolerance_days", 1))
+    return limits().future_batch_tolerance_days
 
 
 def today() -> date:

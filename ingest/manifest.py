@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from govlake.registry import Source
+from ingest.limits import limits
 from ingest.names import printable_name
 
 MANIFEST = "_manifest.json"
@@ -74,6 +75,7 @@ def source_fingerprint(source: Source) -> str:
         "sheet": source.sheet,
         "file": source.file,
         "columns": [[c.header, c.name] for c in source.columns],
+        "limits": limits().for_format(source.format),  # what a limit refused may load once it is raised
     }
     return hashlib.sha256(json.dumps(facts, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
 

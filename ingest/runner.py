@@ -57,7 +57,7 @@ from ingest.manifest import (
 from ingest.names import printable_name
 from ingest.parquet import LINEAGE, PartWriter
 from ingest.quarantine import SUMMARY, QuarantineStage, rows_path, write_json_atomic
-from ingest.readers import FileUnreadable, HeaderMismatch, IntegrityError, ReadContext, code_columns, reader_for
+from ingest.readers import FileUnreadable, IntegrityError, ReadContext, code_columns, reader_for
 from ingest.readers.base import CountingHasher
 from ingest.results import MAX_ROW_MESSAGES_PER_FILE, BatchResult, FileResult
 from ingest.verify import part_sums, verify_committed
@@ -364,7 +364,7 @@ def _ingest_file(
     try:
         read(ReadContext(source, path, writer, fq, fr, hasher))
     except FileUnreadable as e:
-        reject(str(e), e.facts() if isinstance(e, HeaderMismatch) else {})
+        reject(str(e), e.facts())
     except Exception as e:
         if isinstance(e, IntegrityError | MemoryError) or _lake_os_error(e):
             writer.abort()

@@ -15,6 +15,17 @@ Replacing in place (never dropping the line) keeps every delimiter, quote and li
 break where it was, so the CSV parser still counts records exactly as in the file
 and the marked record is found again and quarantined (readers/marks.py).
 
+A line longer than `max_line` bytes (ingest/limits.yaml max_line_bytes) is never
+held in memory: once the unfinished line carried from block to block exceeds it, the
+rest of the line is read past in chunks (hashed, counted, its first bytes kept) up to
+its line feed. A long line that did fit in a block is found there with one numpy
+comparison of its line lengths. Either way the line is replaced, in place, by one
+undecodable byte (0xFF: no GB18030 or UTF-8 sequence), so it gets its line's marker
+like any undecodable line and every reader quarantines its record through the same
+path; its BadLine then says `line_too_large` and keeps the first bytes, size and
+sha256 (LongLine). A CSV reader that cannot tell where the long line's record ends
+(an odd number of quote characters in it) rejects the file instead (csv_stream.py).
+
 U+FDD0 and U+FDD1 are Unicode noncharacters, reserved for exactly this kind of
 process-internal use. Should a delivery contain one anyway, its line is treated
 like an undecodable one (reason "noncharacter") so markers stay unambiguous and
@@ -24,6 +35,7 @@ the original bytes still reach the quarantine.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import io
 import re
 import threading
@@ -40,6 +52,7 @@ MARK_RE = re.compile(f"{MARK_OPEN}(\\d+){MARK_CLOSE}")
 _NATURAL_MARK_RE = re.compile(f"[{MARK_OPEN}{MARK_CLOSE}]")
 
 CHUNK_SIZE = 4 << 20  # raw bytes per block: each becomes one parser batch (1 MiB decoded no faster)
+LONG_LINE_STANDIN = b"\xff"  # what a line over the limit becomes: one undecodable byte
 
 _BOMS = {"utf-8": b"\xef\xbb\xbf", "gb18030": "\ufeff".encode("gb18030")}
 
@@ -56,20 +69,43 @@ def codec_for(encoding: str | None) -> str:
 
 
 @dataclass
+class LongLine:
+    """A physical line over the line limit, read past: what is known of it."""
+
+    size: int  # bytes up to its line feed (a CR before it included)
+    sha256: str
+    prefix: bytes  # its first bytes
+    quotes: int  # how many quote characters it holds (CSV: can its record be found?)
+    limit: int
+    line: int | None = None  # 1-based physical line number, once known
+
+    @classmethod
+    def of(cls, raw, limit: int, keep: int) -> LongLine:
+        return cls(len(raw), hashlib.sha256(raw).hexdigest(), bytes(raw[:keep]), raw.count(b'"'), limit)
+
+
+@dataclass
 class BadLine:
-    """A physical line that could not be decoded as delivered."""
+    """A physical line that could not be decoded as delivered (or was too long to read)."""
 
     id: int
     line: int  # 1-based physical line number in the file
-    raw: bytes  # the original bytes of the line, without its line terminator
-    reason: str  # "undecodable" | "noncharacter"
+    raw: bytes  # the original bytes of the line, without its line terminator (a long line: its first bytes)
+    reason: str  # "undecodable" | "noncharacter" | "line_too_large"
     offsets: list[int] = field(default_factory=list)  # byte offsets of the bad bytes in `raw`
+    long: LongLine | None = None
 
     @property
     def marker(self) -> str:
         return f"{MARK_OPEN}{self.id}{MARK_CLOSE}"
 
     def detail(self, encoding: str) -> str:
+        if self.long is not None:
+            return (
+                f"line of {self.long.size} bytes, over the limit of {self.long.limit} bytes (max_line_bytes in "
+                f"ingest/limits.yaml): read past, not loaded; sha256 {self.long.sha256}; kept here: its first "
+                f"{len(self.raw)} bytes; the whole line is in the delivered file, still in landing"
+            )
         if self.reason == "noncharacter":
             return "contains a Unicode noncharacter (U+FDD0/U+FDD1) reserved for internal use"
         shown = ", ".join(
@@ -184,6 +220,11 @@ class LineDecoder:
         self.bad_lines[bl.id] = self.by_line[bl.line] = bl
         return bl
 
+    def too_long(self, long: LongLine) -> None:
+        """The bad line its stand-in byte became is a line too long to read."""
+        bl = self.by_line[long.line]
+        bl.reason, bl.raw, bl.offsets, bl.long = "line_too_large", long.prefix, [], long
+
     def _forget_from(self, first_id: int) -> None:
         for i in range(first_id, len(self.bad_lines)):
             del self.by_line[self.bad_lines.pop(i).line]
@@ -233,13 +274,26 @@ class Transcoder(io.RawIOBase):
     With `skip_header=True` the first physical line is held back as
     `header_text` (None if undecodable, see `header_error`) and the stream starts
     at line 2, so the CSV parser's row numbers are record numbers, header excluded.
-    `hasher` (a hashlib object) is fed the raw bytes as they are read.
+    `hasher` (a hashlib object) is fed the raw bytes as they are read. A line over
+    `max_line` bytes is read past and stands in as one undecodable byte (module doc).
     """
 
     def __init__(
-        self, path: Path, encoding: str | None, *, skip_header: bool = False, chunk_size: int | None = None, hasher=None
+        self,
+        path: Path,
+        encoding: str | None,
+        *,
+        skip_header: bool = False,
+        chunk_size: int | None = None,
+        hasher=None,
+        max_line: int | None = None,
+        keep: int = 1024,
     ):
         super().__init__()
+        self.max_line = max_line  # longer lines are read past (see module doc)
+        self.keep = keep  # bytes of such a line kept for the quarantine
+        self.long_lines: list[LongLine] = []
+        self._standin: LongLine | None = None  # the long line the block just returned stands for
         self.path = Path(path)
         self.decoder = LineDecoder(encoding)
         self.skip_header = skip_header
@@ -343,6 +397,38 @@ class Transcoder(io.RawIOBase):
                 yield bytearray(block)
         while block := self._read_block_into():
             yield block
+            self._standin = None
+
+    def standing_in(self) -> LongLine | None:
+        """The long line the block just served stands for (raw_blocks), if it does."""
+        return self._standin
+
+    def _read_past(self, parts: list) -> bytes:
+        """Read past the rest of a line over the limit (the `parts` read of it so far):
+        hash and count it, keep its first bytes; the rest after its LF is pending.
+        Returns its stand-in line."""
+        h, size, quotes = hashlib.sha256(), 0, 0
+        prefix = b"".join(parts)[: self.keep]
+        for p in parts:
+            h.update(p)
+            size += len(p)
+            quotes += p.count(b'"')
+        while True:
+            chunk = self._read_raw()
+            if not chunk:
+                self._eof = True
+                break
+            cut = chunk.find(b"\n")
+            piece = chunk if cut < 0 else chunk[:cut]
+            h.update(piece)
+            size += len(piece)
+            quotes += piece.count(b'"')
+            if cut >= 0:
+                self._pending = chunk[cut + 1 :]
+                break
+        self._standin = LongLine(size, h.hexdigest(), prefix, quotes, self.max_line)
+        self.long_lines.append(self._standin)
+        return LONG_LINE_STANDIN + b"\n"
 
     def _read_block_into(self) -> bytearray:
         carry = self._pending
@@ -364,6 +450,8 @@ class Transcoder(io.RawIOBase):
             cut = buf.rfind(b"\n", len(carry), end) if n else -1
             if cut < 0:  # a line longer than a chunk: carry it all on
                 carry = bytes(buf[:end])
+                if self.max_line is not None and len(carry) > self.max_line:
+                    return bytearray(self._read_past([carry]))
                 continue
             self._pending = bytes(buf[cut + 1 : end])
             del buf[cut + 1 :]
@@ -391,6 +479,8 @@ class Transcoder(io.RawIOBase):
             cut = chunk.rfind(b"\n")
             if cut < 0:
                 parts.append(chunk)
+                if self.max_line is not None and sum(map(len, parts)) > self.max_line:
+                    return self._read_past(parts)
                 continue
             self._pending = chunk[cut + 1 :]
             if not parts and cut == len(chunk) - 1:
@@ -410,6 +500,14 @@ class Transcoder(io.RawIOBase):
                 self._started = True
                 block, self.bom = strip_bom(block, self.decoder.codec)
                 self.body_offset = len(_BOMS[self.decoder.codec]) if self.bom else 0
+                if self.skip_header and self._standin is not None:
+                    long, self._standin = self._standin, None
+                    self.header_error = (
+                        f"the header line is {long.size} bytes, over the line limit of {long.limit} bytes "
+                        f"(max_line_bytes in ingest/limits.yaml)"
+                    )
+                    self._eof, self._pending = True, b""
+                    return b""
                 if self.skip_header:
                     block = self._split_header(block)
             if block or (self._eof and not self._pending):
@@ -419,12 +517,44 @@ class Transcoder(io.RawIOBase):
         block = self._next_raw()
         if not block:
             return b""
+        standin, self._standin = self._standin, None
         lf = self.layout.add(block)
+        lines = lf.size
+        if standin is not None:
+            standin.line, long = self._next_line, [standin]
+        else:
+            block, long = self.cut_long_lines(block, lf, self._next_line)
+            if long:
+                lf = None  # the decoder finds the new block's LFs if it needs them
         text, clean = self.decoder.decode_block(block, self._next_line, lf)
-        self._next_line += lf.size
+        for ll in long:
+            self.decoder.too_long(ll)
+        self._next_line += lines
         if clean and self.decoder.codec == "utf-8":
             return block  # already valid UTF-8: pass the bytes through
         return text.encode("utf-8")
+
+    def cut_long_lines(self, block, lf: np.ndarray, first_line: int):
+        """(block with each line over the limit replaced by its stand-in, [LongLine]).
+        One comparison of the block's line lengths (from its LF positions) when no
+        line is too long, which is every block of an ordinary delivery."""
+        if self.max_line is None or len(block) <= self.max_line:
+            return block, []
+        starts = np.concatenate(([0], lf + 1))
+        ends = np.concatenate((lf, [len(block)]))
+        too_long = np.flatnonzero(ends - starts > self.max_line)
+        if too_long.size == 0:
+            return block, []
+        pieces, at, found = [], 0, []
+        for k in too_long.tolist():
+            s, e = int(starts[k]), int(ends[k])
+            long = LongLine.of(block[s:e], self.max_line, self.keep)
+            long.line = first_line + k
+            found.append(long)
+            pieces += [block[at:s], LONG_LINE_STANDIN]
+            at = e
+        self.long_lines += found
+        return type(block)(b"".join([*pieces, block[at:]])), found
 
     def _split_header(self, block: bytes) -> bytes:
         # The header may be longer than one block only in absurd files; keep reading.
@@ -438,6 +568,12 @@ class Transcoder(io.RawIOBase):
         self.body_offset += len(block) - len(rest)
         if header.endswith(b"\r"):
             header = header[:-1]
+        if self.max_line is not None and len(header) > self.max_line:
+            self.header_error = (
+                f"the header line is {len(header)} bytes, over the line limit of {self.max_line} bytes "
+                f"(max_line_bytes in ingest/limits.yaml)"
+            )
+            return rest
         try:
             self.header_text = header.decode(self.decoder.codec)
         except UnicodeDecodeError as e:

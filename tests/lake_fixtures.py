@@ -151,3 +151,58 @@ def truncate(path) -> None:
     """A file cut to half its size."""
     with open(path, "r+b") as fh:
         fh.truncate(path.stat().st_size // 2)
+
+
+def use_limits(monkeypatch, path: Path, settings: dict) -> None:
+    """Ingest with `settings` over ingest/limits.yaml (a YAML file written at `path`)
+    for the rest of the test."""
+    import yaml
+
+    import ingest.limits as limits
+
+    path.write_text(yaml.safe_dump(settings), encoding="utf-8")
+    monkeypatch.setattr(limits, "LIMITS", path)
+
+
+def xlsx_with_huge_string(workbook: bytes, placeholder: str, size: int, *, declare: int | None = None) -> bytes:
+    """`workbook` with the string `placeholder` (in whichever part holds it: the sheet's
+    inline strings or the shared strings) grown to `size` bytes of "A", deflated as it is
+    written (the string is never whole in memory): a zip bomb of a few hundred KB. With
+    `declare`, the archive claims that part decompresses to that many bytes (a lie)."""
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(workbook))
+    out = io.BytesIO()
+    grown = None
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if placeholder.encode() not in data:
+                dst.writestr(info.filename, data)
+                continue
+            grown = info.filename
+            before, after = data.split(placeholder.encode(), 1)
+            with dst.open(info.filename, "w", force_zip64=True) as fh:
+                fh.write(before)
+                block = b"A" * (1 << 20)
+                for at in range(0, size, len(block)):
+                    fh.write(block[: min(len(block), size - at)])
+                fh.write(after)
+    data = out.getvalue()
+    return data if declare is None else _declare_size(data, grown, declare)
+
+
+def _declare_size(data: bytes, member: str, size: int) -> bytes:
+    """Rewrite a member's uncompressed size (under 4 GiB) in the central directory."""
+    import struct
+    import zipfile
+
+    at = zipfile.ZipFile(io.BytesIO(data)).start_dir
+    buf = bytearray(data)
+    while buf[at : at + 4] == b"PK\x01\x02":  # the central directory's records, in turn
+        name_len, extra_len, comment_len = struct.unpack_from("<HHH", buf, at + 28)
+        if bytes(buf[at + 46 : at + 46 + name_len]).decode() == member:
+            struct.pack_into("<I", buf, at + 24, size)
+            return bytes(buf)
+        at += 46 + name_len + extra_len + comment_len
+    raise KeyError(member)

@@ -26,6 +26,22 @@ class IntegrityError(RuntimeError):
 class FileUnreadable(Exception):
     """The file as a whole cannot be read (not the format it claims, empty, ...)."""
 
+    def facts(self) -> dict:
+        """Machine-readable facts for the quarantine summary's entry of the file."""
+        return {}
+
+
+class LimitExceeded(FileUnreadable):
+    """The file exceeds a limit of ingest/limits.yaml (its size, its decompressed
+    size, a line that cannot be read past): rejected whole, mostly unread."""
+
+    def __init__(self, message: str, *, limit: str, size: int, allowed: int):
+        super().__init__(message)
+        self.limit, self.size, self.allowed = limit, size, allowed
+
+    def facts(self) -> dict:
+        return {"limit": self.limit, "size": self.size, "allowed": self.allowed}
+
 
 class HeaderMismatch(FileUnreadable):
     """The file's columns differ from the registry: never half-load such a file."""

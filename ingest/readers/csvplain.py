@@ -45,7 +45,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ingest.readers.base import IntegrityError
-from ingest.transcode import MARK_CLOSE, MARK_OPEN, BadLine, Transcoder
+from ingest.transcode import MARK_CLOSE, MARK_OPEN, BadLine, LongLine, Transcoder
 
 _LF, _CR, _COMMA = 0x0A, 0x0D, 0x2C
 
@@ -142,7 +142,7 @@ class Marked:
 
 class PlainCsv:
     """Iterate to get (batch of text columns, record numbers, {row index: Marked});
-    afterwards `records` and `rejected` are complete. Raises NotPlain (see above)."""
+    afterwards `records`, `rejected` and `long` are complete. Raises NotPlain (see above)."""
 
     def __init__(self, tr: Transcoder, file_columns: list[str], columns: list[str]):
         self.tr = tr
@@ -151,6 +151,7 @@ class PlainCsv:
         self.fields = len(file_columns)
         self.records = 0
         self.rejected: list[Rejected] = []
+        self.long: list[tuple[int, LongLine]] = []  # (record number, line) of lines over the limit
         self._line = tr.first_line
         self._file_columns = file_columns
         self._convert = pacsv.ConvertOptions(
@@ -187,11 +188,17 @@ class PlainCsv:
                 raise NotPlain(f"a CR that does not end a line, in lines {first_line}–{self._line - 1}")
             content_end = ends - crlf
         blank = content_end == starts
+        long = self._long_lines(block, starts, ends, first_line)
         commas = np.flatnonzero(a == _COMMA)
         per_line = np.diff(np.searchsorted(commas, ends), prepend=0)
         wrong = ~blank & (per_line != self.fields - 1)
         record = self.records + np.cumsum(~blank)
         self.records = int(record[-1])
+        for k, ll in long.items():
+            self.long.append((int(record[k]), ll))
+            wrong[k] = False
+            a[int(starts[k]) : int(ends[k])] = _LF  # blanked in place: the parser skips blank lines
+            blank[k] = True
 
         for k in np.flatnonzero(wrong).tolist():
             s, e = int(starts[k]), int(ends[k])
@@ -199,7 +206,7 @@ class PlainCsv:
                 Rejected(int(record[k]), first_line + k, bytes(block[s : int(content_end[k])]), int(per_line[k]) + 1)
             )
             a[s:e] = _LF  # blanked in place: the parser skips blank lines
-        good = np.flatnonzero(~blank & ~wrong)
+        good = np.flatnonzero(~blank & ~wrong)  # (blank now includes the long lines set aside)
         if good.size == 0:
             return None
 
@@ -233,7 +240,27 @@ class PlainCsv:
                         m = marked[row] = Marked(first_line + k, bytes(block[int(starts[k]) : int(content_end[k])]))
                     getattr(m, kind).append(name)
         batch = pa.RecordBatch.from_arrays(arrays, names=self.columns)
+        self.lines = first_line + good  # the physical line of each row of this batch
         return batch, record[good], marked
+
+    def _long_lines(self, block, starts: np.ndarray, ends: np.ndarray, first_line: int) -> dict[int, LongLine]:
+        """{line index in the block: LongLine} of the lines over the line limit: the
+        block the transcoder served in place of a line it read past, or lines of the
+        block longer than the limit (one vectorised comparison)."""
+        tr = self.tr
+        standin = tr.standing_in()
+        if standin is not None:
+            standin.line = first_line
+            return {0: standin}
+        if tr.max_line is None or len(block) <= tr.max_line:
+            return {}
+        found = {}
+        for k in np.flatnonzero(ends - starts > tr.max_line).tolist():
+            ll = LongLine.of(bytes(block[int(starts[k]) : int(ends[k])]), tr.max_line, tr.keep)
+            ll.line = first_line + k
+            tr.long_lines.append(ll)
+            found[k] = ll
+        return found
 
     def _text(self, col: pa.Array) -> tuple[pa.Array, list[int], list[int], list[int]]:
         """A binary column as text: (string array, rows with undecodable bytes, rows

@@ -201,7 +201,7 @@ class _FeatureReader:
             self.mapping = check_header(ctx.source, ctx.file_name, row.names(), what="property")
         if not quarantine_members(ctx, self.decoder, index, self.line, row, raw_text, self.expected):
             headers = self.headers
-            self.cols.add({headers[k]: v for k, v in row}, index)
+            self.cols.add({headers[k]: v for k, v in row}, index, self.line)
         return end
 
     def _row(self, members):

@@ -20,6 +20,7 @@ import sys
 
 from ingest.readers.base import FileUnreadable, ReadContext, check_header
 from ingest.readers.jsontext import HOOKS, Obj, key_differences, value_text
+from ingest.readers.sizes import describe, value_limits
 from ingest.transcode import MARK_OPEN, codec_for, decode_whole
 
 FLUSH_ROWS = 50_000
@@ -27,18 +28,31 @@ _WS = re.compile(r"[ \t\n\r]*")
 
 
 class Columns:
-    """Column lists for rows built in Python, flushed to the part writer in chunks."""
+    """Column lists for rows built in Python, flushed to the part writer in chunks.
+    A row with a value over its size limit is quarantined instead (readers/sizes.py)."""
 
     def __init__(self, ctx: ReadContext):
         self.ctx = ctx
         self.names = ctx.source.column_names
+        self.allowed = value_limits(ctx)
+        # A value of at most limit/4 characters is within the limit (UTF-8: at most
+        # 4 bytes a character): its bytes are counted only when it is longer.
+        self._short = {n: limit // 4 for n, limit in self.allowed.items()}
         self._reset()
 
     def _reset(self):
         self.cols = {n: [] for n in self.names}
         self.row_no: list[int] = []
 
-    def add(self, values: dict[str, str | None], row_no: int) -> None:
+    def add(self, values: dict[str, str | None], row_no: int, line: int | None = None) -> None:
+        short = self._short
+        if any(v is not None and len(v) > short[n] for n, v in values.items()):
+            over = [
+                (n, size) for n, v in values.items() if v is not None and (size := len(v.encode())) > self.allowed[n]
+            ]
+            if over:
+                describe(self.ctx, row_no, values, over, line).quarantine(self.ctx)
+                return
         for n in self.names:
             self.cols[n].append(values.get(n))
         self.row_no.append(row_no)
@@ -124,7 +138,7 @@ def read_json(ctx: ReadContext) -> None:
             if mapping is None and isinstance(obj, Obj) and MARK_OPEN not in raw_text:
                 mapping = check_header(source, ctx.file_name, obj.names(), what="key")
             if not quarantine_members(ctx, decoder, index, line, obj, raw_text, expected):
-                cols.add({headers[k]: value_text(v) for k, v in obj}, index)
+                cols.add({headers[k]: value_text(v) for k, v in obj}, index, line)
             pos = _WS.match(text, end).end()
             if pos < len(text) and text[pos] == ",":
                 pos = _WS.match(text, pos + 1).end()

@@ -39,9 +39,11 @@ import pyarrow.csv as pacsv
 
 from govlake.registry import Source
 from ingest import duck
+from ingest.limits import limits
 from ingest.readers.base import FileUnreadable, HeaderMismatch, ReadContext
 from ingest.readers.jsontext import Obj, key_differences
 from ingest.readers.rownum import RowNumberer
+from ingest.readers.sizes import describe_rows, oversized, value_limits
 from ingest.transcode import MARK_OPEN, Transcoder, codec_for
 
 BLOCK_SIZE = 1 << 20
@@ -98,7 +100,10 @@ FROM parsed
 
 def read_jsonl(ctx: ReadContext) -> None:
     source = ctx.source
-    tr = Transcoder(ctx.path, source.encoding, hasher=ctx.hasher)
+    lim = limits()
+    tr = Transcoder(
+        ctx.path, source.encoding, hasher=ctx.hasher, max_line=lim.max_line_bytes, keep=lim.quarantine_prefix_bytes
+    )
     con = duck.connection()
     view = f"lines_{uuid.uuid4().hex[:8]}"
     rejects: list[tuple[int | None, str]] = []
@@ -119,7 +124,10 @@ def read_jsonl(ctx: ReadContext) -> None:
             return  # an empty delivery: zero records
         reader = pacsv.open_csv(
             tr,
-            read_options=pacsv.ReadOptions(use_threads=False, block_size=BLOCK_SIZE, column_names=["line"]),
+            # A block must hold the longest line the transcoder lets through, decoded.
+            read_options=pacsv.ReadOptions(
+                use_threads=False, block_size=max(BLOCK_SIZE, 4 * lim.max_line_bytes), column_names=["line"]
+            ),
             parse_options=pacsv.ParseOptions(
                 delimiter="\x1e",
                 quote_char=False,
@@ -174,11 +182,23 @@ class _State:
         self.ctx, self.tr = ctx, tr
         self.header_seen = False
         self.expected = set(ctx.source.headers)
+        self.allowed = value_limits(ctx)
 
     def emit(self, out: pa.RecordBatch) -> None:
         ctx = self.ctx
         ok = out.column("_ok").to_numpy(zero_copy_only=False)
         line_no = out.column("_line").to_numpy()
+        over = oversized(out, self.allowed)  # a line not ok has no values: never over
+        if over:
+            for o in describe_rows(ctx, out, line_no, over, line_no):
+                o.quarantine(ctx)
+            ctx.result.rows_read += len(over)
+            self.header_seen = True  # each was an object with the registry's keys
+            keep = np.ones(len(ok), dtype=bool)
+            keep[list(over)] = False
+            out, ok, line_no = out.filter(pa.array(keep)), ok[keep], line_no[keep]
+            if not len(ok):
+                return
         if ok.all():
             self.header_seen = True
             ctx.result.rows_read += len(ok)

@@ -15,7 +15,7 @@ from conductor.reporting import lake_summary
 from govlake.registry import load_registry
 from ingest.batches import READY
 from ingest.log import read_attempts
-from tests.lake_fixtures import csv_bytes, household_row, make_batch, read_raw
+from tests.lake_fixtures import csv_bytes, household_row, make_batch, read_raw, use_limits
 
 REG = load_registry()
 HJ = REG.sources["gaj.household_register"]
@@ -73,18 +73,9 @@ def test_a_future_batch_is_refused_to_quarantine_and_the_others_load(lake, landi
 
 
 def test_the_tolerance_comes_from_the_config(lake, landing, today, monkeypatch, tmp_path):
-    import ingest.batches as batches
-
-    limits = tmp_path / "limits.yaml"
-    limits.write_text("future_batch_tolerance_days: 0\n", encoding="utf-8")
-    monkeypatch.setattr(batches, "LIMITS", limits)
-    batches.future_tolerance_days.cache_clear()
-    try:
-        make_batch(landing, HJ.id, "2026-10-06", {file_for("2026-10-06"): gb([person(1)])})
-        (r,) = ingest.ingest_landing(landing, lake)
-    finally:
-        monkeypatch.undo()
-        batches.future_tolerance_days.cache_clear()
+    use_limits(monkeypatch, tmp_path / "limits.yaml", {"future_batch_tolerance_days": 0})
+    make_batch(landing, HJ.id, "2026-10-06", {file_for("2026-10-06"): gb([person(1)])})
+    (r,) = ingest.ingest_landing(landing, lake)
     assert r.status == "rejected"
     assert any("0 day(s)" in m for m in r.messages), r.messages
 
