@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from govlake.cli_options import HomeOpt
 from govlake.pii import mask_text
 
 app = typer.Typer(
@@ -24,11 +24,6 @@ app = typer.Typer(
 )
 console = Console()
 err = Console(stderr=True)
-
-HomeOpt = Annotated[
-    Path | None,
-    typer.Option("--home", help="Lake directory (default: $GOVLAKE_HOME, else ./lake).", show_default=False),
-]
 
 
 def _lake(home):

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from conductor.audit_cli import app as audit_app  # the audit log: show, verify
+from govlake.cli_options import HomeOpt
 from quality.cli import app as quality_app  # light: Great Expectations loads when a command runs
 from quality.disputes_cli import app as dispute_app  # 数据异议 tickets
 
@@ -43,10 +44,6 @@ app.add_typer(audit_app, name="audit")
 console = Console()
 err = Console(stderr=True)
 
-HomeOpt = Annotated[
-    Path | None,
-    typer.Option("--home", help="Lake directory (default: $GOVLAKE_HOME, else ./lake).", show_default=False),
-]
 SourcesOpt = Annotated[
     list[str] | None,
     typer.Option("--source", "-s", help="Only this source id (e.g. gaj.household_register); repeatable."),

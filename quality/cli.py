@@ -16,6 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from govlake.cli_options import HomeOpt
+
 app = typer.Typer(
     help=(
         "Data quality (GB/T 36344): rules generated from the source registry plus quality/rules.yaml, "
@@ -36,10 +38,7 @@ def run(
     batch: Annotated[
         list[str] | None, typer.Option("--batch", "-b", help="Only this batch date (YYYY-MM-DD); repeatable.")
     ] = None,
-    home: Annotated[
-        Path | None,
-        typer.Option("--home", help="Lake directory (default: $GOVLAKE_HOME, else ./lake).", show_default=False),
-    ] = None,
+    home: HomeOpt = None,
 ):
     """Check the warehouse: every rule on every batch (or those selected).
 
@@ -164,10 +163,7 @@ def print_gate(gate: dict) -> None:
 
 @app.command("gate")
 def gate(
-    home: Annotated[
-        Path | None,
-        typer.Option("--home", help="Lake directory (default: $GOVLAKE_HOME, else ./lake).", show_default=False),
-    ] = None,
+    home: HomeOpt = None,
 ):
     """Run the promotion gate on the latest quality results.
 
@@ -194,10 +190,7 @@ def scores(
     department: Annotated[
         str | None, typer.Option("--department", "-d", help="Only this department (e.g. gaj).")
     ] = None,
-    home: Annotated[
-        Path | None,
-        typer.Option("--home", help="Lake directory (default: $GOVLAKE_HOME, else ./lake).", show_default=False),
-    ] = None,
+    home: HomeOpt = None,
 ):
     """Print the GB/T 36344 scorecard: the latest batch of each source, and each department.
 
@@ -271,10 +264,7 @@ def scores(
 
 @app.command("report")
 def report(
-    home: Annotated[
-        Path | None,
-        typer.Option("--home", help="Lake directory (default: $GOVLAKE_HOME, else ./lake).", show_default=False),
-    ] = None,
+    home: HomeOpt = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", help="Report directory (default: <lake>/reports/quality).", show_default=False),

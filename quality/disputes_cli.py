@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from govlake.cli_options import HomeOpt
 from govlake.pii import mask_text
 
 WORKFLOW = """\
@@ -32,11 +32,6 @@ events live in the warehouse: quality.dispute_tickets, quality.dispute_events
 app = typer.Typer(help=WORKFLOW, no_args_is_help=True, rich_markup_mode=None)
 console = Console()
 err = Console(stderr=True)
-
-HomeOpt = Annotated[
-    Path | None,
-    typer.Option("--home", help="Lake directory (default: $GOVLAKE_HOME, else ./lake).", show_default=False),
-]
 
 
 def _lake(home):
