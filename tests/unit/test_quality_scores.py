@@ -112,8 +112,8 @@ def test_scores_and_gate_commands_explain_themselves():
     from conductor.cli import app
 
     for command, words in (
-        ("scores", ("--department", "quality.scores", "renormalis")),
-        ("gate", ("quality/gate.yaml", "quality.gate_decisions")),
+        ("scores", ("--department", "quality.scores", "renormalis", "rejected whole")),
+        ("gate", ("quality/gate.yaml", "quality.gate_decisions", "rejected whole")),
     ):
         result = CliRunner().invoke(app, ["quality", command, "--help"], env={"COLUMNS": "200"})
         assert result.exit_code == 0, result.output
