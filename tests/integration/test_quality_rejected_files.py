@@ -80,7 +80,17 @@ def _state(lake: Lake) -> dict:
         "held_by_default": held_by_default,
         "held_with_override": held_with_override,
         "html": (lake.reports / "quality" / "index.html").read_text(encoding="utf-8"),
+        "summary": _summary_sheet(lake, load_registry().source(WHOLE).department),
     }
+
+
+def _summary_sheet(lake: Lake, department: str) -> dict:
+    """The 说明 sheet of a department's workbook, label -> value."""
+    from openpyxl import load_workbook
+
+    (path,) = (lake.reports / "quality" / "departments").glob(f"{department}-*.xlsx")
+    rows = load_workbook(path, read_only=True)["说明"].values
+    return {r[0]: (r[1] if len(r) > 1 else None) for r in rows if r and r[0]}
 
 
 @pytest.fixture(scope="module")
@@ -185,6 +195,13 @@ def test_the_scorecard_marks_the_department_with_a_rejected_file_in_red(city):
     row = html.split(f'<tr data-department="{dept}"', 1)[1].split("</tr>", 1)[0]
     assert row.startswith(' class="rejected"') and "拒收" in row
     assert '<tr data-department="gaj">' in html  # a clean department is not marked
+
+
+def test_the_departments_workbook_says_what_share_was_rejected(city):
+    summary = city["held_state"]["summary"]
+    share = city["held_state"]["scores"][("department", city["departments"][WHOLE], "overall")].rejected_share
+    assert f"{share:.1%} of the delivered bytes were rejected whole" in summary["拒收 rejected"]
+    assert "拒收 rejected" not in city["fixed_state"]["summary"]
 
 
 def test_the_corrected_redelivery_restores_the_scores_and_passes_the_gate(city):
