@@ -168,7 +168,8 @@ def gate(
     """Run the promotion gate on the latest quality results.
 
     A batch is held when the share of its rows failing blocking rules is over the
-    threshold of quality/gate.yaml (default and per-source overrides). Decisions
+    threshold of quality/gate.yaml (default and per-source overrides), or when a
+    file of it was rejected whole (count_rejected_files, true by default). Decisions
     are appended to quality.gate_decisions. Exits 1 with a table of the held
     batches (source, batch, rules, share vs threshold) when any batch fails, 0 when
     all pass; curated Parquet is published only after a passing gate (govlake run).
@@ -198,8 +199,10 @@ def scores(
     the mean of its rules weighted by rows checked; a department's (and a source's)
     overall score is the weighted mean of the dimensions (规范性 20, 完整性 20,
     准确性 25, 一致性 20, 时效性 10, 可访问性 5), leaving out a dimension that
-    checked nothing and renormalising the others. Every run's scores per batch are
-    kept in quality.scores (trends); run `govlake quality run` first.
+    checked nothing and renormalising the others. Files rejected whole lower 可访问性
+    and 完整性 by the rejected share of the delivered bytes (a batch rejected whole
+    scores 0 on both); the column "rejected" shows that share, in red. Every run's
+    scores per batch are kept in quality.scores (trends); run `govlake quality run` first.
     """
     import duckdb
 
@@ -243,6 +246,7 @@ def scores(
             t.add_column(f"{d.zh}\n{d.weight}", justify="right")
         t.add_column("overall", justify="right")
         t.add_column("rows checked", justify="right")
+        t.add_column("rejected", justify="right")
         for (lvl, sid, dept, batch), dims in sorted(by.items(), key=lambda kv: (kv[0][2], kv[0][1] or "")):
             if lvl != level:
                 continue
@@ -254,6 +258,7 @@ def scores(
                 *cells,
                 _score_cell(overall, bold=True),
                 f"{overall.checked:,}" if overall else "—",
+                f"[red]{overall.rejected_share:.1%}[/]" if overall and overall.rejected_share else "—",
             )
         console.print(t)
     console.print(

@@ -19,7 +19,7 @@ from quality import staging as stg
 from quality.masking import masked
 from quality.rule import Rule
 from quality.sqlfiles import sql_literal
-from quality.store import VIOLATION_COLUMNS, insert_rows
+from quality.store import DELIVERY_COLUMNS, VIOLATION_COLUMNS, insert_rows
 
 
 @dataclass
@@ -51,6 +51,7 @@ def evaluate_source(
     slots = {b: s for b, f in batch_files.items() if (s := qfiles.batch_slot(f, source)) is not None}
     found = [f for b in batches for f in qfiles.findings(source, batch_files[b], slots, _previous_load(batch_files, b))]
     inserted += _insert_findings(con, run_id, source, rules, found)
+    _insert_deliveries(con, run_id, source, [batch_files[b] for b in batches])
     checked = _checked(con, source, rules, batches, literal, batch_files)
     return SourceResult(source.id, batches, inserted, checked)
 
@@ -142,6 +143,31 @@ def _insert_findings(
     ]
     insert_rows(con, "quality.violations", VIOLATION_COLUMNS, rows)
     return len(rows)
+
+
+def _insert_deliveries(
+    con: duckdb.DuckDBPyConnection, run_id: str, source: Source, batches: list[qfiles.BatchFiles]
+) -> None:
+    """What each batch delivered and what of it was rejected whole: the scores' rejected share."""
+    insert_rows(
+        con,
+        "quality.deliveries",
+        DELIVERY_COLUMNS,
+        [
+            (
+                run_id,
+                source.id,
+                f.batch,
+                f.files,
+                len(f.rejected_files),
+                f.delivered_bytes,
+                f.rejected_bytes,
+                f.rejected_share,
+            )
+            for f in batches
+            if f.manifest or f.quarantine
+        ],
+    )
 
 
 def _checked(

@@ -49,10 +49,39 @@ class BatchFiles:
 
     @property
     def files(self) -> int:
+        return len(self._delivered)
+
+    @property
+    def _delivered(self) -> dict[str, dict]:
+        """The delivered files (name -> sha256, bytes): the manifest's when the batch loaded,
+        else its quarantine's (a batch rejected whole)."""
         for doc in (self.manifest, self.quarantine):
             if doc and doc.get("delivery", {}).get("files"):
-                return len(doc["delivery"]["files"])
-        return 0
+                return doc["delivery"]["files"]
+        return {}
+
+    @property
+    def rejected_files(self) -> list[str]:
+        return [r.get("file") for r in (self.quarantine or {}).get("rejected", [])]
+
+    @property
+    def delivered_bytes(self) -> int:
+        return sum(f.get("bytes") or 0 for f in self._delivered.values())
+
+    @property
+    def rejected_bytes(self) -> int:
+        return sum((self._delivered.get(name) or {}).get("bytes") or 0 for name in set(self.rejected_files))
+
+    @property
+    def rejected_share(self) -> float:
+        """The share of the delivery that was rejected, by bytes (a rejected file's rows are
+        unknown; its bytes against the delivery's are the fair proxy): 1 when nothing loaded,
+        by files when the rejected entries have no size (refused unread, empty files)."""
+        if not self.manifest:
+            return 1.0 if self.rejected_files else 0.0
+        if self.rejected_bytes:
+            return self.rejected_bytes / self.delivered_bytes
+        return len(self.rejected_files) / self.files if self.rejected_files and self.files else 0.0
 
 
 @dataclass(frozen=True)

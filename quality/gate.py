@@ -11,7 +11,7 @@ latest check) and decides per source and batch, with the thresholds of quality/g
     blocking_failed distinct rows failing at least one blocking rule
     share           blocking_failed / checked
     passed          not (share > max_blocking_share and blocking_failed >= min_failed_rows)
-                    and (no file rejected whole, when count_rejected_files)
+                    and (no file rejected whole, unless count_rejected_files is false)
                     and no blocking finding on the batch as a whole (rules on column
                     `_batch`, e.g. an empty full snapshot: completeness.snapshot_volume)
 
@@ -119,7 +119,7 @@ def _thresholds(entry: dict, base: Thresholds | None, where: str) -> Thresholds:
     if set(entry) - known:
         raise ValueError(f"quality/gate.yaml {where}: unknown keys {sorted(set(entry) - known)}")
     merged = {
-        **(asdict(base) if base else {"max_blocking_share": 0.10, "min_failed_rows": 0, "count_rejected_files": False}),
+        **(asdict(base) if base else {"max_blocking_share": 0.10, "min_failed_rows": 0, "count_rejected_files": True}),
         **entry,
     }
     share = float(merged["max_blocking_share"])

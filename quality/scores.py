@@ -10,7 +10,9 @@ rule = passed / checked; dimension of a source = its rules weighted by rows chec
 dimensions weighted 规范性 20, 完整性 20, 准确性 25, 一致性 20, 时效性 10, 可访问性 5
 (quality/dimensions.py). A dimension that checked nothing is left out and the weights of
 the others renormalised (a source without cross-source rules is scored on the other five
-out of their 80, not given 0 or 100 for 一致性).
+out of their 80, not given 0 or 100 for 一致性). Files rejected whole lower 可访问性 and
+完整性 by the rejected share of the delivered bytes (quality.deliveries): a batch rejected
+whole scores 0 on both, not 100 on what little could be checked.
 
 quality.scores keeps every run's rows, so a trend is the scores of one source (or
 department) over its batches, and the current score of a batch is that of the latest run
@@ -49,6 +51,7 @@ CREATE TABLE IF NOT EXISTS quality.scores (
 """
 COLUMNS = ("level", "source_id", "department", "batch", "dimension", "checked", "failed", "score")
 OVERALL = "overall"
+NO_DELIVERIES = "(SELECT NULL::VARCHAR AS source_id, NULL::VARCHAR AS batch, 0::BIGINT AS bytes, 0.0 AS rejected_share)"
 LATEST = "latest"  # the batch label of a department's current score (latest batch of each source)
 
 
@@ -62,6 +65,7 @@ class Score:
     checked: int
     failed: int
     score: float
+    rejected_share: float = 0.0  # 0-1 of the delivered bytes rejected whole (not stored in quality.scores)
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -94,11 +98,28 @@ def score(
     source rows are kept where keep_source."""
     _register_facts(con, registry or load_registry())
     try:
-        sql = render("scores.sql", selection=selection, departments="_q_departments", weights="_q_weights")
-        rows = con.execute(f"SELECT {', '.join(COLUMNS)} FROM ({sql}) ORDER BY ALL", params or []).fetchall()
+        sql = render(
+            "scores.sql",
+            selection=selection,
+            departments="_q_departments",
+            weights="_q_weights",
+            deliveries="quality.deliveries" if _has_deliveries(con) else NO_DELIVERIES,
+        )
+        rows = con.execute(
+            f"SELECT {', '.join(COLUMNS)}, rejected_share FROM ({sql}) ORDER BY ALL", params or []
+        ).fetchall()
     finally:
         _unregister(con)
     return [Score(*r) for r in rows]
+
+
+def _has_deliveries(con: duckdb.DuckDBPyConnection) -> bool:
+    """A warehouse last checked before quality.deliveries existed has none (its next run adds it)."""
+    return bool(
+        con.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = 'quality' AND table_name = 'deliveries'"
+        ).fetchall()
+    )
 
 
 def scores_of_run(con: duckdb.DuckDBPyConnection, run_id: str, registry: Registry | None = None) -> list[Score]:

@@ -2,6 +2,8 @@
 
     quality.violations    one row per failing record (or file, or batch) and rule
     quality.rule_results  per rule and batch: rows checked, failed, pass rate
+    quality.deliveries    per batch: files and bytes delivered and rejected whole (the scores'
+                          rejected share, docs/quality-dimensions.md#scores)
     quality.rules         the rule set of the latest run (id, dimension, severity, messages, SQL)
     quality.dimensions    GB/T 36344 dimensions: Chinese name, question, score weight
     quality.runs          one row per run
@@ -49,6 +51,16 @@ CREATE TABLE IF NOT EXISTS quality.rule_results (
     pass_rate DOUBLE,            -- (checked - failed) / checked; NULL when nothing was checked
     evaluated_at TIMESTAMP NOT NULL
 );
+CREATE TABLE IF NOT EXISTS quality.deliveries (
+    run_id VARCHAR NOT NULL,
+    source_id VARCHAR NOT NULL,
+    batch VARCHAR NOT NULL,
+    files INTEGER NOT NULL,          -- files delivered (ingestion's delivery record)
+    rejected_files INTEGER NOT NULL, -- of those, rejected whole
+    bytes BIGINT NOT NULL,           -- bytes delivered
+    rejected_bytes BIGINT NOT NULL,  -- bytes of the rejected files
+    rejected_share DOUBLE NOT NULL   -- 0-1: rejected_bytes / bytes; 1 when nothing loaded
+);
 CREATE TABLE IF NOT EXISTS quality.rules (
     rule_id VARCHAR PRIMARY KEY,
     dimension VARCHAR NOT NULL,
@@ -95,6 +107,16 @@ RULE_COLUMNS = (
     "registry_rule",
     "checked_kind",
     "sql",
+)
+DELIVERY_COLUMNS = (
+    "run_id",
+    "source_id",
+    "batch",
+    "files",
+    "rejected_files",
+    "bytes",
+    "rejected_bytes",
+    "rejected_share",
 )
 VIOLATION_COLUMNS = (
     "run_id",
@@ -164,7 +186,7 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, 
 
 
 def clear_batches(con: duckdb.DuckDBPyConnection, source_id: str, batches: list[str]) -> None:
-    for table in ("violations", "rule_results"):
+    for table in ("violations", "rule_results", "deliveries"):
         con.execute(
             f"DELETE FROM quality.{table} WHERE source_id = ? AND batch IN (SELECT unnest(?))", [source_id, batches]
         )

@@ -57,6 +57,7 @@ class DepartmentCard:
     conflicts: int
     disputes: int
     open_disputes: int
+    rejected_share: float = 0.0  # 0-1 of the bytes its latest batches delivered that were rejected whole
 
 
 @dataclass
@@ -209,6 +210,7 @@ def _collect(con: duckdb.DuckDBPyConnection, lake: Lake, config: dict, registry:
                 conflicts=c.get("conflicts", 0),
                 disputes=c.get("disputes", 0),
                 open_disputes=c.get("open_disputes", 0),
+                rejected_share=overall.rejected_share if overall else 0.0,
             )
         )
 
@@ -226,6 +228,7 @@ def _collect(con: duckdb.DuckDBPyConnection, lake: Lake, config: dict, registry:
                 "overall": overall.score if overall else None,
                 "checked": overall.checked if overall else 0,
                 "failed": overall.failed if overall else 0,
+                "rejected_share": overall.rejected_share if overall else 0.0,
             }
         )
 

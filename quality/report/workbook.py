@@ -25,6 +25,7 @@ from govlake.pii import mask_text
 EXCEL_MAX_ROWS = 1_048_576
 UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')  # characters a file name cannot hold
 HEAD_ROWS = 2  # the note line and the header
+REJECTED_FONT = Font(bold=True, color="C62828")  # the report's --bad
 HEADER_FONT, HEADER_FILL = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E79")
 NOTE_FONT, TITLE_FONT = Font(italic=True, color="555555"), Font(bold=True, size=14)
 
@@ -164,6 +165,14 @@ def _summary_sheet(wb: Workbook, data, card, rows) -> None:
             round(score, 2) if score is not None else "— 未检查 nothing checked",
         )
     line("总分 overall", round(card.overall, 2) if card.overall is not None else "— 无结果 no results")
+    if card.rejected_share:
+        line(
+            "拒收 rejected",
+            f"{card.rejected_share:.1%} 的交付字节被整体拒收,可访问性与完整性按此比例扣减,请重新交付 — "
+            f"{card.rejected_share:.1%} of the delivered bytes were rejected whole; 可访问性 and 完整性 fall "
+            "by that share until the files are re-delivered",
+            REJECTED_FONT,
+        )
     line("")
     line("违规 violations (blocking 阻断)", f"{card.violations:,} ({card.blocking:,})")
     line("一数一源冲突 conflicts", f"{card.conflicts:,}")

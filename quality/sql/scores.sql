@@ -9,32 +9,71 @@
 --              (sum(weight * score) / sum(weight) over the dimensions present).
 -- Rules that checked nothing (checked = 0) are left out: a rule result with nothing checked
 -- has no pass rate.
+--   rejected   files rejected whole were never read, so no rule checked their rows: 可访问性
+--              (accessibility) and 完整性 (completeness) are multiplied by (1 - rejected share),
+--              the share of the delivered bytes that was rejected (1 when nothing loaded). A
+--              dimension with no rule result then scores 100 * (1 - share). A department's share
+--              pools the bytes of its sources' batches in scope, as its dimensions pool rows.
 -- selection: the rule results to score (source_id, batch, dept_batch, keep_source,
 -- dimension, checked, failed): source rows where keep_source, department rows grouped on
--- dept_batch; departments: (source_id, department); weights: (dimension, weight).
-WITH rr AS (
-    SELECT r.source_id, d.department, r.batch, r.dept_batch, r.keep_source, r.dimension, r.checked,
-           r.checked - greatest(r.checked - r.failed, 0) AS failed
+-- dept_batch; departments: (source_id, department); weights: (dimension, weight);
+-- deliveries: (source_id, batch, bytes, rejected_share), quality.deliveries.
+WITH selected AS (
+    SELECT r.*, d.department
     FROM ({{ selection }}) AS r
     JOIN {{ departments }} AS d USING (source_id)
-    WHERE r.checked > 0
+),
+rr AS (
+    SELECT source_id, department, batch, dept_batch, keep_source, dimension, checked,
+           checked - greatest(checked - failed, 0) AS failed
+    FROM selected
+    WHERE checked > 0
+),
+scope AS (
+    SELECT s.source_id, s.department, s.batch, s.dept_batch, s.keep_source,
+           coalesce(v.bytes, 0) AS bytes, coalesce(v.rejected_share, 0) AS share
+    FROM (SELECT DISTINCT source_id, department, batch, dept_batch, keep_source FROM selected) AS s
+    LEFT JOIN {{ deliveries }} AS v USING (source_id, batch)
+),
+shares AS (
+    SELECT 'source' AS level, source_id, department, batch, max(share) AS share
+    FROM scope WHERE keep_source GROUP BY source_id, department, batch
+    UNION ALL
+    -- bytes say nothing when every batch in scope delivered none: then the mean share
+    SELECT 'department', NULL, department, dept_batch,
+           coalesce(sum(share * bytes) / nullif(sum(bytes), 0), avg(share))
+    FROM (SELECT DISTINCT source_id, department, batch, dept_batch, bytes, share FROM scope)
+    GROUP BY department, dept_batch
 ),
 by_dimension AS (
-    SELECT 'source' AS level, source_id, department, batch, dimension,
-           sum(checked) AS checked, sum(failed) AS failed
-    FROM rr WHERE keep_source GROUP BY source_id, department, batch, dimension
-    UNION ALL
-    SELECT 'department', NULL, department, dept_batch, dimension, sum(checked), sum(failed)
-    FROM rr GROUP BY department, dept_batch, dimension
+    SELECT level, source_id, department, batch, dimension, sum(checked) AS checked, sum(failed) AS failed
+    FROM (
+        SELECT 'source' AS level, source_id, department, batch, dimension, checked, failed
+        FROM rr WHERE keep_source
+        UNION ALL
+        SELECT 'department', NULL, department, dept_batch, dimension, checked, failed FROM rr
+        UNION ALL  -- the dimensions a rejected file lowers, also where no rule checked anything
+        SELECT level, source_id, department, batch, unnest(['accessibility', 'completeness']), 0, 0
+        FROM shares WHERE share > 0
+    )
+    GROUP BY level, source_id, department, batch, dimension
 ),
 scored AS (
-    SELECT *, 100.0 * (checked - failed) / checked AS score FROM by_dimension
+    SELECT b.*, s.share AS rejected_share,
+           (CASE WHEN b.checked > 0 THEN 100.0 * (b.checked - b.failed) / b.checked ELSE 100.0 END)
+           * (CASE WHEN b.dimension IN ('accessibility', 'completeness') THEN 1 - coalesce(s.share, 0) ELSE 1 END)
+           AS score
+    FROM by_dimension AS b
+    LEFT JOIN shares AS s
+        ON s.level = b.level AND s.source_id IS NOT DISTINCT FROM b.source_id
+       AND s.department = b.department AND s.batch = b.batch
 )
-SELECT level, source_id, department, batch, dimension, checked, failed, score
+SELECT level, source_id, department, batch, dimension, checked, failed, score, coalesce(rejected_share, 0) AS rejected_share
 FROM scored
 UNION ALL
 SELECT s.level, s.source_id, s.department, s.batch, 'overall',
        sum(s.checked), sum(s.failed),
-       sum(w.weight * s.score) / sum(w.weight)
+       sum(w.weight * s.score) / sum(w.weight),
+       coalesce(max(s.rejected_share), 0)
 FROM scored AS s JOIN {{ weights }} AS w USING (dimension)
 GROUP BY s.level, s.source_id, s.department, s.batch

@@ -1,7 +1,9 @@
 """The promotion gate under real ingestion, dbt, DuckDB and Great Expectations, through `govlake run`.
 
-One generated city (1,000 persons, default defect rate) whose latest household-register file
-has half its ID check digits corrupted: `govlake run` holds promotion (curated not published,
+One generated city (1,000 persons, no injected defects: a rejected file holds its batch, so
+the generator's forced rejected files would hold every run; those are the subject of
+tests/integration/test_quality_rejected_files.py) whose latest household-register file has
+half its ID check digits corrupted: `govlake run` holds promotion (curated not published,
 the decision recorded with source, batch, rule and share); the corrected file re-delivered
 under the same batch date is re-ingested, re-built, re-checked, passes and is published.
 """
@@ -59,7 +61,7 @@ def city(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("gate")
     landing, lake = root / "landing", Lake(root / "lake")
-    generate_city(landing, persons=PERSONS, seed=SEED)
+    generate_city(landing, persons=PERSONS, seed=SEED, defect_rate=0.0)
     batch_dir = sorted(p for p in (landing / SOURCE).iterdir() if p.is_dir())[-1]
     (delivered,) = batch_dir.glob("*.csv")
     good = root / "good.csv"

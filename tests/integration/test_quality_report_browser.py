@@ -78,6 +78,9 @@ def page(city):
                 violations: document.querySelectorAll('#violations tbody tr').length,
                 disputes: document.querySelector('#disputes').innerText,
                 docs: document.querySelector('#data-docs-link') && document.querySelector('#data-docs-link').href,
+                rejected: [...document.querySelectorAll('#scorecard tbody tr.rejected')].map(tr => ({
+                    code: tr.dataset.department, border: getComputedStyle(tr.cells[0]).borderLeftColor,
+                    cells: [...tr.querySelectorAll('td.bad')].length})),
                 text: document.body.textContent,  // collapsed <details> included
             })""")
             # sorting works: a click on the overall header orders the rows by score
@@ -125,6 +128,24 @@ def test_worst_rules_violations_and_disputes_are_shown(page, city):
     assert seen["violations"] > 0
     assert city["ticket"] in seen["disputes"] and "待核实" in seen["disputes"]
     assert seen["docs"] and seen["docs"].endswith("data_docs/index.html")
+
+
+def test_a_department_whose_latest_batch_had_a_file_rejected_is_marked_red(page, city):
+    with duckdb.connect(str(city["lake"].warehouse), read_only=True) as con:
+        expected = {
+            d
+            for (d,) in con.execute(
+                "WITH latest AS (SELECT source_id, max(batch) AS batch FROM quality.rule_results "
+                "  WHERE rule_id NOT LIKE 'completeness.batch_missing.%' GROUP BY source_id) "
+                "SELECT DISTINCT split_part(source_id, '.', 1) FROM quality.rule_results JOIN latest "
+                "USING (source_id, batch) WHERE rule_id LIKE 'accessibility.file_readable.%' AND failed > 0"
+            ).fetchall()
+        }
+    rejected = page["seen"]["rejected"]
+    assert expected and {r["code"] for r in rejected} == expected  # the generator forces rejected files
+    for r in rejected:
+        assert r["border"] == "rgb(198, 40, 40)"  # --bad
+        assert r["cells"] >= 1  # a fallen dimension is in the red band
 
 
 def test_no_person_is_identified_on_the_page(page, city):

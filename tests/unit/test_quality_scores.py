@@ -76,14 +76,44 @@ def test_department_score_pools_its_sources_per_dimension_then_weights_dimension
     assert _by(scores, "source", b)["overall"].score == pytest.approx(92.0)
 
 
+def test_accessibility_and_completeness_fall_by_the_rejected_share_of_the_delivered_bytes(registry):
+    a, b = "scjg.enterprise_register", "scjg.patent"
+    con = _con(
+        [
+            ("r1", f"completeness.required.{a}.x", a, BATCH, "completeness", 100, 10),
+            ("r1", f"accessibility.row_readable.{a}._row", a, BATCH, "accessibility", 100, 0),
+            ("r1", f"conformity.format.{a}.y", a, BATCH, "conformity", 100, 0),
+            ("r1", f"accessibility.file_readable.{b}._file", b, BATCH, "accessibility", 1, 1),
+            ("r1", f"timeliness.late_batch.{b}._batch", b, BATCH, "timeliness", 1, 0),
+        ]
+    )
+    con.execute(
+        "CREATE TABLE quality.deliveries AS SELECT * FROM (VALUES "
+        f"('{a}', '{BATCH}', 4000, 0.25), ('{b}', '{BATCH}', 1000, 1.0)) AS t(source_id, batch, bytes, rejected_share)"
+    )
+    scores = scores_of_run(con, "r1", registry)
+    one, whole, dept = _by(scores, "source", a), _by(scores, "source", b), _by(scores, "department", "scjg")
+
+    # a quarter of the bytes rejected: 90 and 100 become 67.5 and 75; conformity is what was loaded
+    assert (one["completeness"].score, one["accessibility"].score) == pytest.approx((67.5, 75.0))
+    assert one["conformity"].score == 100.0 and one["overall"].rejected_share == 0.25
+    # rejected whole: 0 on both, also on completeness, which no rule could check
+    assert (whole["completeness"].score, whole["accessibility"].score) == (0.0, 0.0)
+    assert whole["overall"].score == pytest.approx(10 * 100 / (20 + 5 + 10))
+    # the department pools bytes as it pools rows: (1000 + 1000) of 5000 bytes rejected
+    assert dept["overall"].rejected_share == pytest.approx(0.4)
+    assert dept["completeness"].score == pytest.approx(90.0 * 0.6)
+    assert dept["accessibility"].score == pytest.approx(100.0 * 100 / 101 * 0.6)
+
+
 def test_scores_and_gate_commands_explain_themselves():
     from typer.testing import CliRunner
 
     from conductor.cli import app
 
     for command, words in (
-        ("scores", ("--department", "quality.scores", "renormalis")),
-        ("gate", ("quality/gate.yaml", "quality.gate_decisions")),
+        ("scores", ("--department", "quality.scores", "renormalis", "rejected whole")),
+        ("gate", ("quality/gate.yaml", "quality.gate_decisions", "rejected whole")),
     ):
         result = CliRunner().invoke(app, ["quality", command, "--help"], env={"COLUMNS": "200"})
         assert result.exit_code == 0, result.output
