@@ -9,10 +9,12 @@ import sys
 import time
 
 from rich.console import Console
+from rich.markup import escape
 
 from conductor.airflow_env import airflow_environ
 from conductor.reporting import lake_summary, summary_table
 from govlake.lifetime import die_with_parent
+from govlake.pii import mask_text
 from govlake.settings import Lake
 
 
@@ -33,6 +35,7 @@ def run_demo(lake: Lake, persons: int, seed: int, console: Console) -> int:
         f"Airflow DAG runs: {len(runs) - len(failed)} succeeded, {len(failed)} failed"
         + (f" ({', '.join(failed)})" if failed else "")
     )
+    _print_gate(lake, console)
     _print_locations(lake, console)
     console.print(f"Demo finished in {time.perf_counter() - started:.0f} s.")
     return 0 if proc.returncode == 0 and not failed else 1
@@ -59,6 +62,25 @@ def _ensure_city(lake: Lake, persons: int, seed: int, console: Console) -> None:
     )
     lake.home.mkdir(parents=True, exist_ok=True)
     stamp.write_text(json.dumps(wanted))
+
+
+def _print_gate(lake: Lake, console: Console) -> None:
+    """The gate's last decision: a held gate is the demo city's defects doing their job."""
+    from quality.gate import last_result
+
+    gate = last_result(lake)
+    if gate is None:
+        return
+    if gate.passed:
+        console.print(f"Quality gate: passed, all {len(gate.decisions)} batches; curated published.")
+        return
+    console.print(
+        f"Quality gate: [yellow]held[/] {len(gate.failures)} of {len(gate.decisions)} batches, so curated "
+        "was not (re)published — the synthetic city delivers defective files on purpose; the steward "
+        "report says why, batch by batch:"
+    )
+    for d in gate.failures:
+        console.print(f"  {escape(mask_text(d.reasons))}", highlight=False, soft_wrap=True)
 
 
 def _print_locations(lake: Lake, console: Console) -> None:

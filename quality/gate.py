@@ -4,7 +4,8 @@
     result = run_gate(lake)      # GateResult; result.passed, result.reason()
 
 Reads the current results (quality.rule_results and quality.violations hold each batch's
-latest check) and decides per source and batch, with the thresholds of quality/gate.yaml:
+latest check) and decides per source and batch of the current data (every batch of an
+incremental source, the latest of a full snapshot), with the thresholds of quality/gate.yaml:
 
     checked         rows read from the batch's files (accessibility.row_readable's count;
                     quarantined rows included)
@@ -34,6 +35,7 @@ import yaml
 
 from govlake import audit
 from govlake.lock import lake_lock
+from govlake.registry import load_registry
 from quality.sqlfiles import statements
 from quality.store import insert_rows
 
@@ -180,11 +182,26 @@ class GateResult:
         }
 
 
-def decide(con: duckdb.DuckDBPyConnection, config: GateConfig | None = None) -> list[Decision]:
-    """Judge every (source, batch) of the current results; reads only."""
+def decide(
+    con: duckdb.DuckDBPyConnection, config: GateConfig | None = None, full_snapshots: set[str] | None = None
+) -> list[Decision]:
+    """Judge every (source, batch) of the current data; reads only.
+
+    Current data: every batch of an incremental source (each adds rows), but only the latest
+    batch of a full-snapshot source (`full_snapshots`, default from the registry): a later
+    snapshot replaced the earlier ones, so a defect of theirs can neither reach curated any
+    more nor be cured by a re-delivery — judging them would hold publication forever."""
     config = config or load_config()
+    if full_snapshots is None:
+        full_snapshots = {s.id for s in load_registry().sources.values() if s.delivery.mode == "full"}
+    facts = con.execute(FACTS_SQL).fetchall()
+    latest: dict[str, str] = {}
+    for f in facts:
+        latest[f[1]] = max(latest.get(f[1], f[2]), f[2])
     out = []
-    for run_id, sid, batch, failed, checked, rejected, rules, batch_rules, details in con.execute(FACTS_SQL).fetchall():
+    for run_id, sid, batch, failed, checked, rejected, rules, batch_rules, details in facts:
+        if sid in full_snapshots and batch != latest[sid]:
+            continue
         t = config.for_source(sid)
         share = failed / checked if checked else None
         over = share is not None and share > t.max_blocking_share and failed >= max(t.min_failed_rows, 1)
@@ -271,3 +288,23 @@ def run_gate(lake, config: GateConfig | None = None) -> GateResult:
         details=result.audit_details(),
     )
     return result
+
+
+def last_result(lake) -> GateResult | None:
+    """The latest recorded evaluation of the gate (quality.gate_decisions), None before the first."""
+    if not lake.warehouse.exists():
+        return None
+    with duckdb.connect(str(lake.warehouse), read_only=True) as con:
+        if not con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'quality' "
+            "AND table_name = 'gate_decisions'"
+        ).fetchall()[0][0]:
+            return None
+        rows = con.execute(
+            f"SELECT gate_id, {', '.join(Decision.__dataclass_fields__)} FROM quality.gate_decisions "
+            "WHERE gate_id = (SELECT arg_max(gate_id, decided_at) FROM quality.gate_decisions) "
+            "ORDER BY source_id, batch"
+        ).fetchall()
+    if not rows:
+        return None
+    return GateResult(rows[0][0], [Decision(*r[1:]) for r in rows])

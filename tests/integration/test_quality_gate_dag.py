@@ -25,7 +25,13 @@ from conductor.dag_factory import TRANSFORM_DAG_ID
 bag = DagBag(dag_folder=str(DAGS_FOLDER / "transform_dags.py"))
 assert not bag.import_errors, bag.import_errors
 dag = bag.dags[TRANSFORM_DAG_ID]
-print(json.dumps({t.task_id: {"upstream": sorted(t.upstream_task_ids), "retries": t.retries,
+from airflow.sdk.exceptions import AirflowSkipException
+try:
+    dag.get_task("publish_curated").python_callable({"passed": False, "reason": "held: zrzy 2026-10-01"})
+    held = "published"
+except AirflowSkipException as e:
+    held = f"skipped: {e}"
+print(json.dumps({"<held>": held} | {t.task_id: {"upstream": sorted(t.upstream_task_ids), "retries": t.retries,
                               "trigger_rule": getattr(t.trigger_rule, "value", str(t.trigger_rule)),
                               "outlets": [getattr(o, "name", str(o)) for o in t.outlets],
                               "audited": [k for k in AUDITED if getattr(t, k)]}
@@ -36,7 +42,8 @@ AUDITED = ["on_execute_callback", "on_success_callback", "on_failure_callback", 
 
 @pytest.fixture(scope="module")
 def tasks(tmp_path_factory):
-    """task id -> upstream, retries, trigger rule, outlets, audit callbacks; "<dag>" the DAG's own."""
+    """task id -> upstream, retries, trigger rule, outlets, audit callbacks; "<dag>" the DAG's own;
+    "<held>" what publish_curated does after a held gate."""
     proc = subprocess.run(
         [sys.executable, "-c", f"AUDITED = {AUDITED!r}\n{PROBE}"],
         env=airflow_environ(Lake(tmp_path_factory.mktemp("gate_dag") / "lake")),
@@ -49,8 +56,12 @@ def tasks(tmp_path_factory):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def test_a_held_gate_skips_publication_with_its_reason_instead_of_failing_the_run(tasks):
+    assert tasks["<held>"] == "skipped: held: zrzy 2026-10-01"
+
+
 def test_transform_dag_gates_publication_on_the_quality_run(tasks):
-    tasks = {t: v for t, v in tasks.items() if t != "<dag>"}
+    tasks = {t: v for t, v in tasks.items() if not t.startswith("<")}
     assert {t: v["upstream"] for t, v in tasks.items()} == {
         "dbt_build": [],
         "quality_run": ["dbt_build"],
@@ -62,10 +73,11 @@ def test_transform_dag_gates_publication_on_the_quality_run(tasks):
     assert tasks["publish_curated"]["trigger_rule"] == "all_success"
     assert tasks["quality_gate"]["retries"] == 0
     assert tasks["publish_curated"]["outlets"] == ["curated"]
-    # the steward report explains a held gate: it runs when the gate is done, failed or not
+    # the steward report explains a held gate: it runs when the gate is done, whatever happened
     assert tasks["quality_report"]["trigger_rule"] == "all_done"
 
 
 def test_every_transform_task_attempt_and_the_run_report_to_the_audit_log(tasks):
-    assert tasks.pop("<dag>")["audited"] == ["on_success_callback", "on_failure_callback"]
+    assert tasks["<dag>"]["audited"] == ["on_success_callback", "on_failure_callback"]
+    tasks = {t: v for t, v in tasks.items() if not t.startswith("<")}
     assert {t: v["audited"] for t, v in tasks.items()} == {t: AUDITED for t in tasks}

@@ -23,8 +23,10 @@ def con():
     con.close()
 
 
-def _result(con, rule_id: str, dimension: str, checked: int, failed: int) -> None:
-    row = ("r1", rule_id, SOURCE, "2026-10-01", dimension, "blocking", checked, failed, None, datetime(2026, 10, 1))
+def _result(
+    con, rule_id: str, dimension: str, checked: int, failed: int, source: str = SOURCE, batch: str = "2026-10-01"
+) -> None:
+    row = ("r1", rule_id, source, batch, dimension, "blocking", checked, failed, None, datetime(2026, 10, 1))
     insert_rows(
         con,
         "quality.rule_results",
@@ -54,3 +56,24 @@ def test_a_batch_without_batch_findings_is_judged_by_its_row_share(con):
     _result(con, VOLUME, "completeness", 1, 0)
     (decision,) = decide(con)
     assert decision.passed and decision.reasons == ""
+
+
+def _rejected_file(con, source_id: str, batch: str) -> None:
+    _result(con, f"accessibility.file_readable.{source_id}._file", "accessibility", 1, 1, source_id, batch)
+
+
+def _clean(con, source_id: str, batch: str) -> None:
+    _result(con, f"accessibility.row_readable.{source_id}._row", "accessibility", 100, 0, source_id, batch)
+
+
+def test_a_superseded_full_snapshot_is_not_judged(con):
+    _rejected_file(con, SOURCE, "2026-09-01")  # rsj.social_insurance delivers full snapshots
+    _clean(con, SOURCE, "2026-10-01")
+    assert [(d.batch, d.passed) for d in decide(con)] == [("2026-10-01", True)]
+
+
+def test_every_increment_is_judged(con):
+    deaths = "wjw.death_record"  # increments: an earlier batch's rows are still current
+    _rejected_file(con, deaths, "2026-09-30")
+    _clean(con, deaths, "2026-10-01")
+    assert [(d.batch, d.passed) for d in decide(con)] == [("2026-09-30", False), ("2026-10-01", True)]
