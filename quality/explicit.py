@@ -37,6 +37,7 @@ ENTRY_KEYS = {
     "params",
     "source",
     "not_checked",
+    "generated",
 }
 
 
@@ -69,7 +70,7 @@ def not_checked(entries: list[dict] | None = None) -> list[NotChecked]:
 def explicit_rules(registry: Registry, entries: list[dict] | None = None) -> list[Rule]:
     out = []
     for entry in entries if entries is not None else load_entries():
-        if "not_checked" in entry:
+        if "not_checked" in entry or "generated" in entry:
             continue
         for item in _items(entry):
             out.append(_rule(registry, entry, item))

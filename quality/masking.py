@@ -55,6 +55,8 @@ def mask_kind(source: Source, column: Column) -> str | None:
     """The mask for a column's values, or None when they are not personal."""
     if (source.id, column.name) in PERSONAL:
         return PERSONAL[(source.id, column.name)]
+    if column.names and "id_card" in source.column(column.names).checks:
+        return "name"  # names a person, or a party that may be one (registry `names:`)
     k = kind(column)
     if k == "id_card":
         return "id"
