@@ -17,7 +17,7 @@ from govlake.registry import Registry, Source
 from quality import staging as stg
 from quality.masking import masked
 from quality.rule import Rule
-from quality.sqlfiles import dbt_vars, render, render_string, sql_literal
+from quality.sqlfiles import render, render_string, sql_literal
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
 ENTRY_KEYS = {
@@ -33,10 +33,10 @@ ENTRY_KEYS = {
     "observed",
     "detail",
     "checked",
-    "for_each",
     "params",
     "source",
     "not_checked",
+    "generated",
 }
 
 
@@ -69,25 +69,16 @@ def not_checked(entries: list[dict] | None = None) -> list[NotChecked]:
 def explicit_rules(registry: Registry, entries: list[dict] | None = None) -> list[Rule]:
     out = []
     for entry in entries if entries is not None else load_entries():
-        if "not_checked" in entry:
+        if "not_checked" in entry or "generated" in entry:
             continue
-        for item in _items(entry):
-            out.append(_rule(registry, entry, item))
+        out.append(_rule(registry, entry))
     return out
 
 
-def _items(entry: dict) -> list[dict]:
-    """for_each {dbt_var: NAME}: the var's items (each with source and column), else one."""
-    if "for_each" not in entry:
-        return [{}]
-    return [{"source": i["source"], "column": i["column"]} for i in dbt_vars()[entry["for_each"]["dbt_var"]]]
-
-
-def _rule(registry: Registry, entry: dict, item: dict) -> Rule:
-    rule_id = entry["id"].format(**item)
+def _rule(registry: Registry, entry: dict) -> Rule:
+    rule_id = entry["id"]
     dimension, check, dept, entity, column = rule_id.split(".", 4)
     source = registry.source(f"{dept}.{entity}")
-    fill = lambda text: text.format(**item) if item else text  # noqa: E731
     context = _context(registry, source, column, entry.get("params", {}))
     if "sql" in entry:
         sql = render(entry["sql"], **context)
@@ -103,7 +94,7 @@ def _rule(registry: Registry, entry: dict, item: dict) -> Rule:
         message_zh=entry["zh"],
         message_en=entry["en"],
         sql=sql,
-        checked=fill(entry.get("checked", "rows")),
+        checked=entry.get("checked", "rows"),
         origin="rules.yaml",
         registry_rule=entry.get("registry") or entry.get("basis"),
     )

@@ -24,6 +24,9 @@ Per source:
                                 completeness.batch_missing   a period of the cycle has no batch
   delivery.mode: full           completeness.snapshot_volume a snapshot empty, or under a share of
                                                              the previous one (quality/volume.yaml)
+Per copy of a golden name (column `names: <id column>`, govlake/registry/names.py):
+                                consistency.name_mismatch    the name differs from the base library's
+                                                             (quality/name_rules.py)
 
 A key column's blocking failures (blank, off its layout, wrong check character) keep the row
 out of staging: those rules read staging.stg_rejected (this run's copy, _q_rejected).
@@ -36,6 +39,7 @@ from govlake.registry.schema import ConditionalCheck
 from quality import staging as stg
 from quality.dimensions import BLOCKING, WARNING
 from quality.masking import masked
+from quality.name_rules import name_rules
 from quality.rule import Rule
 from quality.sqlfiles import sql_literal
 
@@ -58,6 +62,7 @@ def generated_rules(registry: Registry, source: Source) -> list[Rule]:
         rules += _column_rules(registry, source, column)
     rules.append(_unique_key(source))
     rules += _file_rules(source)
+    rules += name_rules(registry, source)
     return rules
 
 

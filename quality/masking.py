@@ -5,8 +5,10 @@ address its county; other sensitive personal information (a person's amounts, he
 masked whole. ID numbers and mobiles are recognised from the registry's checks. Which
 columns hold a person's name, exact address, amounts or health the registry does not say,
 so those are listed here - once - and tests/unit/test_quality_masking.py holds every entry
-to an existing registry column. Over-masking a party name that may be an enterprise's is
-deliberate: the value's owner is not known per column.
+to an existing registry column. A name column the registry pairs with an ID number (`names:`)
+is masked as a name even when not listed, so a new source's person name is covered.
+Over-masking a party name that may be an enterprise's is deliberate: the value's owner is
+not known per column.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ def mask_kind(source: Source, column: Column) -> str | None:
     """The mask for a column's values, or None when they are not personal."""
     if (source.id, column.name) in PERSONAL:
         return PERSONAL[(source.id, column.name)]
+    if column.names and "id_card" in source.column(column.names).checks:
+        return "name"  # names a person, or a party that may be one (registry `names:`)
     k = kind(column)
     if k == "id_card":
         return "id"

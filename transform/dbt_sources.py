@@ -11,6 +11,8 @@ Generated (committed, each with a "do not edit" note where the format allows one
   seeds/_seeds.yml                     docs and column types of the two seeds
   macros/_generated/registry_facts.sql keys and columns for SQL generation at parse time
                                        (stg_rejected and the key rules read it)
+  macros/_generated/name_copies.sql    the copies of a golden name (govlake/registry/names.py)
+                                       the 一数一源 name conflicts compare
 
     python -m transform.dbt_sources           write the files that changed
     python -m transform.dbt_sources --check   exit 1 if any file is not what the registry gives
@@ -29,6 +31,7 @@ import yaml
 
 from govlake import staging_contract
 from govlake.registry import Registry, Source, load_registry
+from govlake.registry.names import authoritative_name_source, name_pairs
 from govlake.settings import DBT_PROJECT
 
 GENERATED_BY = (
@@ -59,7 +62,7 @@ def _header(comment: str = "#") -> str:
 
 def _column_meta(col) -> dict:
     meta = {"header": col.header, "type": col.type, "required": col.required}
-    for field in ("format", "pattern", "authority"):
+    for field in ("format", "pattern", "authority", "names"):
         if getattr(col, field) is not None:
             meta[field] = getattr(col, field)
     if col.check is not None:
@@ -340,6 +343,39 @@ def registry_facts_sql(registry: Registry) -> str:
     )
 
 
+def name_copies_sql(registry: Registry) -> str:
+    """A macro returning every copy of a golden name: source, staging model, name column,
+    id column, the entities the id may find (person, enterprise) and the source of each
+    entity's golden name."""
+    authority = {e: authoritative_name_source(registry, e) for e in ("person", "enterprise")}
+    copies = [
+        {
+            "source": p.source,
+            "model": p.model,
+            "column": p.column,
+            "code": p.code,
+            "entities": list(p.entities),
+        }
+        for p in name_pairs(registry)
+    ]
+    body, authority_body = _jinja_literal(copies), _jinja_literal(authority)
+    return (
+        f"{{# {GENERATED_BY} #}}\n"
+        "{# Every column naming a person or enterprise beside its identifier (registry `names:`),\n"
+        "   except the authoritative names themselves: the copies base_conflicts__observation\n"
+        "   compares with the golden name (govlake/registry/names.py). #}\n"
+        "{% macro name_copies() %}\n"
+        f"{{%- set copies = {body} -%}}\n"
+        "{{ return(copies) }}\n"
+        "{% endmacro %}\n\n"
+        "{# entity -> the source holding its golden name #}\n"
+        "{% macro name_authorities() %}\n"
+        f"{{%- set authorities = {authority_body} -%}}\n"
+        "{{ return(authorities) }}\n"
+        "{% endmacro %}\n"
+    )
+
+
 def render_all(registry: Registry | None = None) -> dict[str, str]:
     """Relative path in dbt_project/ -> file content."""
     registry = registry or load_registry()
@@ -349,6 +385,7 @@ def render_all(registry: Registry | None = None) -> dict[str, str]:
         "seeds/source_register.csv": source_register_csv(registry),
         "seeds/_seeds.yml": seeds_yml(),
         "macros/_generated/registry_facts.sql": registry_facts_sql(registry),
+        "macros/_generated/name_copies.sql": name_copies_sql(registry),
     }
     for dept in _by_department(registry):
         files[f"models/staging/{dept}/_models.yml"] = models_yml(registry, dept)

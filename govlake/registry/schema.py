@@ -39,6 +39,10 @@ class Column(Strict):
     range: tuple[float, float] | None = None
     check: Check | list[Check] | ConditionalCheck | None = None
     authority: str | None = Field(default=None, pattern=r"^[a-z_]+\.[a-z_]+$")
+    # The column holding the identifier (ID number, USCC, or either) of the person or
+    # enterprise this column names: the pair is checked against the golden name
+    # (govlake/registry/names.py). Not in the spec, which says it only in prose.
+    names: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
 
     @field_validator("pattern")
     @classmethod
@@ -109,6 +113,9 @@ class Source(Strict):
         for c in self.columns:
             if isinstance(c.check, ConditionalCheck) and c.check.by not in names:
                 raise ValueError(f"column {c.name}: check depends on unknown column {c.check.by}")
+        for c in self.columns:
+            if c.names is not None:
+                _check_names(self, c)
         if not any(p in self.file for p in _PLACEHOLDERS):
             raise ValueError(f"file pattern {self.file!r} has no date placeholder {list(_PLACEHOLDERS)}")
         return self
@@ -135,6 +142,19 @@ class Source(Strict):
             if c.name == name:
                 return c
         raise KeyError(f"{self.id} has no column {name!r}")
+
+
+def _check_names(source: Source, column: Column) -> None:
+    """`names` points at another column of the source that identifies a person or enterprise."""
+    if column.type != "string":
+        raise ValueError(f"column {column.name}: only a string column can name an entity (names)")
+    if column.names not in source.column_names or column.names == column.name:
+        raise ValueError(f"column {column.name}: names {column.names!r}, which is not another column of the source")
+    if not {"id_card", "uscc"} & set(source.column(column.names).checks):
+        raise ValueError(
+            f"column {column.name}: names {column.names}, which has no id_card or uscc check "
+            "(the identifier of a person or enterprise)"
+        )
 
 
 class Department(Strict):

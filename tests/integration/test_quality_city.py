@@ -23,6 +23,7 @@ import duckdb
 import pytest
 
 from govlake.registry import load_registry
+from govlake.registry.names import name_pairs
 from govlake.settings import Lake
 from quality import staging as stg
 from quality.masking import mask_kind
@@ -141,8 +142,8 @@ def _unobservable(city: City, truth: list[dict]) -> set[int]:
         ("swj.taxpayer", "taxpayer_active_but_deregistered"): "uscc",
         ("dsj.e_licence", "deregistered_with_valid_licence"): "holder_code",
     }
-    for copy in dbt_vars()["name_copies"]:
-        code_column[(copy["source"], "name_mismatch", copy["column"])] = copy["code"]
+    for pair in name_pairs(reg):
+        code_column[(pair.source, "name_mismatch", pair.column)] = pair.code
     for copy in dbt_vars()["active_after_death"]:
         code_column[(copy["source"], "dead_person_paid")] = copy["code"]
     out = set()

@@ -55,10 +55,17 @@ def test_invalid_department_uscc_is_rejected(registry_copy):
 def test_two_authorities_for_one_attribute_break_one_number_one_source(registry_copy):
     _edit(
         registry_copy / "departments" / "swj.yaml",
-        "name: name, type: string, required: true}",
-        'name: name, type: string, required: true, authority: "legal_entity.name"}',
+        "name: name, type: string, required: true, names: uscc}",
+        'name: name, type: string, required: true, names: uscc, authority: "legal_entity.name"}',
     )
     with pytest.raises(RegistryError, match="two authoritative sources"):
+        load_registry(registry_copy)
+
+
+@pytest.mark.parametrize("target", ["rating_year", "nsrsbh", "name"])
+def test_a_name_must_name_the_entity_of_another_identifier_column(registry_copy, target):
+    _edit(registry_copy / "departments" / "swj.yaml", "names: uscc}", f"names: {target}}}")
+    with pytest.raises(RegistryError, match=r"swj.yaml[\s\S]*column name: names"):
         load_registry(registry_copy)
 
 

@@ -29,7 +29,7 @@
     {#- (source id, model) of every staging model the observations read -#}
     {%- set sources = {'gaj.household_register': 'stg_gaj__household_register',
                        'dsj.e_licence': 'stg_dsj__e_licence', 'swj.taxpayer': 'stg_swj__taxpayer'} -%}
-    {%- for copy in var('name_copies') + var('active_after_death') -%}
+    {%- for copy in govlake.name_copies() + var('active_after_death') -%}
         {%- do sources.update({copy.source: copy.model}) -%}
     {%- endfor -%}
     {%- set restaged -%}

@@ -1,7 +1,9 @@
 -- 一数一源冲突·观测 — one row per delivered record (source, batch, row) whose copy of an
 -- attribute disagrees with the golden value held by the authoritative source:
---   name_mismatch       a name copied by 税务/民政/人社/低保/防返贫/双公示/电子证照 differs from
---                       the golden name of the person (公安) or enterprise (市场监管) its code finds
+--   name_mismatch       a name delivered beside the identifier of a person or enterprise (every
+--                       registry column with `names:`, macro name_copies(), generated) differs
+--                       from the golden name of the person (公安) or enterprise (市场监管) its
+--                       code finds; compared after name_key() (whitespace, full-width forms)
 --   birth_date_vs_id    公安's birth date differs from the one embedded in the ID number
 --   gender_vs_id        公安's gender differs from the ID number's sequence parity
 --   dead_person_paid    在保 / 参保缴费 in a batch dated after the golden death date (卫健)
@@ -43,16 +45,30 @@ enterprises as (
 
 name_copies as (
 
-    {%- for copy in var('name_copies') %}
+    {%- for copy in govlake.name_copies() %}
     {%- set key = govlake.registry_facts()[copy.source].key | map(attribute='name') | list %}
+    {%- set person = 'person' in copy.entities %}
+    {%- set enterprise = 'enterprise' in copy.entities %}
+    {#- a party code finds a person or an enterprise, by its form (staging normalised it) #}
+    {%- set golden_name = 'coalesce(p.name, e.name)' if person and enterprise
+                          else ('p.name' if person else 'e.name') %}
     select
-        coalesce(p.person_id, e.uscc) as entity_id,
+        {{ 'coalesce(p.person_id, e.uscc)' if person and enterprise else ('p.person_id' if person else 'e.uscc') }}
+            as entity_id,
+        {%- if person and enterprise %}
         case when p.person_id is not null then 'person' else 'enterprise' end as entity_type,
+        {%- else %}
+        '{{ copy.entities[0] }}' as entity_type,
+        {%- endif %}
         'name' as attribute,
         'name_mismatch' as rule,
-        case when p.person_id is not null then 'gaj.household_register' else 'scjg.enterprise_register' end
-            as authoritative_source,
-        coalesce(p.name, e.name) as authoritative_value,
+        {%- if person and enterprise %}
+        case when p.person_id is not null then '{{ govlake.name_authorities().person }}'
+             else '{{ govlake.name_authorities().enterprise }}' end as authoritative_source,
+        {%- else %}
+        '{{ govlake.name_authorities()[copy.entities[0]] }}' as authoritative_source,
+        {%- endif %}
+        {{ golden_name }} as authoritative_value,
         '{{ copy.source }}' as other_source,
         '{{ copy.column }}' as other_column,
         c.{{ copy.column }} as other_value,
@@ -61,12 +77,16 @@ name_copies as (
         c._file,
         c._row_no
     from {{ ref(copy.model) }} as c
+    {%- if person %}
     left join persons as p on p.person_id = c.{{ copy.code }}
+    {%- endif %}
+    {%- if enterprise %}
     left join enterprises as e on e.uscc = c.{{ copy.code }}
+    {%- endif %}
     where {{ govlake.conflict_records('c', copy.code) }}
       and c.{{ copy.column }} is not null
-      and coalesce(p.name, e.name) is not null
-      and c.{{ copy.column }} <> coalesce(p.name, e.name)
+      and {{ golden_name }} is not null
+      and {{ govlake.name_key('c.' ~ copy.column) }} <> {{ govlake.name_key(golden_name) }}
     {%- if not loop.last %}
     union all
     {%- endif %}
