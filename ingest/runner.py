@@ -27,6 +27,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from govlake.faults import fault_point
 from govlake.registry import Registry, Source, load_registry
 from govlake.settings import Lake
 from ingest.batches import (
@@ -107,6 +108,7 @@ def ingest_batch(source: Source | str, batch_dir: Path, lake: Lake, *, registry:
         result.messages.append(f"failed: {type(e).__name__}: {e}")
     finally:
         result.seconds = time.perf_counter() - t0
+        fault_point("ingest.before_log_record")
         try:
             write_attempt(lake, result, started_at=started, finished_at=_now(), code_version=code_version())
         except OSError as e:
@@ -200,6 +202,7 @@ def _ingest_locked(
         t = time.perf_counter()
         _verify(raw_stage, q_stage, file_results)
         timings["verify_s"] = time.perf_counter() - t
+        fault_point("ingest.after_staging")
 
         loaded = [f for f in file_results if f.status == "loaded"]
         result.file_results = file_results

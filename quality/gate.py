@@ -29,6 +29,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from govlake.faults import fault_point
 from govlake.lock import lake_lock
 from quality.sqlfiles import statements
 from quality.store import insert_rows
@@ -227,6 +228,7 @@ def run_gate(lake, config: GateConfig | None = None) -> GateResult:
             decisions = decide(con, config)
             ensure_schema(con)
             now = datetime.now(UTC).replace(tzinfo=None)
+            fault_point("quality.before_gate_recorded")
             columns = ("gate_id", "decided_at", *Decision.__dataclass_fields__)
             con.begin()
             insert_rows(

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from govlake.faults import fault_point
 from govlake.lock import lake_lock
 from govlake.settings import Lake
 
@@ -65,10 +66,12 @@ def publish_curated(lake: Lake, models: list[str] | None = None, progress=None) 
         try:
             for model, library, relation in wanted:
                 published.append(_export(con, lake, model, library, relation))
+                fault_point("publish.after_table")
                 if progress:
                     progress(published[-1])
         finally:
             con.close()
+        fault_point("publish.before_manifest")
         _write_manifest(lake, published)
     return published
 
