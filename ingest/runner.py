@@ -103,7 +103,15 @@ def ingest_batch(source: Source | str, batch_dir: Path, lake: Lake, *, registry:
                 result.messages += recover_partition(lake, source.id, batch)
                 _ingest_locked(source, batch_dir, batch, lake, result, started)
     except Exception as e:  # a bug or an I/O error, not a bad delivery: say so, keep going
-        log.exception("%s %s: ingestion failed", source.id, batch_dir.name)
+        if _lake_os_error(e):  # the lake's disk, not a bug: the cause and the remedy, no traceback
+            log.error(
+                "%s %s: ingestion failed: %s — free space and run again (nothing of this batch was committed)",
+                source.id,
+                batch_dir.name,
+                e,
+            )
+        else:
+            log.exception("%s %s: ingestion failed", source.id, batch_dir.name)
         result.status = "failed"
         result.messages.append(f"failed: {type(e).__name__}: {e}")
     finally:
