@@ -36,6 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from govlake.faults import fault_point
 from govlake.settings import Lake
 from ingest.manifest import MANIFEST, read_json_file
 from ingest.quarantine import SUMMARY, write_json_atomic
@@ -145,10 +146,14 @@ class Commit:
         }
         write_json_atomic(self.journal, doc)
         fsync_dir(self.journal.parent)
+        fault_point("ingest.commit.before_swaps")
         for i, step in enumerate(steps):
             self._swap(step)
             fsync_dir(step.final.parent)
             _after_step(i, step)
+            if i < len(steps) - 1:
+                fault_point("ingest.commit.between_swaps")  # quarantine swapped, raw not yet
+        fault_point("ingest.commit.after_swaps")
         doc["state"] = "committed"
         write_json_atomic(self.journal, doc)
         _roll_forward(doc)

@@ -28,6 +28,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from govlake.faults import fault_point
 from govlake.registry import Registry, Source, load_registry
 from govlake.settings import Lake
 from ingest.batches import (
@@ -104,11 +105,20 @@ def ingest_batch(source: Source | str, batch_dir: Path, lake: Lake, *, registry:
                 result.messages += recover_partition(lake, source.id, batch)
                 _ingest_locked(source, batch_dir, batch, lake, result, started)
     except Exception as e:  # a bug or an I/O error, not a bad delivery: say so, keep going
-        log.exception("%s %s: ingestion failed", source.id, batch_dir.name)
+        if _lake_os_error(e):  # the lake's disk, not a bug: the cause and the remedy, no traceback
+            log.error(
+                "%s %s: ingestion failed: %s — free space and run again (nothing of this batch was committed)",
+                source.id,
+                batch_dir.name,
+                e,
+            )
+        else:
+            log.exception("%s %s: ingestion failed", source.id, batch_dir.name)
         result.status = "failed"
         result.messages.append(f"failed: {type(e).__name__}: {e}")
     finally:
         result.seconds = time.perf_counter() - t0
+        fault_point("ingest.before_log_record")
         record_attempt(lake, result, started_at=started, finished_at=_now(), code_version=code_version())
     return result
 
@@ -208,6 +218,7 @@ def _ingest_locked(
         t = time.perf_counter()
         _verify(raw_stage, q_stage, file_results)
         timings["verify_s"] = time.perf_counter() - t
+        fault_point("ingest.after_staging")
 
         loaded = [f for f in file_results if f.status == "loaded"]
         result.file_results = file_results

@@ -149,12 +149,12 @@ def list_(
         table.add_row(
             t.ticket_id,
             status_label(t.status),
-            t.entity_id,
+            mask_text(t.entity_id),  # a person's entity is an ID number
             t.attribute,
             f"{t.department_name} ({t.department})",
-            t.assignee or "—",
+            mask_text(t.assignee or "—"),  # free text, as is the filer
             f"{t.filed_at:%Y-%m-%d %H:%M}",
-            t.filed_by,
+            mask_text(t.filed_by),
         )
     console.print(table)
 

@@ -288,7 +288,7 @@ def _record_key(source: Source, files: BatchFiles, row: dict) -> str:
             by_name = dict(zip(_file_columns(source, files, row.get("file")), values))
         else:
             return ""
-    except (ValueError, StopIteration, AttributeError):
+    except (ValueError, StopIteration, AttributeError, RecursionError):  # nested too deeply: ingest said so
         return ""
     return "|".join("" if by_name.get(k) is None else str(by_name[k]).strip() for k in source.key)
 

@@ -34,6 +34,7 @@ import duckdb
 import yaml
 
 from govlake import audit
+from govlake.faults import fault_point
 from govlake.lock import lake_lock
 from govlake.registry import load_registry
 from quality.sqlfiles import statements
@@ -271,6 +272,7 @@ def run_gate(lake, config: GateConfig | None = None) -> GateResult:
             decisions = decide(con, config)
             ensure_schema(con)
             now = datetime.now(UTC).replace(tzinfo=None)
+            fault_point("quality.before_gate_recorded")
             columns = ("gate_id", "decided_at", *Decision.__dataclass_fields__)
             con.begin()
             insert_rows(

@@ -30,6 +30,7 @@ import shutil
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from govlake.settings import Lake
@@ -175,7 +176,7 @@ class GxSession:
         definition = context.validation_definitions.add(
             gx.ValidationDefinition(name=v.source_id, data=asset.add_batch_definition_whole_table("run"), suite=suite)
         )
-        result = definition.run(run_id=gx.RunIdentifier(run_name=self.run_id), result_format="SUMMARY")
+        result = definition.run(run_id=run_identifier(gx, self.run_id), result_format="SUMMARY")
         doc = result.to_json_dict()
         doc["meta"]["govlake"] = {"source_id": v.source_id, "batches": v.batches}
         _write_json(out_dir / f"{v.source_id}.json", doc)
@@ -212,3 +213,10 @@ def _write_json(path: Path, doc: dict) -> None:
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     tmp.replace(path)
+
+
+def run_identifier(gx, run_id: str):
+    """GX's RunIdentifier of a quality run, its time given: without one GX parses the run
+    name as a date, and a run id whose random suffix reads as a UTC offset
+    (20261206T153832Z-8284ad: -82:84) made every validation of the run fail."""
+    return gx.RunIdentifier(run_name=run_id, run_time=datetime.now(UTC))

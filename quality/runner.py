@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from govlake.faults import fault_point
 from govlake.lock import lake_lock
 from govlake.registry import Registry, load_registry
 from govlake.settings import Lake
@@ -123,6 +124,7 @@ def run_quality(
                         gx_session.submit(validation)
                         expectations += len(validation.rules)
             timings["rules_s"] = time.perf_counter() - t
+            fault_point("quality.after_violations")  # committed per source; rule results not yet
 
             t = time.perf_counter()
             say(f"validating with Great Expectations ({expectations} expectations)")

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 import duckdb
 import pyarrow as pa
 
+from govlake.faults import fault_point
 from govlake.lock import lake_lock
 from govlake.registry import Registry, load_registry
 from quality.dimensions import DIMENSIONS
@@ -157,6 +158,7 @@ def record_scores(lake, run_id: str, registry: Registry | None = None) -> list[S
         try:
             ensure_schema(con)
             rows = scores_of_run(con, run_id, registry)
+            fault_point("quality.before_scores")
             now = datetime.now(UTC).replace(tzinfo=None)
             con.begin()
             con.execute("DELETE FROM quality.scores WHERE run_id = ?", [run_id])

@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
+from govlake.faults import fault_point
 from govlake.lock import lake_lock
 from govlake.registry import load_registry
 from govlake.settings import Lake
@@ -98,6 +99,7 @@ def build(
         plan = plan_build(lake, full_refresh=full_refresh, every_model=every_model)
         if plan.nothing_new:
             return {**DbtRunResult(success=True, args=[], seconds=0.0).as_dict(), "plan": plan.as_dict()}
+        fault_point("build.before_dbt")
         # dbt unit tests check the project's SQL, not the data: tests/integration runs them
         # (test_dbt_golden_records), so a build does not pay for them every day
         result = run_dbt(
@@ -110,6 +112,7 @@ def build(
             debug_log=debug_log,
             indirect_selection="eager",
         )
+        fault_point("build.before_ledger")
         write_ledger(lake, plan.fingerprints if result.success else None)
     return {**result.as_dict(), "plan": plan.as_dict()}
 

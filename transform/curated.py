@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from govlake import audit
+from govlake.faults import fault_point
 from govlake.lock import lake_lock
 from govlake.settings import Lake
 
@@ -67,10 +68,12 @@ def publish_curated(lake: Lake, models: list[str] | None = None, progress=None) 
         try:
             for model, library, relation in wanted:
                 published.append(_export(con, lake, model, library, relation))
+                fault_point("publish.after_table")
                 if progress:
                     progress(published[-1])
         finally:
             con.close()
+        fault_point("publish.before_manifest")
         _write_manifest(lake, published)
     audit.record(lake, "export.curated", subject=str(lake.curated), outcome="ok", details=_audit_details(published))
     return published

@@ -33,6 +33,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from govlake.faults import fault_point
 from govlake.lock import lake_lock
 from govlake.settings import DBT_PROJECT, Lake
 
@@ -134,6 +135,7 @@ def run_dbt(
         finally:
             _release_duckdb()
         invocation_id = _invocation_id()
+        fault_point("build.after_dbt")  # the warehouse built, its artifacts not yet copied
         copied = _copy_artifacts(target, out, invocation_id, before)
     result = DbtRunResult(
         success=bool(res.success),
@@ -209,8 +211,12 @@ def _copy_artifacts(target: Path, out: Path, invocation_id: str | None, before: 
         if invocation_id and _artifact_invocation(src) not in (invocation_id, None):
             continue
         tmp = out / f".{name}.tmp"
-        shutil.copyfile(src, tmp)
-        os.replace(tmp, out / name)
+        try:
+            shutil.copyfile(src, tmp)
+            os.replace(tmp, out / name)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # a full disk must not leave half a copy behind
+            raise
         copied[name.removesuffix(".json")] = str(out / name)
     return copied
 

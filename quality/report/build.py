@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from govlake import audit
+from govlake.faults import fault_point
 from govlake.registry import Registry
 from govlake.settings import Lake
 from quality.report.data import collect
@@ -70,6 +71,7 @@ def write_report(
     out_dir.mkdir(parents=True, exist_ok=True)
     directory = out_dir / config["workbook"]["directory"]
     workbooks = {card.code: write_workbook(data, card, directory) for card in data.departments}
+    fault_point("report.after_workbooks")  # the workbooks written, the page not yet
     page = out_dir / "index.html"
     tmp = page.with_name(".index.html.tmp")
     tmp.write_text(render_page(data, out_dir, workbooks, write_plotly_js(out_dir)), encoding="utf-8")

@@ -3,6 +3,7 @@ header drift, unreadable rows, incomplete batches, stray files, the log."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 
@@ -325,3 +326,21 @@ def test_blank_lines_are_not_records_but_lines_still_count(lake, landing):
     assert [x["_row_no"] for x in read_raw(lake, HJ.id, BATCH)] == [1, 2]
     (bad,) = read_quarantined_rows(lake, HJ.id, BATCH)
     assert (bad["row_no"], bad["line"]) == (3, 5)  # record 3 sits on line 5: header, 1, blank, 2, bad
+
+
+def test_a_full_disk_fails_the_batch_with_one_line_not_a_traceback(lake, landing, monkeypatch, caplog):
+    """The lake's disk is not a bug: the console (the log's stderr) gets the cause and the
+    remedy, the batch fails with nothing committed, and the next run loads it."""
+    d = make_batch(landing, HJ.id, BATCH, {FILE: gb([person(1)])})
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(lake.raw))
+
+    monkeypatch.setattr(runner, "_verify", full)
+    r = ingest.ingest_batch(HJ, d, lake)
+    assert r.status == "failed" and "No space left on device" in r.messages[-1]
+    [record] = [rec for rec in caplog.records if rec.name == runner.log.name]
+    assert record.exc_info is None and "free space" in record.getMessage()
+    assert not lake.raw_partition(HJ.id, BATCH).exists()
+    monkeypatch.undo()
+    assert ingest.ingest_batch(HJ, d, lake).status == "loaded"

@@ -199,7 +199,9 @@ def test_the_console_shows_no_id_number_or_mobile_in_clear(lake):
     ticket = re.search(r"DSP-\d+", filed.output).group(0)
     shown = _dispute(lake, "show", ticket)
     assert shown.exit_code == 0, shown.output
-    for output in (filed.output, shown.output):
+    listed = _dispute(lake, "list")
+    assert listed.exit_code == 0 and ticket in listed.output, listed.output
+    for output in (filed.output, shown.output, listed.output):
         assert PERSON not in output and "13912345678" not in output
     assert PERSON[:6] + "********" + PERSON[-4:] in shown.output
 

@@ -88,6 +88,22 @@ def test_quarantined_rows_are_findings_with_the_record_key_and_lost_columns(regi
     assert batch.read_rows == 10
 
 
+def test_a_quarantined_json_lines_record_nested_too_deeply_is_a_finding_without_a_key(registry):
+    """Ingestion quarantines such a record (too_deeply_nested); reading its key back must not
+    fail the quality run (it raised RecursionError on every run)."""
+    src = registry.source("dsj.e_licence")
+    row = {
+        "file": "dzzz_20261001.jsonl",
+        "row_no": 2,
+        "column": None,
+        "reason": "too_deeply_nested",
+        "detail": "nested deeper than the limit",
+        "raw_text": "[" * 100_000 + "]" * 100_000,
+    }
+    found = qf.findings(src, qf.BatchFiles("2026-10-01", None, None, [row]), {})
+    assert [(f.check, f.record_key, f.row_no) for f in found] == [("row_readable", "", 2)]
+
+
 def test_a_rejected_file_gives_one_finding_per_column_that_differs(registry, tmp_path):
     src = registry.source("zrzy.standard_address")
     quarantine = {

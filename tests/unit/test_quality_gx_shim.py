@@ -95,3 +95,14 @@ def test_a_connection_with_duckdb_engines_configuration_shares_the_file_with_gx(
     finally:
         engine.dispose()
         con.close()
+
+
+def test_a_run_id_whose_suffix_reads_as_a_utc_offset_still_names_its_gx_run():
+    """GX parses a run name as a date when no run time is given; 20261206T153832Z-8284ad
+    became an offset of -82:84 and failed the run's every validation."""
+    import great_expectations as gx
+
+    from quality.gx_validate import run_identifier
+
+    run_name, _ = run_identifier(gx, "20261206T153832Z-8284ad").to_tuple()
+    assert run_name == "20261206T153832Z-8284ad"
