@@ -320,6 +320,14 @@ def a_party_code_with_a_prefix_and_a_mobile_in_a_title(d: Path) -> Expect:
     return Expect(PATENT, delivered={name: 3}, planted=[PLANTED_ID, PLANTED_MOBILE])
 
 
+@case
+def csv_with_a_line_over_the_line_limit(d: Path) -> Expect:
+    lines = csv_lines(HOUSEHOLD)
+    lines[2] = replace_field(lines[2], 7, b"X" * 300_000)  # ingest/limits.yaml max_line_bytes: 256 KiB
+    name = deliver(d, HOUSEHOLD, b"".join(lines[:6]))
+    return Expect(HOUSEHOLD, delivered={name: 5}, quarantined={name: 1})
+
+
 # --- XLSX, JSON, JSON Lines, GeoJSON -----------------------------------------------------
 
 
@@ -359,6 +367,27 @@ def jsonl_with_one_record_nested_deeply(d: Path) -> Expect:
     lines = _jsonl(2)
     name = deliver(d, LICENCE, lines[0] + b"[" * 100_000 + b"]" * 100_000 + b"\n" + lines[1])
     return Expect(LICENCE, delivered={name: 3}, quarantined={name: 1})
+
+
+@case
+def jsonl_with_a_value_over_the_value_limit(d: Path) -> Expect:
+    lines = _jsonl(3)
+    record = json.loads(lines[1])
+    record[next(iter(record))] = "X" * 100_000  # max_value_bytes: 64 KiB, under the line limit
+    name = deliver(d, LICENCE, lines[0] + json.dumps(record).encode() + b"\n" + lines[2])
+    return Expect(LICENCE, delivered={name: 3}, quarantined={name: 1})
+
+
+@case
+def xlsx_zip_bomb(d: Path) -> Expect:
+    from govlake.registry import load_registry
+    from tests.lake_fixtures import xlsx_bytes, xlsx_with_huge_string
+
+    source = load_registry().source(MARRIAGE)
+    workbook = xlsx_bytes(source.sheet, list(source.headers), [["BOMB"] * len(source.headers)])
+    bomb = xlsx_with_huge_string(workbook, "BOMB", 120_000_000)  # ~1000:1, over the 100:1 ratio limit
+    name = deliver(d, MARRIAGE, bomb)
+    return Expect(MARRIAGE, rejected={name: "zip bomb"})
 
 
 def _features() -> dict:

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
+from tests.lake_fixtures import overwrite_middle, truncate
 from tests.reliability.harness import copy_lake, damage, lake_contents, one_clear_line, run
 
 pytestmark = pytest.mark.slow
@@ -205,5 +206,26 @@ def test_two_runs_at_once_both_end_well_and_the_lake_equals_a_clean_run(base_lak
     for p, (stdout, stderr) in zip(procs, outputs, strict=True):
         assert p.returncode == 0, stdout + stderr
         assert "Traceback" not in stdout + stderr
+    assert damage(lake) == []
+    assert lake_contents(lake) == lake_contents(reference_lake)
+
+
+RAW_DAMAGE = {
+    "a raw part overwritten in place": overwrite_middle,  # same size: its moved mtime gets it hashed
+    "a raw part truncated": truncate,
+    "a raw part deleted": Path.unlink,
+}
+
+
+@pytest.mark.parametrize("how", RAW_DAMAGE)
+def test_raw_damaged_between_runs_is_healed_from_landing_by_the_next_run(
+    how, base_lake, reference_lake, city, tmp_path
+):
+    lake = copy_lake(base_lake, tmp_path / "lake")
+    part = sorted((lake / "raw").glob("*/batch=*/part-*.parquet"))[0]
+    RAW_DAMAGE[how](part)
+    healed = run(lake, city["delta"])
+    assert healed.returncode == 0, healed.console
+    assert "healed, re-ingested from" in healed.console
     assert damage(lake) == []
     assert lake_contents(lake) == lake_contents(reference_lake)
