@@ -30,6 +30,7 @@ working unaudited.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import getpass
 import hashlib
@@ -149,8 +150,12 @@ def _append(path: Path, data: bytes) -> None:
     try:
         size = os.fstat(fd).st_size
         try:
-            if os.write(fd, data) != len(data):
-                raise OSError(f"short write to {path}")
+            written = os.write(fd, data)
+            if written != len(data):
+                # a short write is a full disk (or quota) saying so late: the rest's write raises
+                # the real error (ENOSPC), which names the cause to whoever reads the message
+                os.write(fd, data[written:])
+                raise OSError(errno.EIO, f"short write to {path}")
             os.fsync(fd)
         except OSError:
             os.ftruncate(fd, size)  # never leave half a record for the next writer to chain on

@@ -3,7 +3,9 @@ hash chain that `verify` walks to the first broken line, and the typed relation 
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 
 import duckdb
 import pytest
@@ -132,6 +134,24 @@ def test_a_log_that_cannot_be_written_raises_naming_the_unrecorded_action(lake):
     lake.audit.write_text("not a directory")  # any OSError: a full disk, a read-only mount
     with pytest.raises(audit.AuditError, match="could not be written.*unrecorded: quality.gate G-1"):
         audit.record(lake, "quality.gate", subject="G-1", outcome="passed")
+
+
+def test_a_disk_filling_mid_record_names_the_full_disk_and_leaves_no_half_record(lake, monkeypatch):
+    _write(lake, 1)
+    (path,) = audit.log_files(lake)
+    before = path.read_bytes()
+    real_write, calls = os.write, []
+
+    def filling(fd, data):  # what a full disk does: part of the bytes, then ENOSPC
+        calls.append(len(data))
+        if len(calls) == 1:
+            return real_write(fd, data[:10])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(audit.os, "write", filling)
+    with pytest.raises(audit.AuditError, match="No space left on device"):
+        audit.record(lake, "test.event", subject="x", outcome="ok")
+    assert path.read_bytes() == before
 
 
 def test_a_damaged_last_record_stops_the_chain_from_going_on(lake):
