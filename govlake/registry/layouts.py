@@ -34,9 +34,9 @@ def declared_layout(column_type: str, fmt: str | None) -> str | None:
     known = DATE_LAYOUTS if column_type == "date" else DATETIME_LAYOUTS
     name = (fmt or "").removesuffix(EXCEL_CELL)
     if name not in known:
+        suffix = f" (optionally followed by {EXCEL_CELL.strip()!r})" if column_type == "date" else ""
         raise ValueError(
-            f"a {column_type} column must declare its format as one of {', '.join(known)}"
-            f"{' (optionally followed by' + repr(EXCEL_CELL) + ')' if column_type == 'date' else ''}; got {fmt!r}"
+            f"a {column_type} column must declare its format as one of {', '.join(known)}{suffix}; got {fmt!r}"
         )
     return name
 

@@ -79,7 +79,7 @@ def test_retired_region_codes_map_to_their_current_successor(registry):
 
 def test_a_date_column_must_declare_a_layout_staging_can_check(registry_copy):
     _edit(registry_copy / "departments" / "rsj.yaml", 'format: "YYYYMMDD"', 'format: "DD.MM.YYYY"')
-    with pytest.raises(RegistryError, match=r"rsj.yaml[\s\S]*enrolled_on|rsj.yaml[\s\S]*DD.MM.YYYY"):
+    with pytest.raises(RegistryError, match=r"rsj.yaml[\s\S]*columns.6[\s\S]*YYYYMMDD, YYYY-MM-DD[\s\S]*'DD.MM.YYYY'"):
         load_registry(registry_copy)
 
 
