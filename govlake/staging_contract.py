@@ -9,7 +9,8 @@ The rules (each registry column -> staging columns):
   identifier check (id_card, uscc, licence_id, patent_no, or "uscc or id_card")
       -> <col> normalised text, <col>_delivered as delivered, <col>_flag
   region check  -> <col> current GB/T 2260 code, <col>_delivered, <col>_flag
-  date / datetime / integer / decimal -> <col> typed, <col>_flag
+  date / datetime / integer / decimal -> <col> typed, <col>_flag (a date or date-time read
+      from a layout other than its declared one: off_layout)
   GeoJSON column -> <col> text, centroid_lon, centroid_lat, <col>_flag
   period column (YYYY, YYYYQn or YYYY-MM) -> <col>, period_type/_year/_quarter/_month
   anything else -> <col> text (trimmed; blank tokens -> NULL)
@@ -66,6 +67,10 @@ FLAGS = {
     "date": {
         "impossible_date": ("日期不存在（如2月30日），置空", "no such calendar date (e.g. Feb 30); set to NULL"),
         "bad_format": ("无法识别的日期格式，置空", "unrecognised date layout; set to NULL"),
+        "off_layout": (
+            "未按登记的格式填写，已按所见格式读取",
+            "not in the layout the registry declares; read in the layout found",
+        ),
     },
     "number": {"bad_format": ("不是数字，置空", "not a number; set to NULL")},
     "geometry": {"bad_geojson": ("不是有效的GeoJSON多边形", "not a valid GeoJSON Polygon")},

@@ -83,15 +83,19 @@ def _restore_raw_values(
     con: duckdb.DuckDBPyConnection, lake: Lake, run_id: str, source: Source, rules: list[Rule]
 ) -> None:
     """A typed value that failed to parse (2026-02-30, '12,5') is NULL in staging, which keeps no
-    delivered copy of dates and numbers. Its violations get the text from the raw layer,
-    reading only the batches and the one column affected."""
+    delivered copy of dates and numbers, and a date read from a layout its column does not
+    declare (2026/9/5 for YYYYMMDD) is staged as a date. Their violations get the text from the
+    raw layer, reading only the batches and the one column affected."""
     typed = {
         r.id: source.column(r.column)
         for r in rules
-        if r.check == "format"
-        and r.column in source.column_names
+        if r.column in source.column_names
         and stg.is_typed(source.column(r.column))
-        and r.column not in source.key
+        and (
+            (r.check == "format" and r.column not in source.key)
+            # an off-layout value is staged (a key too): what was found is only in raw
+            or r.check == "declared_layout"
+        )
     }
     if not typed:
         return

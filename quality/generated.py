@@ -4,6 +4,8 @@ source becomes a rule, so nothing the registry says is typed again.
 Per column (registry field -> rule):
   required                      completeness.required        blank after cleaning
   type / format / pattern       conformity.format            staging flag bad_format, impossible_date, bad_geojson
+  format of a date / datetime   conformity.declared_layout   staging flag off_layout: read, but not in the
+                                                             declared layout (a warning; the value is staged)
   check id_card|uscc|licence_id|patent_no
                                 accuracy.check_digit         staging flag bad_check_digit
   check id_card                 conformity.lowercase_x, conformity.legacy_15_digit_id (normalised, kept)
@@ -178,6 +180,9 @@ def _column_rules(registry: Registry, source: Source, column: Column) -> list[Ru
             )
         )
 
+    if column.layout:
+        out.append(_declared_layout(source, column))
+
     identifier_checks = [c for c in column.checks if c in IDENTIFIERS]
     if identifier_checks:
         zh = "或".join(CHECK_NAMES[c][0] for c in identifier_checks)
@@ -312,6 +317,28 @@ def _column_rules(registry: Registry, source: Source, column: Column) -> list[Ru
             )
         )
     return out
+
+
+def _declared_layout(source: Source, column: Column) -> Rule:
+    """A date that parses but not in its column's declared layout (一标准: the registry's format is
+    the interface contract). Staging took the value; the flag says the text deviated. Observed is
+    left NULL here: staging keeps no delivered copy of dates, and evaluate.py fills in the raw text
+    (what was found) for these rows, as for unparseable ones; detail is the value staged."""
+    excel = "；XLSX日期单元格（序列号）亦可" if source.format == "xlsx" else ""
+    excel_en = "; an XLSX date cell (serial number) also conforms" if source.format == "xlsx" else ""
+    return _rule(
+        source,
+        column,
+        "conformity",
+        "declared_layout",
+        WARNING,
+        f"{_label(column)}未按登记的格式{column.layout}填写（已按所见格式读取入库{excel}）",
+        f"{column.name} is not in its declared layout {column.layout} (read in the layout found and staged{excel_en})",
+        _staged(
+            source, f"s.{column.name}_flag = 'off_layout'", "NULL", f"'staged as ' || CAST(s.{column.name} AS VARCHAR)"
+        ),
+        f"present:{column.name}",
+    )
 
 
 def _id_birth_date(source: Source, column: Column) -> Rule:

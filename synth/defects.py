@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from dataclasses import dataclass
+from datetime import date
 
 from govlake.identifiers import (
     USCC_ALPHABET,
@@ -36,6 +38,7 @@ KINDS = (
     "code_not_in_list",
     "out_of_range",
     "impossible_date",
+    "off_layout",
     "duplicate_key",
     "name_mismatch",
     "dead_person_paid",
@@ -103,6 +106,7 @@ FORCED = (
     (("code_not_in_list", None), "gaj.household_register", 4),
     (("out_of_range", None), "mzj.subsistence_allowance", 2),
     (("impossible_date", None), "rsj.social_insurance", 1),
+    (("off_layout", None), "scjg.enterprise_register", 1),
     (("duplicate_key", None), "swj.taxpayer", 2),
     (("name_mismatch", None), "swj.taxpayer", 0),
     (("dead_person_paid", None), "rsj.social_insurance", 2),
@@ -195,7 +199,7 @@ class SourceDefects:
             if c.range is not None:
                 self.slots.append(("out_of_range", i))
             if c.type in ("date", "datetime"):
-                self.slots.append(("impossible_date", i))
+                self.slots += [("impossible_date", i), ("off_layout", i)]
         if "id_no" in names and "id_card" in source.column("id_no").checks:
             for col, kind in (("birth_date", "birth_date_vs_id"), ("gender", "gender_vs_id")):
                 if col in names and col not in keys:
@@ -328,6 +332,9 @@ class Injector:
             return _out_of_range(kind, col, v, column.range)
         if kind == "impossible_date":
             return Defect(kind, col, v, _impossible_date(v, column.format or "", r))
+        if kind == "off_layout":
+            other = _off_layout(v, column, r)
+            return Defect(kind, col, v, other) if other else None
         if kind == "birth_date_vs_id":
             return Defect(kind, col, v, _shift_yyyymmdd(v, 1 + r.randrange(400)))
         if kind == "gender_vs_id":
@@ -379,6 +386,31 @@ def _impossible_date(v: object, fmt: str, r: random.Random) -> str:
         return f"{year}0230" if feb30 else f"{year}13{s[6:8]}"
     rest = s[10:]
     return (f"{year}-02-30" if feb30 else f"{year}-13-{s[8:10]}") + rest
+
+
+# A date or date-time in a layout staging reads but its column does not declare (registry format,
+# govlake/registry/layouts.py): the same day or moment, so only the layout is wrong.
+_DATE_LAYOUTS = {
+    "YYYYMMDD": lambda d: d.strftime("%Y%m%d"),
+    "YYYY-MM-DD": lambda d: d.isoformat(),
+    "YYYY/M/D": lambda d: f"{d.year}/{d.month}/{d.day}",
+    "YYYY.MM.DD": lambda d: d.strftime("%Y.%m.%d"),
+}
+
+
+def _off_layout(v: object, column, r: random.Random) -> str | None:
+    if column.type == "datetime":
+        return v.replace(" ", "T", 1) if isinstance(v, str) and " " in v else None
+    if isinstance(v, date):
+        day = v
+    else:
+        digits = re.findall(r"[0-9]+", v) if isinstance(v, str) else []
+        if len(digits) == 1 and len(digits[0]) == 8:
+            digits = [digits[0][:4], digits[0][4:6], digits[0][6:]]
+        if len(digits) != 3:
+            return None
+        day = date(*map(int, digits))
+    return r.choice([render for name, render in _DATE_LAYOUTS.items() if name != column.layout])(day)
 
 
 def _shift_yyyymmdd(v: str, days: int) -> str:

@@ -31,6 +31,7 @@ import yaml
 
 from govlake import staging_contract
 from govlake.registry import Registry, Source, load_registry
+from govlake.registry.layouts import layout_pattern
 from govlake.registry.names import authoritative_name_source, name_pairs
 from govlake.settings import DBT_PROJECT
 
@@ -314,6 +315,7 @@ def registry_facts_sql(registry: Registry) -> str:
                 {"name": k, "kind": staging_contract.column_kind(s.column(k)), "pattern": s.column(k).pattern}
                 for k in s.key
             ],
+            "layouts": {c.name: layout_pattern(c.layout) for c in s.columns if c.layout},
         }
     register: dict[str, dict[str, dict[str, str]]] = {}
     for attribute, (sid, column) in sorted(registry.authorities().items()):
@@ -328,8 +330,9 @@ def registry_facts_sql(registry: Registry) -> str:
     return (
         f"{{# {GENERATED_BY} #}}\n"
         "{# Per source: department, entity, delivery format, raw glob (relative to GOVLAKE_HOME), column\n"
-        "   names and the key columns with the rule kind that validates them\n"
-        "   (govlake/staging_contract.column_kind). #}\n"
+        "   names, the key columns with the rule kind that validates them\n"
+        "   (govlake/staging_contract.column_kind), and the regex of each date and date-time column's\n"
+        "   declared layout (govlake/registry/layouts.py). #}\n"
         "{% macro registry_facts() %}\n"
         f"{{%- set facts = {body} -%}}\n"
         "{{ return(facts) }}\n"

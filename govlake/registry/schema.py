@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from govlake.registry.layouts import declared_layout
+
 CHECKS = ("id_card", "uscc", "region", "mobile", "licence_id", "icd10", "industry", "patent_no")
 Check = Literal["id_card", "uscc", "region", "mobile", "licence_id", "icd10", "industry", "patent_no"]
 Cadence = Literal["daily", "weekly", "monthly", "quarterly", "yearly"]
@@ -50,6 +52,16 @@ class Column(Strict):
         if v is not None:
             re.compile(v)
         return v
+
+    @model_validator(mode="after")
+    def _date_layout_known(self) -> Column:
+        declared_layout(self.type, self.format)
+        return self
+
+    @property
+    def layout(self) -> str | None:
+        """The declared layout of a date or date-time column (govlake/registry/layouts.py)."""
+        return declared_layout(self.type, self.format)
 
     @property
     def checks(self) -> list[str]:

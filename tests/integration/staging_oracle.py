@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 
 from govlake import identifiers as ids
+from govlake.registry.layouts import layout_pattern
 
 ABSENT = {"", "null", "-", "无"}
 BLANKS = " \t\n\v\f\r\u00a0\u3000\ufeff"
@@ -126,15 +127,28 @@ def region(t: str, batch: str, city):
     return (t if r.current else city.successor(t)), ("retired_region_code" if retired else None)
 
 
-def expected(kind: str, text: str | None, *, excel_serial: bool, batch: str, city):
-    """(value, flag) of a staging column of `kind` (govlake.staging_contract.column_kind) for delivered `text`."""
+def declared(parsed: tuple, t: str, layout: str | None, excel_serial: bool) -> tuple:
+    """A date read from another layout than its column's declared one keeps its value, flagged
+    off_layout; in an XLSX source a serial number (a date cell) follows every layout."""
+    value, flag = parsed
+    if value is None or layout is None or re.fullmatch(layout_pattern(layout), t):
+        return parsed
+    if excel_serial and re.fullmatch(r"[0-9]{1,5}(\.[0-9]*)?", t):
+        return parsed
+    return value, "off_layout"
+
+
+def expected(kind: str, text: str | None, *, excel_serial: bool, batch: str, city, layout: str | None = None):
+    """(value, flag) of a staging column of `kind` (govlake.staging_contract.column_kind) for delivered `text`;
+    `layout` is a date or date-time column's declared one (govlake/registry/layouts.py)."""
     t = clean(text)
     if t is None:
         return None, None
     if kind == "date":
-        return to_date(t, excel_serial)
+        return declared(to_date(t, excel_serial), t, layout, excel_serial)
+    if kind == "datetime":
+        return declared(to_timestamp(t), t, layout, False)
     simple = {
-        "datetime": to_timestamp,
         "integer": to_integer,
         "decimal": to_decimal,
         "id_card": id_card,

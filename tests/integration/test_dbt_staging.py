@@ -151,11 +151,15 @@ DEATH_PROBE = [
     ((BAD_CHECK, "辛", "2026-01-02", "371602"), {"rejected": "id_no:bad_check_digit"}),
     ((ID_18[:17], "壬", "2026-01-02", "371602"), {"rejected": "id_no:bad_format"}),
     ((OTHER[1], "癸", "2026-02-30", "371602"), {"death_date": None, "death_date_flag": "impossible_date"}),
-    ((OTHER[2], "子", "2026/3/1", "null"), {"death_date": date(2026, 3, 1), "region_code": None}),
+    (
+        (OTHER[2], "子", "2026/3/1", "null"),
+        {"death_date": date(2026, 3, 1), "death_date_flag": "off_layout", "region_code": None},
+    ),
     (
         (OTHER[3], "丑", "20260301", "371626"),
         {
             "death_date": date(2026, 3, 1),
+            "death_date_flag": "off_layout",
             "region_code": "371681",
             "region_code_delivered": "371626",
             "region_code_flag": "retired_region_code",
@@ -328,6 +332,7 @@ def test_every_staged_value_agrees_with_the_python_oracle(built, registry):
                     excel_serial=s.format == "xlsx",
                     batch=batch,
                     city=registry.city,
+                    layout=c.layout,
                 )
                 checked[sid] += 1
                 if (value, flag) != want or delivered != raw_text:

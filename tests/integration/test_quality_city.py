@@ -48,6 +48,7 @@ RULE_OF_KIND = {
     "code_not_in_list": "conformity.code_list",
     "out_of_range": "accuracy.range",
     "impossible_date": "conformity.format",
+    "off_layout": "conformity.declared_layout",
     "duplicate_key": "accuracy.unique_key",
     "name_mismatch": "consistency.name_mismatch",
     "dead_person_paid": "consistency.dead_person_paid",

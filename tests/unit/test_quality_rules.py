@@ -100,6 +100,15 @@ def test_typed_and_patterned_columns_have_a_format_rule(registry, ids):
                 assert f"conformity.format.{s.id}.{c.name}" in ids, (s.id, c.name)
 
 
+def test_every_date_and_datetime_column_has_a_declared_layout_warning(registry, rules):
+    by_id = {r.id: r for r in rules}
+    for s in registry.sources.values():
+        for c in (c for c in s.columns if c.type in ("date", "datetime")):
+            rule = by_id.get(f"conformity.declared_layout.{s.id}.{c.name}")
+            assert rule is not None, (s.id, c.name)
+            assert rule.severity == "warning" and c.layout in rule.message_zh and c.layout in rule.message_en
+
+
 def test_every_source_has_key_file_and_calendar_rules(registry, ids):
     for s in registry.sources.values():
         for rule in (

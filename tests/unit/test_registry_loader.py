@@ -82,3 +82,15 @@ def test_retired_region_codes_map_to_their_current_successor(registry):
     assert city.successor("371626") == "371681"
     assert city.successor("372330") == "371681"  # 邹平县 (3723) -> 371626 -> 371681
     assert city.successor("123456") is None
+
+
+def test_a_date_column_must_declare_a_layout_staging_can_check(registry_copy):
+    _edit(registry_copy / "departments" / "rsj.yaml", 'format: "YYYYMMDD"', 'format: "DD.MM.YYYY"')
+    with pytest.raises(RegistryError, match=r"rsj.yaml[\s\S]*columns.6[\s\S]*YYYYMMDD, YYYY-MM-DD[\s\S]*'DD.MM.YYYY'"):
+        load_registry(registry_copy)
+
+
+def test_every_date_and_datetime_column_has_a_declared_layout(registry):
+    for s in registry.sources.values():
+        for c in s.columns:
+            assert (c.layout is not None) == (c.type in ("date", "datetime")), (s.id, c.name)

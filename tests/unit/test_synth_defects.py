@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections import Counter, defaultdict
 from datetime import datetime
 
@@ -20,7 +21,9 @@ from govlake.identifiers import (
     is_valid_patent_no,
     is_valid_uscc,
 )
+from govlake.registry.layouts import layout_pattern
 from synth import generate_city
+from tests.integration import staging_oracle as oracle
 
 RATE = 0.02
 KINDS = {
@@ -35,6 +38,7 @@ KINDS = {
     "code_not_in_list",
     "out_of_range",
     "impossible_date",
+    "off_layout",
     "duplicate_key",
     "name_mismatch",
     "dead_person_paid",
@@ -216,6 +220,9 @@ def test_truth_line_holds_the_defect(city, registry):
             for fmt in ("%Y%m%d", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d"):
                 with pytest.raises(ValueError):
                     datetime.strptime(shown, fmt)
+        elif kind == "off_layout":
+            assert not re.fullmatch(layout_pattern(col.layout), shown), where
+            assert _moment(col, shown) == _moment(col, t["original"]), where
         elif kind == "dead_person_paid":
             assert shown in ("在保", "1")
             assert deaths[line.value("id_no")] < t["batch"]
@@ -227,6 +234,14 @@ def test_truth_line_holds_the_defect(city, registry):
             assert shown != t["original"]
         else:
             raise AssertionError(kind)
+
+
+def _moment(column, shown: str):
+    """The day or moment a date text names, in any layout staging reads (the staging oracle)."""
+    parse = oracle.to_timestamp if column.type == "datetime" else lambda t: oracle.to_date(t, excel_serial=False)
+    value, flag = parse(shown)
+    assert flag is None, shown
+    return value
 
 
 def test_status_defects_contradict_the_authoritative_sources(city, registry):

@@ -5,7 +5,15 @@
                            delivered as the serial's text); day 0 is 1899-12-30, which
                            is right for every date after 1900-02-28
    A layout that names no real day (2026-02-30, 2026/13/1) gives NULL and the flag
-   impossible_date; an unrecognised layout gives NULL and bad_format. Never an error. #}
+   impossible_date; an unrecognised layout gives NULL and bad_format. Never an error.
+   A date read from a layout other than the one its column declares (the registry's format,
+   declared_layout) is staged, and flagged off_layout. #}
+
+{# The regex of the layout the registry declares for a date or date-time column
+   (govlake/registry/layouts.py, through registry_facts). #}
+{% macro declared_layout(source_id, column) -%}
+    {{- return(govlake.registry_facts()[source_id].layouts[column]) -}}
+{%- endmacro %}
 
 {% macro _date_layouts(excel_serial) -%}
     {{- return({
@@ -32,11 +40,24 @@
     end
 {%- endmacro %}
 
-{% macro date_flag(expr, excel_serial=false) -%}
+{# With `declared` (a layout's regex), a date in any other layout is off_layout. In an XLSX
+   source (excel_serial) a serial number is a date cell, the workbook's own encoding of a date
+   whatever the cell displays: it follows every layout. #}
+{% macro date_flag(expr, excel_serial=false, declared=none) -%}
     {%- set layouts = govlake._date_layouts(excel_serial) -%}
     case
         when {{ expr }} is null then null
-        when {{ govlake.to_date(expr, excel_serial) }} is not null then null
+        when {{ govlake.to_date(expr, excel_serial) }} is not null then
+            {%- if declared %}
+            case
+                when {{ govlake.regex_full_match(expr, declared) }} then null
+                {%- if excel_serial %}
+                when {{ govlake.regex_full_match(expr, layouts.excel) }} then null
+                {%- endif %}
+                else 'off_layout'
+            end
+            {%- else %} null
+            {%- endif %}
         when {{ govlake.regex_full_match(expr, layouts.compact) }}
             or {{ govlake.regex_full_match(expr, layouts.separated) }}
             then 'impossible_date'
@@ -56,10 +77,15 @@
     end
 {%- endmacro %}
 
-{% macro timestamp_flag(expr) -%}
+{# With `declared` (a layout's regex), a date-time in any other layout is off_layout. #}
+{% macro timestamp_flag(expr, declared=none) -%}
     case
         when {{ expr }} is null then null
-        when {{ govlake.to_timestamp(expr) }} is not null then null
+        when {{ govlake.to_timestamp(expr) }} is not null then
+            {%- if declared %}
+            case when {{ govlake.regex_full_match(expr, declared) }} then null else 'off_layout' end
+            {%- else %} null
+            {%- endif %}
         when {{ govlake.regex_full_match(expr, govlake._timestamp_layout()) }} then 'impossible_date'
         else 'bad_format'
     end

@@ -32,9 +32,9 @@ renamed as (
 
         -- dates
         {{ to_date('issued_on') }} as issued_on,
-        {{ date_flag('issued_on') }} as issued_on_flag,
+        {{ date_flag('issued_on', declared=declared_layout('dsj.e_licence', 'issued_on')) }} as issued_on_flag,
         {{ to_date('valid_until') }} as valid_until,
-        {{ date_flag('valid_until') }} as valid_until_flag,
+        {{ date_flag('valid_until', declared=declared_layout('dsj.e_licence', 'valid_until')) }} as valid_until_flag,
 
         -- lineage
         _batch,

@@ -30,11 +30,11 @@ renamed as (
 
         -- dates
         {{ to_date('birth_date') }} as birth_date,
-        {{ date_flag('birth_date') }} as birth_date_flag,
+        {{ date_flag('birth_date', declared=declared_layout('gaj.household_register', 'birth_date')) }} as birth_date_flag,
 
         -- timestamps
         {{ to_timestamp('updated_at') }} as updated_at,
-        {{ timestamp_flag('updated_at') }} as updated_at_flag,
+        {{ timestamp_flag('updated_at', declared=declared_layout('gaj.household_register', 'updated_at')) }} as updated_at_flag,
 
         -- lineage
         _batch,

@@ -29,7 +29,7 @@ renamed as (
 
         -- dates
         {{ to_date('reg_date', excel_serial=true) }} as reg_date,
-        {{ date_flag('reg_date', excel_serial=true) }} as reg_date_flag,
+        {{ date_flag('reg_date', excel_serial=true, declared=declared_layout('mzj.marriage_register', 'reg_date')) }} as reg_date_flag,
 
         -- lineage
         _batch,

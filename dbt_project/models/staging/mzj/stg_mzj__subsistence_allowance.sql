@@ -32,7 +32,7 @@ renamed as (
 
         -- dates
         {{ to_date('start_date', excel_serial=true) }} as start_date,
-        {{ date_flag('start_date', excel_serial=true) }} as start_date_flag,
+        {{ date_flag('start_date', excel_serial=true, declared=declared_layout('mzj.subsistence_allowance', 'start_date')) }} as start_date_flag,
 
         -- lineage
         _batch,

@@ -30,7 +30,7 @@ renamed as (
 
         -- dates
         {{ to_date('enrolled_on') }} as enrolled_on,
-        {{ date_flag('enrolled_on') }} as enrolled_on_flag,
+        {{ date_flag('enrolled_on', declared=declared_layout('rsj.social_insurance', 'enrolled_on')) }} as enrolled_on_flag,
 
         -- lineage
         _batch,

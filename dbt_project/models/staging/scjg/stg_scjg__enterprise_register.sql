@@ -37,11 +37,11 @@ renamed as (
 
         -- dates
         {{ to_date('established_on') }} as established_on,
-        {{ date_flag('established_on') }} as established_on_flag,
+        {{ date_flag('established_on', declared=declared_layout('scjg.enterprise_register', 'established_on')) }} as established_on_flag,
 
         -- timestamps
         {{ to_timestamp('changed_at') }} as changed_at,
-        {{ timestamp_flag('changed_at') }} as changed_at_flag,
+        {{ timestamp_flag('changed_at', declared=declared_layout('scjg.enterprise_register', 'changed_at')) }} as changed_at_flag,
 
         -- lineage
         _batch,

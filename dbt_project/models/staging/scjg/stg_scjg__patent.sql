@@ -27,9 +27,9 @@ renamed as (
 
         -- dates
         {{ to_date('applied_on') }} as applied_on,
-        {{ date_flag('applied_on') }} as applied_on_flag,
+        {{ date_flag('applied_on', declared=declared_layout('scjg.patent', 'applied_on')) }} as applied_on_flag,
         {{ to_date('granted_on') }} as granted_on,
-        {{ date_flag('granted_on') }} as granted_on_flag,
+        {{ date_flag('granted_on', declared=declared_layout('scjg.patent', 'granted_on')) }} as granted_on_flag,
 
         -- lineage
         _batch,

@@ -30,9 +30,9 @@ renamed as (
 
         -- dates
         {{ to_date('birth_date') }} as birth_date,
-        {{ date_flag('birth_date') }} as birth_date_flag,
+        {{ date_flag('birth_date', declared=declared_layout('wjw.birth_certificate', 'birth_date')) }} as birth_date_flag,
         {{ to_date('issued_on') }} as issued_on,
-        {{ date_flag('issued_on') }} as issued_on_flag,
+        {{ date_flag('issued_on', declared=declared_layout('wjw.birth_certificate', 'issued_on')) }} as issued_on_flag,
 
         -- lineage
         _batch,

@@ -25,7 +25,7 @@ renamed as (
 
         -- dates
         {{ to_date('death_date') }} as death_date,
-        {{ date_flag('death_date') }} as death_date_flag,
+        {{ date_flag('death_date', declared=declared_layout('wjw.death_record', 'death_date')) }} as death_date_flag,
 
         -- lineage
         _batch,

@@ -34,9 +34,9 @@ renamed as (
 
         -- dates
         {{ to_date('decided_on') }} as decided_on,
-        {{ date_flag('decided_on') }} as decided_on_flag,
+        {{ date_flag('decided_on', declared=declared_layout('xyzx.double_publicity', 'decided_on')) }} as decided_on_flag,
         {{ to_date('valid_until') }} as valid_until,
-        {{ date_flag('valid_until') }} as valid_until_flag,
+        {{ date_flag('valid_until', declared=declared_layout('xyzx.double_publicity', 'valid_until')) }} as valid_until_flag,
 
         -- lineage
         _batch,

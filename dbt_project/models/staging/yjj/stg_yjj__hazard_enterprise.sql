@@ -30,7 +30,7 @@ renamed as (
 
         -- dates
         {{ to_date('last_inspected_on', excel_serial=true) }} as last_inspected_on,
-        {{ date_flag('last_inspected_on', excel_serial=true) }} as last_inspected_on_flag,
+        {{ date_flag('last_inspected_on', excel_serial=true, declared=declared_layout('yjj.hazard_enterprise', 'last_inspected_on')) }} as last_inspected_on_flag,
 
         -- lineage
         _batch,
