@@ -113,9 +113,16 @@ def render(outcomes: dict[str, str], properties: dict[str, dict], seconds: float
     return "\n".join(lines)
 
 
+_TOOK = re.compile(r"the suite took \d+ s")
+
+
 def write_table(doc: Path, table: str) -> None:
+    """Replace the table; not when only the measured time differs (every `make test` would
+    otherwise leave the checkout changed)."""
     text = doc.read_text(encoding="utf-8")
     start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
+    if _TOOK.sub("", text[start:end].strip()) == _TOOK.sub("", table.strip()):
+        return
     doc.write_text(text[:start] + "\n" + table + "\n" + text[end:], encoding="utf-8")
 
 

@@ -37,6 +37,25 @@ def test_the_documented_table_lists_every_case_of_the_suite():
     assert scoreboard.documented_cases() == suite
 
 
+def _doc(tmp_path, table: str):
+    doc = tmp_path / "reliability.md"
+    doc.write_text(f"intro\n{scoreboard.BEGIN}\n{table}\n{scoreboard.END}\nafter\n", encoding="utf-8")
+    return doc
+
+
+def test_a_run_that_differs_only_in_its_time_leaves_the_doc_as_it_is(tmp_path):
+    doc = _doc(tmp_path, "| fault | 1 |\nthe suite took 629 s in this run\n- fault · `x`: passed")
+    before = doc.read_text(encoding="utf-8")
+    scoreboard.write_table(doc, "| fault | 1 |\nthe suite took 700 s in this run\n- fault · `x`: passed")
+    assert doc.read_text(encoding="utf-8") == before
+
+
+def test_a_run_with_other_outcomes_rewrites_the_table(tmp_path):
+    doc = _doc(tmp_path, "| fault | 1 |\nthe suite took 629 s in this run\n- fault · `x`: passed")
+    scoreboard.write_table(doc, "| fault | 1 |\nthe suite took 700 s in this run\n- fault · `x`: failed")
+    assert "`x`: failed" in doc.read_text(encoding="utf-8") and "after" in doc.read_text(encoding="utf-8")
+
+
 def test_every_fault_point_in_the_code_is_killed_by_a_case():
     points = {
         m.group(1)
