@@ -130,15 +130,14 @@ def test_worst_rules_violations_and_disputes_are_shown(page, city):
     assert seen["docs"] and seen["docs"].endswith("data_docs/index.html")
 
 
-def test_a_department_whose_latest_batch_had_a_file_rejected_is_marked_red(page, city):
+def test_a_department_with_a_file_rejected_in_its_current_data_is_marked_red(page, city):
+    # current data: a full snapshot's latest batch, every batch of an increment (quality/findings.py)
     with duckdb.connect(str(city["lake"].warehouse), read_only=True) as con:
         expected = {
             d
             for (d,) in con.execute(
-                "WITH latest AS (SELECT source_id, max(batch) AS batch FROM quality.rule_results "
-                "  WHERE rule_id NOT LIKE 'completeness.batch_missing.%' GROUP BY source_id) "
-                "SELECT DISTINCT split_part(source_id, '.', 1) FROM quality.rule_results JOIN latest "
-                "USING (source_id, batch) WHERE rule_id LIKE 'accessibility.file_readable.%' AND failed > 0"
+                "SELECT DISTINCT split_part(source_id, '.', 1) FROM quality.findings "
+                "WHERE status <> 'resolved' AND rule_id LIKE 'accessibility.file_readable.%'"
             ).fetchall()
         }
     rejected = page["seen"]["rejected"]
