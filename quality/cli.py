@@ -282,14 +282,18 @@ def report(
 ):
     """Write the steward report: index.html and one XLSX workbook per department.
 
-    The page (open it from disk, it loads nothing from the network) shows the GB/T 36344
-    scorecard of all departments (table and charts), the trend of each department over
-    its batches, the promotion gate's held batches, the worst rules with counts, sample
-    violations, the 一数一源 conflicts per department, the 数据异议 tickets and a link to
-    the GX Data Docs. departments/<code>-<name>.xlsx lists a department's violations,
-    conflicts and tickets for correction (sheets 说明, 违规明细, 冲突, 数据异议; rows per
-    sheet capped by quality/report/report.yaml). Every personal value is masked. Run
-    `govlake quality run` first; exits 1 when there are no quality results.
+    Everything is in one scope, the open findings of the current data (a full
+    snapshot's latest batch, every batch of an increment not re-delivered since),
+    each new, still open or resolved since the batch before. The page (open it from
+    disk, it loads nothing from the network) shows the GB/T 36344 scorecard of all
+    departments (table and charts), the trend of each department over its batches,
+    the promotion gate's held batches, the worst rules, each department's priorities
+    and history, sample open findings, the open 一数一源 conflicts per department, the
+    数据异议 tickets and a link to the GX Data Docs. departments/<code>-<name>.xlsx is
+    what a department is sent to correct (sheets 说明, 违规明细, 已解决, 冲突, 数据异议,
+    历史; rows per sheet capped by quality/report/report.yaml). Every personal value is
+    masked but a department's own delivered copy of a conflicting value, in its own
+    workbook. Run `govlake quality run` first; exits 1 when there are no quality results.
     """
     from govlake.settings import Lake
     from quality.report import ReportError, write_report
@@ -309,7 +313,7 @@ def print_report(result: dict) -> None:
     page = Path(result["page"])
     console.print(
         f"Steward report: [bold]{page}[/] ({result['departments']} departments, "
-        f"{result['violations']:,} violations, {result['conflicts']:,} conflicts, "
+        f"{result['violations']:,} open findings, {result['conflicts']:,} open conflicts, "
         f"{result['disputes']:,} disputes)"
     )
     if result["workbooks"]:
