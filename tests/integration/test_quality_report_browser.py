@@ -145,7 +145,8 @@ def test_the_priorities_list_every_department_with_its_top_rules_and_history(pag
     assert set(priorities) == set(registry.departments)
     with duckdb.connect(str(city["lake"].warehouse), read_only=True) as con:
         with_findings = {
-            d for (d,) in con.execute(
+            d
+            for (d,) in con.execute(
                 "SELECT DISTINCT split_part(source_id, '.', 1) FROM quality.findings WHERE status <> 'resolved'"
             ).fetchall()
         }
