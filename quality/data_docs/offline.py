@@ -12,7 +12,8 @@ come from their XStatic wheels on PyPI (Popper rides in Bootstrap's bundle); boo
 has no wheel, so table.js (ours) draws the index table - sorting, a search box, rows linking
 to their validation; its filter controls and their datepicker are dropped, and so are vega
 (charts of profiling and metric pages, not of our validations), the dark theme and GX's
-newsletter footer (a link to subscribe, nothing a steward needs). Plain links (<a href>) to
+newsletter footer (a link to subscribe, nothing a steward needs). GX's favicon link, one
+directory short on validation pages, is pointed at the file. Plain links (<a href>) to
 GX's documentation stay: the browser fetches nothing until one is followed.
 
 Idempotent: a rewritten page has no remote asset left, and a second pass changes nothing.
@@ -38,6 +39,9 @@ SCRIPT = re.compile(r'<script\b[^>]*\bsrc="(https?://[^"]+)"[^>]*>\s*</script>\s
 STYLESHEET = re.compile(r'<link\b[^>]*\bhref="(https?://[^"]+)"[^>]*>\s*', re.IGNORECASE)
 IMAGE = re.compile(r'(<img\b[^>]*\bsrc=")(https?://[^"]+)(")', re.IGNORECASE)
 CSS_URL = re.compile(r"""url\((['"]?)(https?://[^'")]+)\1\)""", re.IGNORECASE)
+# favicon.j2 climbs (dots in the suite name + 3) directories from a validation page, one short
+# of the docs directory for our dotted suite names: the browser's console showed the 404
+FAVICON = re.compile(r'(<link\b[^>]*\bhref=")[^"]*static/images/favicon\.ico(")', re.IGNORECASE)
 # GX's cloud-footer.j2: a link to subscribe to GX's newsletter
 NEWSLETTER = re.compile(
     r'<footer>\s*<p>[^<]*<a href="https?://greatexpectations\.io/newsletter[^"]*">.*?</footer>\s*', re.S
@@ -112,6 +116,7 @@ def rewrite(html: str, to_root: str) -> str:
     html = STYLESHEET.sub(stylesheet, html)
     html = IMAGE.sub(lambda m: m.group(1) + image(m.group(2)) + m.group(3), html)
     html = CSS_URL.sub(lambda m: css_url(m.group(2)), html)
+    html = FAVICON.sub(lambda m: f"{m.group(1)}{to_root}/static/images/favicon.ico{m.group(2)}", html)
     return NEWSLETTER.sub("", html)
 
 

@@ -71,12 +71,14 @@ def docs(tmp_path):
     GX's own static/images."""
     root = tmp_path / "data_docs"
     (root / "static" / "images").mkdir(parents=True)
-    (root / "static" / "images" / "logo-long.png").write_bytes(b"\x89PNG")
+    for image in ("logo-long.png", "favicon.ico"):
+        (root / "static" / "images" / image).write_bytes(b"\x89PNG")
     page = root / "validations" / "gaj" / "household_register" / "run" / "20261206T000000Z" / "warehouse.html"
     page.parent.mkdir(parents=True)
-    html = _page(_gx_remote_head())
-    for p in (root / "index.html", page):
-        p.write_text(html, encoding="utf-8")
+    # favicon.j2's path: (dots in the suite name + 3) levels up from a validation page
+    for p, up in ((root / "index.html", "./"), (page, "../" * 4)):
+        icon = f'<link rel="shortcut icon" href="{up}static/images/favicon.ico" type="image/x-icon"/>'
+        p.write_text(_page(_gx_remote_head() + icon), encoding="utf-8")
     return root
 
 
