@@ -160,8 +160,9 @@ def test_no_person_is_identified_on_the_page(page, city):
 DOCS_SOURCE = "gaj.household_register"
 
 
-def _browse(browser, path: Path, script: str):
-    """Open a page from disk: what it requested, what failed, its console, and `script`'s result."""
+def _browse(browser, path: Path, script: str, act=None):
+    """Open a page from disk: what it requested, what failed, its console, `script`'s result and
+    what `act` did on the page (a click, a search)."""
     messages, requests, failed = [], [], []
     tab = browser.new_page(viewport={"width": 1400, "height": 1000})
     tab.on("console", lambda m: messages.append((m.type, m.text)))
@@ -169,7 +170,21 @@ def _browse(browser, path: Path, script: str):
     tab.on("request", lambda r: requests.append(r.url))
     tab.on("requestfailed", lambda r: failed.append(r.url))
     tab.goto(path.as_uri(), wait_until="load")
-    return {"messages": messages, "requests": requests, "failed": failed, "seen": tab.evaluate(script)}
+    seen = tab.evaluate(script)
+    acted = act(tab) if act else None
+    return {"messages": messages, "requests": requests, "failed": failed, "seen": seen, "acted": acted}
+
+
+def _use_the_index_table(tab):
+    """Sort by asset, search for DOCS_SOURCE, click its row: what each step showed."""
+    assets = "() => [...document.querySelectorAll('table.govlake-table tbody tr')].map(tr => tr.cells[3].innerText)"
+    tab.click("table.govlake-table thead th:nth-child(4)")
+    by_asset = tab.evaluate(assets)
+    tab.fill("input[type=search]", DOCS_SOURCE)
+    found = tab.evaluate(assets)
+    tab.click("table.govlake-table tbody tr")
+    tab.wait_for_load_state("load")
+    return {"by_asset": by_asset, "found": found, "opened": tab.url}
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +211,7 @@ def docs(city):
         try:
             return {
                 "root": root,
-                "index": _browse(browser, root / "index.html", common),
+                "index": _browse(browser, root / "index.html", common, _use_the_index_table),
                 "validation": _browse(browser, validation, common),
             }
         finally:
@@ -242,3 +257,10 @@ def test_the_data_docs_explain_the_rule_share_beside_the_row_share(docs, city):
     assert "规则通过率" in docs["index"]["seen"]["note"]
     for name in ("index", "validation"):
         assert docs[name]["seen"]["report"] == (city["lake"].reports / "quality" / "index.html").as_uri()
+
+
+def test_the_data_docs_index_sorts_searches_and_opens_a_validation(docs):
+    acted = docs["index"]["acted"]
+    assert len(acted["by_asset"]) > 1 and acted["by_asset"] == sorted(acted["by_asset"])
+    assert acted["found"] == [DOCS_SOURCE]
+    assert acted["opened"].endswith(f"warehouse-{DOCS_SOURCE}.html") and "/validations/" in acted["opened"]
