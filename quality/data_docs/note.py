@@ -13,9 +13,10 @@ The note (note.html.j2), Chinese first, English beside, states both definitions,
 run's two shares on the page's scope (a source on its validation page, every source of the
 run on the index) and links back to the steward report. The row share is Σ passed / Σ
 checked over the run's rules and batches (passed = checked - failed, never below 0, as
-quality/sql/scores.sql counts); the scorecard's overall score also weights dimensions and
-discounts rejected files, which the note says rather than recomputes (the scores are
-recorded after the run).
+quality/sql/scores.sql counts); the scorecard covers each source's current data (its open
+findings, docs/quality-dimensions.md#open-findings), weights dimensions and discounts
+rejected files, which the note says rather than recomputes (the scores are recorded after
+the run).
 """
 
 from __future__ import annotations

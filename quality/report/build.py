@@ -43,6 +43,9 @@ class ReportResult:
         """What left the lake: every file written, and how much of each kind of finding."""
         return {
             "workbooks": sorted(self.workbooks.values()),
+            # the one value a workbook shows unmasked: the department's own delivered copy of a
+            # conflicting value (it holds it already); everything else is masked
+            "unmasked": "冲突 your value: each department's own delivered value, in its own workbook only",
             **{k: getattr(self, k) for k in ("violations", "conflicts", "disputes")},
         }
 

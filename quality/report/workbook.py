@@ -2,8 +2,10 @@
 
     path = write_workbook(data, card, directory)     # <directory>/<code>-<name>.xlsx
 
-Sheets: 说明 (the department, the run, its scores and failing rules), 违规明细 (violations),
-冲突 (一数一源 conflicts routed to it), 数据异议 (tickets routed to it). Each list sheet
+Sheets: 说明 (the department, the run, its scores and failing rules), 违规明细 (its open
+findings, quality/findings.py: new or still open), 已解决 (resolved since the batch before),
+冲突 (open 一数一源 conflicts routed to it), 数据异议 (tickets routed to it), 历史 (every
+batch's findings, newest first). Each list sheet
 starts with a line saying how many rows it holds (and, when the cap of report.yaml cut it,
 of how many), then its header, frozen, with an autofilter. Values are as collect() read
 them: masked in SQL. Strings stay strings (a value starting with '=' is not a formula).
@@ -21,6 +23,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from govlake.pii import mask_text
+from quality.report.vocabulary import detail_zh, label
 
 EXCEL_MAX_ROWS = 1_048_576
 UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')  # characters a file name cannot hold
@@ -29,32 +32,39 @@ REJECTED_FONT = Font(bold=True, color="C62828")  # the report's --bad
 HEADER_FONT, HEADER_FILL = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F4E79")
 NOTE_FONT, TITLE_FONT = Font(italic=True, color="555555"), Font(bold=True, size=14)
 
+
 # sheet -> (header, key of the row dict); headers in Chinese with English below
 VIOLATIONS = (
+    ("问题编号\nfinding id", "finding_id"),
+    ("状态\nstatus", "status_zh"),
     ("数据源\nsource", "source_id"),
     ("批次\nbatch", "batch"),
+    ("首次批次\nfirst seen", "first_seen_batch"),
     ("记录键(脱敏)\nrecord key, masked", "record_key"),
     ("字段\ncolumn", "column_name"),
     ("规则\nrule id", "rule_id"),
     ("维度\ndimension", "dimension_zh"),
-    ("严重性\nseverity", "severity"),
+    ("严重性\nseverity", "severity_label"),
     ("说明\nmessage", "message_zh"),
     ("观测值(脱敏)\nobserved, masked", "observed"),
-    ("详情\ndetail", "detail"),
+    ("详情\ndetail", "detail_label"),
     ("文件\nfile", "_file"),
     ("行号\nrow", "_row_no"),
 )
+HISTORY = tuple(c for c in VIOLATIONS if c[1] not in ("finding_id", "status_zh", "first_seen_batch"))
 CONFLICTS = (
     ("冲突编号\nconflict id", "conflict_id"),
-    ("实体类型\nentity type", "entity_type"),
+    ("状态\nstatus", "status_zh"),
+    ("实体类型\nentity type", "entity_type_label"),
     ("实体(脱敏)\nentity, masked", "entity_id"),
     ("属性\nattribute", "attribute"),
-    ("规则\nrule", "rule"),
+    ("规则\nrule", "rule_label"),
     ("本部门数据源\nyour source", "other_source"),
     ("字段\ncolumn", "other_column"),
-    ("本部门值(脱敏)\nyour value, masked", "other_value"),
+    ("本部门值(如实交付)\nyour value, as you delivered it", "own_value"),
     ("权威来源\nauthoritative source", "authoritative_source"),
     ("权威值(脱敏)\ngolden value, masked", "authoritative_value"),
+    ("差异位置\nwhere they differ", "difference"),
     ("首次批次\nfirst seen", "first_seen_batch"),
     ("最近批次\nlast seen", "last_seen_batch"),
     ("批次数\nbatches", "batches_seen"),
@@ -79,7 +89,7 @@ RULES = (
     ("规则\nrule id", "rule_id"),
     ("数据源\nsource", "source_id"),
     ("维度\ndimension", "dimension_zh"),
-    ("严重性\nseverity", "severity"),
+    ("严重性\nseverity", "severity_label"),
     ("说明\nmessage", "message_zh"),
     ("失败\nfailed", "failed"),
     ("检查\nchecked", "checked"),
@@ -157,7 +167,7 @@ def _summary_sheet(wb: Workbook, data, card, rows) -> None:
     line("报告生成(UTC) generated", data.generated_at.strftime("%Y-%m-%d %H:%M:%S"))
     line("最近批次 latest batch", card.latest_batch)
     line("")
-    line("GB/T 36344 得分 scores (0–100, latest batch of each source)", font=Font(bold=True))
+    line("GB/T 36344 得分 scores (0–100, open findings of the current data)", font=Font(bold=True))
     for d in data.dimensions:
         score = card.scores.get(d["dimension"])
         line(
@@ -174,8 +184,11 @@ def _summary_sheet(wb: Workbook, data, card, rows) -> None:
             REJECTED_FONT,
         )
     line("")
-    line("违规 violations (blocking 阻断)", f"{card.violations:,} ({card.blocking:,})")
-    line("一数一源冲突 conflicts", f"{card.conflicts:,}")
+    line("未结问题 open findings (blocking 阻断)", f"{card.violations:,} ({card.blocking:,})")
+    line("新增 new since the batch before", f"{card.new_findings:,}")
+    line("已解决 resolved since the batch before", f"{card.resolved_findings:,}")
+    line("历史问题 findings of every batch", f"{card.history:,}")
+    line("一数一源冲突 open conflicts", f"{card.conflicts:,}")
     line("数据异议 disputes (open 未结)", f"{card.disputes:,} ({card.open_disputes:,})")
     line("")
     line(
@@ -186,8 +199,27 @@ def _summary_sheet(wb: Workbook, data, card, rows) -> None:
     line("")
     line("失败规则 failing rules", font=Font(bold=True))
     ws.append([_cell(ws, h.replace("\n", " "), Font(bold=True)) for h, _ in RULES])
-    for r in rows.rules:
+    for r in _localised(rows.rules):
         ws.append([_cell(ws, r.get(key)) for _, key in RULES])
+
+
+def _localised(rows: list[dict]) -> list[dict]:
+    """Codes as Chinese first, the code beside (quality/report/vocabulary.yaml)."""
+    out = []
+    for r in rows:
+        detail = r.get("detail")
+        chinese = detail_zh(detail)
+        out.append(
+            {
+                **r,
+                "status_zh": label("status", r.get("status")),
+                "severity_label": label("severity", r.get("severity")),
+                "rule_label": label("conflict_rule", r.get("rule")),
+                "entity_type_label": label("entity_type", r.get("entity_type")),
+                "detail_label": f"{chinese} — {detail}" if chinese else detail,
+            }
+        )
+    return out
 
 
 def write_workbook(data, card, directory: Path) -> Path:
@@ -196,9 +228,11 @@ def write_workbook(data, card, directory: Path) -> Path:
     cap = data.limits["workbook_rows"]
     wb = Workbook(write_only=True)
     _summary_sheet(wb, data, card, rows)
-    _list_sheet(wb, "违规明细", VIOLATIONS, rows.violations, card.violations, "违规明细 violations", cap)
-    _list_sheet(wb, "冲突", CONFLICTS, rows.conflicts, card.conflicts, "一数一源冲突 conflicts", cap)
+    _list_sheet(wb, "违规明细", VIOLATIONS, _localised(rows.violations), card.violations, "未结问题 open findings", cap)
+    _list_sheet(wb, "已解决", VIOLATIONS, _localised(rows.resolved), card.resolved_findings, "已解决 resolved", cap)
+    _list_sheet(wb, "冲突", CONFLICTS, _localised(rows.conflicts), card.conflicts, "一数一源冲突 open conflicts", cap)
     _list_sheet(wb, "数据异议", DISPUTES, rows.disputes, card.disputes, "数据异议 disputes", cap)
+    _list_sheet(wb, "历史", HISTORY, _localised(rows.history), card.history, "历史 findings of every batch", cap)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / workbook_name(card)
     tmp = path.with_name(f".{path.name}.tmp")

@@ -14,6 +14,7 @@ share from the scorecard's row share, its numbers those of the warehouse.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -84,6 +85,15 @@ def page(city):
                 rejected: [...document.querySelectorAll('#scorecard tbody tr.rejected')].map(tr => ({
                     code: tr.dataset.department, border: getComputedStyle(tr.cells[0]).borderLeftColor,
                     cells: [...tr.querySelectorAll('td.bad')].length})),
+                priorities: [...document.querySelectorAll('#priorities-section article.priorities')].map(a => ({
+                    code: a.dataset.department, rules: a.querySelectorAll('table.by-findings tbody tr').length,
+                    shares: a.querySelectorAll('table.by-share tbody tr').length,
+                    history: a.querySelectorAll('details.history tbody tr').length})),
+                statuses: [...document.querySelectorAll('#violations tbody tr[data-status]')].map(tr => ({
+                    status: tr.dataset.status, label: tr.cells[1].innerText})),
+                details: [...document.querySelectorAll('#violations tbody tr[data-status]')].map(tr =>
+                    tr.cells[tr.cells.length - 2].innerText),
+                severities: [...document.querySelectorAll('#violations .sev')].map(e => e.innerText),
                 text: document.body.textContent,  // collapsed <details> included
             })""")
             # sorting works: a click on the overall header orders the rows by score
@@ -133,15 +143,44 @@ def test_worst_rules_violations_and_disputes_are_shown(page, city):
     assert seen["docs"] and seen["docs"].endswith("data_docs/index.html")
 
 
-def test_a_department_whose_latest_batch_had_a_file_rejected_is_marked_red(page, city):
+def test_the_priorities_list_every_department_with_its_top_rules_and_history(page, city, registry):
+    priorities = {p["code"]: p for p in page["seen"]["priorities"]}
+    assert set(priorities) == set(registry.departments)
+    with duckdb.connect(str(city["lake"].warehouse), read_only=True) as con:
+        with_findings = {
+            d
+            for (d,) in con.execute(
+                "SELECT DISTINCT split_part(source_id, '.', 1) FROM quality.findings WHERE status <> 'resolved'"
+            ).fetchall()
+        }
+    assert with_findings
+    for code in with_findings:
+        assert priorities[code]["rules"] >= 1 and priorities[code]["shares"] >= 1, code
+    assert all(p["history"] >= 1 for p in priorities.values() if p["code"] in with_findings)
+
+
+def test_each_open_finding_is_marked_new_or_still_open_in_chinese(page):
+    statuses = page["seen"]["statuses"]
+    assert statuses and {s["status"] for s in statuses} <= {"new", "open"}
+    for s in statuses:
+        assert s["label"].startswith({"new": "新增", "open": "未解决"}[s["status"]]), s
+
+
+def test_codes_and_details_read_chinese_first(page):
+    assert page["seen"]["severities"] and all(s.split()[0] in ("阻断", "警告") for s in page["seen"]["severities"])
+    bare_codes = [d for d in page["seen"]["details"] if re.fullmatch(r"[a-z_]+(:[a-z_0-9]+)?", d.strip())]
+    assert bare_codes == []
+    assert any(re.search(r"[\u4e00-\u9fff]", d) for d in page["seen"]["details"] if d.strip())
+
+
+def test_a_department_with_a_file_rejected_in_its_current_data_is_marked_red(page, city):
+    # current data: a full snapshot's latest batch, every batch of an increment (quality/findings.py)
     with duckdb.connect(str(city["lake"].warehouse), read_only=True) as con:
         expected = {
             d
             for (d,) in con.execute(
-                "WITH latest AS (SELECT source_id, max(batch) AS batch FROM quality.rule_results "
-                "  WHERE rule_id NOT LIKE 'completeness.batch_missing.%' GROUP BY source_id) "
-                "SELECT DISTINCT split_part(source_id, '.', 1) FROM quality.rule_results JOIN latest "
-                "USING (source_id, batch) WHERE rule_id LIKE 'accessibility.file_readable.%' AND failed > 0"
+                "SELECT DISTINCT split_part(source_id, '.', 1) FROM quality.findings "
+                "WHERE status <> 'resolved' AND rule_id LIKE 'accessibility.file_readable.%'"
             ).fetchall()
         }
     rejected = page["seen"]["rejected"]
