@@ -79,6 +79,13 @@ def print_directory(result: dict, lake) -> None:
         f"Resource directory: {result['resources']} resources, {result['items']:,} 信息项, "
         f"{result['relations']} relations → catalog.resources in [bold]{lake.warehouse}[/]"
     )
+    if result.get("version"):
+        console.print(f"  directory version {result['version']}: {result['published']} change(s) published")
+    if result.get("pending"):
+        console.print(
+            f"  {result['pending']} change(s) widen access and wait for a steward: govlake catalog review",
+            style="yellow",
+        )
     for note in result.get("notes", []):
         console.print(f"  {escape(note)}", style="yellow")
     if result.get("retired"):
@@ -186,3 +193,66 @@ def show(
     for pos, name, zh, type_code, sensitivity, grade in items:
         t.add_row(str(pos), name, zh, type_code, sensitivity, grade)
     console.print(t)
+
+
+ByOpt = Annotated[str, typer.Option("--by", help="Who decides (kept with the change and in the audit log).")]
+
+
+@app.command()
+def review(home: HomeOpt = None):
+    """List the changes that widen access (不予 → 有条件 → 无条件 共享/开放, a lower grade, a
+    new shared resource, a sensitive 信息项 newly shared): held 待审核, unpublished until a
+    steward approves them. Changes that narrow access were published at once."""
+    from catalog.review import pending
+
+    rows = pending(_lake(home))
+    if not rows:
+        console.print("no change waits for review: the published directory is the built one")
+        return
+    t = Table(title=f"待审核 changes waiting for review: {len(rows)}")
+    for col in ("change", "资源 resource", "变更 kind", "字段 field", "原值 old", "新值 new", "发现 detected"):
+        t.add_column(col, no_wrap=col == "change")
+    for r in rows:
+        t.add_row(r["change_id"], f"{r['code']}\n{r['resource']}", r["kind"], r["field"], r["old_value"] or "—",
+                  r["new_value"] or "—", f"{r['detected_at']:%Y-%m-%d %H:%M}")  # fmt: skip
+    console.print(t)
+    console.print("govlake catalog approve CHANGE --by WHO  ·  govlake catalog reject CHANGE --reason … --by WHO")
+
+
+@app.command()
+def approve(
+    change: Annotated[str, typer.Argument(help="The change id (govlake catalog review).")],
+    by: ByOpt,
+    home: HomeOpt = None,
+):
+    """Publish a held change: it enters the published directory as a new version; who and
+    when are kept with the change and in the audit log."""
+    from catalog.review import ReviewError
+    from catalog.review import approve as do_approve
+
+    try:
+        version = do_approve(_lake(home), change, by)
+    except ReviewError as e:
+        err.print(f"[red]{escape(str(e))}[/]")
+        raise typer.Exit(1) from None
+    console.print(f"{change} 已发布: directory version {version}")
+
+
+@app.command()
+def reject(
+    change: Annotated[str, typer.Argument(help="The change id (govlake catalog review).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the change may not be published.")],
+    by: ByOpt,
+    home: HomeOpt = None,
+):
+    """Reject a held change: the published directory keeps its value; the change is not raised
+    again while the built value stays the one rejected."""
+    from catalog.review import ReviewError
+    from catalog.review import reject as do_reject
+
+    try:
+        do_reject(_lake(home), change, by, reason)
+    except ReviewError as e:
+        err.print(f"[red]{escape(str(e))}[/]")
+        raise typer.Exit(1) from None
+    console.print(f"{change} 已驳回 rejected")

@@ -1,6 +1,6 @@
 """The 政务信息资源目录 as the catalog builds it: resources, their 信息项, their relations.
 
-Fields and vocabulary: ../docs/directory.md (STANDARDS.md, Resource directory). The field names are
+Fields and vocabulary: docs/directory.md. The field names are
 the columns of catalog.resources, catalog.items and catalog.relations (catalog/store.py).
 """
 

@@ -28,6 +28,8 @@ from catalog.codes import Registration, assign
 from catalog.config import load_sources
 from catalog.manifest import read_manifest
 from catalog.model import Resource
+from catalog.review import record_build
+from catalog.versions import state
 from govlake.lock import lake_lock
 from govlake.registry import Registry, load_registry
 from govlake.settings import Lake
@@ -42,6 +44,9 @@ class DirectoryResult:
     relations: int
     retired: list[str] = field(default_factory=list)  # codes retired by this build
     notes: list[str] = field(default_factory=list)
+    version: int | None = None  # the directory version this build published, if it published anything
+    published: int = 0  # changes published at once (narrowing or neutral; everything on the first build)
+    pending: int = 0  # changes that widen access, held 待审核 for a steward
 
 
 def _sql(name: str) -> str:
@@ -155,9 +160,10 @@ QUALITY = {
 }  # fmt: skip
 
 
-def build_directory(lake: Lake, registry: Registry | None = None) -> DirectoryResult:
+def build_directory(lake: Lake, registry: Registry | None = None, sources_path: Path | None = None) -> DirectoryResult:
     registry = registry or load_registry()
-    resources = assemble(read_manifest(lake), registry, load_sources(registry))
+    config = load_sources(registry, sources_path) if sources_path else load_sources(registry)
+    resources = assemble(read_manifest(lake), registry, config)
     full = {s.id for s in registry.sources.values() if s.delivery.mode == "full"}
     now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     with lake_lock(lake):
@@ -182,6 +188,7 @@ def build_directory(lake: Lake, registry: Registry | None = None) -> DirectoryRe
                 con.register("_catalog_rows", _table(rows, schema))
                 con.execute(f"CREATE OR REPLACE TABLE catalog.{name} AS SELECT * FROM _catalog_rows")
                 con.unregister("_catalog_rows")
+            versions = record_build(con, _states(tables), now)
             con.commit()
         finally:
             con.close()
@@ -194,7 +201,18 @@ def build_directory(lake: Lake, registry: Registry | None = None) -> DirectoryRe
         relations=len(tables["relations"][0]),
         retired=retired,
         notes=notes,
+        version=versions["version"],
+        published=versions["published"],
+        pending=versions["pending"],
     )
+
+
+def _states(tables: dict) -> dict[str, dict]:
+    """The built directory as published states (catalog/versions.py)."""
+    items: dict[str, list[dict]] = {}
+    for i in tables["items"][0]:
+        items.setdefault(i["resource_code"], []).append(i)
+    return {r["code"]: state(r, items.get(r["code"], [])) for r in tables["resources"][0]}
 
 
 def _rows(resources, register, scores, gate, now) -> dict[str, tuple[list[dict], dict]]:

@@ -115,3 +115,86 @@ def test_show_prints_a_resource_with_its_items(city):
     shown = _cli("catalog", "show", "base_legal_entity__enterprise", lake=city["lake"])
     assert shown.exit_code == 0, shown.output
     assert "统一社会信用代码" in shown.output and "共享属性 sharing" in shown.output
+
+
+def _sources_yaml(tmp_path, **changes) -> object:
+    """catalog/sources.yaml with some sources' fields changed."""
+    import yaml
+
+    from catalog.config import SOURCES_PATH
+
+    raw = yaml.safe_load(SOURCES_PATH.read_text(encoding="utf-8"))
+    for source_id, fields in changes.items():
+        raw["sources"][source_id].update(fields)
+    path = tmp_path / "sources.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _published(lake: Lake, name: str) -> dict:
+    import json
+
+    (state,) = [
+        json.loads(r["state"])
+        for r in _rows(lake, "SELECT p.state FROM catalog.published p JOIN catalog.resources r USING (code) "
+                             f"WHERE r.name = '{name}'")
+    ]  # fmt: skip
+    return state
+
+
+def _change(lake: Lake, name: str, field: str) -> dict:
+    return _rows(
+        lake,
+        f"SELECT * FROM catalog.changes WHERE resource = '{name}' AND field = '{field}' "
+        "ORDER BY change_id DESC LIMIT 1",
+    )[0]
+
+
+def test_the_first_build_published_the_whole_directory_as_version_one(city):
+    versions = _rows(city["lake"], "SELECT * FROM catalog.versions ORDER BY version")
+    assert versions[0]["version"] == 1 and versions[0]["changes"] == len(city["resources"])
+
+
+def test_a_change_that_narrows_access_is_published_at_once(city, tmp_path):
+    lake = city["lake"]
+    result = build_directory(lake, sources_path=_sources_yaml(tmp_path, **{"scjg.patent": {"opening": "不予开放"}}))
+    assert result.published == 1 and result.pending == 0
+    assert _published(lake, "scjg.patent")["opening"] == "不予开放"
+    change = _change(lake, "scjg.patent", "opening")
+    assert (change["direction"], change["status"], change["version"]) == ("narrow", "已发布", result.version)
+
+
+def test_a_change_that_widens_access_waits_for_a_steward_and_is_published_when_approved(city, tmp_path):
+    lake = city["lake"]
+    wider = {"gaj.household_register": {"sharing": "无条件共享"}, "scjg.patent": {"opening": "不予开放"}}
+    result = build_directory(lake, sources_path=_sources_yaml(tmp_path, **wider))
+    assert result.pending == 1
+    assert _published(lake, "gaj.household_register")["sharing"] == "有条件共享"  # not published
+    review = _cli("catalog", "review", lake=lake)
+    change = _change(lake, "gaj.household_register", "sharing")
+    assert change["status"] == "待审核" and change["change_id"] in review.output
+    approved = _cli("catalog", "approve", change["change_id"], "--by", "数据管理员-赵", lake=lake)
+    assert approved.exit_code == 0, approved.output
+    assert _published(lake, "gaj.household_register")["sharing"] == "无条件共享"
+    decided = _change(lake, "gaj.household_register", "sharing")
+    assert (decided["status"], decided["decided_by"]) == ("已发布", "数据管理员-赵") and decided["decided_at"]
+
+
+def test_a_rejected_change_stays_unpublished_and_is_not_raised_again(city, tmp_path):
+    lake = city["lake"]
+    wider = {
+        "gaj.household_register": {"sharing": "无条件共享"},
+        "scjg.patent": {"opening": "不予开放"},
+        "wjw.death_record": {"opening": "无条件开放"},
+    }
+    path = _sources_yaml(tmp_path, **wider)
+    assert build_directory(lake, sources_path=path).pending == 1
+    change = _change(lake, "wjw.death_record", "opening")
+    refused = _cli("catalog", "reject", change["change_id"], "--by", "数据管理员-赵", "--reason", "死亡原因不得开放",
+                   lake=lake)  # fmt: skip
+    assert refused.exit_code == 0, refused.output
+    assert _published(lake, "wjw.death_record")["opening"] == "不予开放"
+    assert build_directory(lake, sources_path=path).pending == 0
+    assert _change(lake, "wjw.death_record", "opening")["reason"] == "死亡原因不得开放"
+    again = _cli("catalog", "approve", change["change_id"], "--by", "x", lake=lake)
+    assert again.exit_code == 1 and "已驳回" in again.output
