@@ -152,6 +152,60 @@ def build_transform_dag():
     return dag
 
 
+CATALOG_DAG_ID = "catalog__directory"
+
+
+def build_catalog_dag():
+    """The 政务信息资源目录 rebuilt whenever curated is published (the Asset publish_curated
+    updates, after build, quality run and a passing gate)."""
+    from airflow.sdk import DAG, task
+
+    install_masking()
+
+    config = load_config()
+    args = config["default_args"]
+    with DAG(
+        dag_id=CATALOG_DAG_ID,
+        description="resource directory (政务信息资源目录) after each curated publication",
+        schedule=[curated_asset()],
+        start_date=datetime.fromisoformat(str(config["start_date"])),
+        catchup=False,
+        max_active_runs=1,
+        tags=["catalog"],
+        doc_md=(
+            "### 政务信息资源目录\n\nRuns when the Asset `curated` is updated (a publication after a passing "
+            "gate): rebuilds the directory in the warehouse (`catalog.resources`, `catalog.items`, "
+            "`catalog.relations`, `catalog.quality`, the code register), compares it with the published "
+            "directory (a change that widens access waits for `govlake catalog approve`), and writes what "
+            "`conductor.pipeline.catalog_build` writes. `govlake run` does the same in-process."
+        ),
+        default_args={
+            "owner": "dsj",
+            "retries": args["retries"],
+            "retry_delay": timedelta(minutes=args["retry_delay_minutes"]),
+            "execution_timeout": timedelta(minutes=args["execution_timeout_minutes"]),
+            **TASK_CALLBACKS,
+        },
+        **DAG_CALLBACKS,
+    ) as dag:
+
+        @task(task_id="build_directory")
+        def build_directory() -> dict:
+            from conductor.pipeline import catalog_build
+            from govlake.settings import Lake
+
+            result = catalog_build(Lake.from_env())
+            print(
+                f"resource directory: {result['resources']} resources, {result['items']} items; "
+                f"version {result['version'] or 'unchanged'}, {result['pending']} change(s) waiting for review",
+                flush=True,
+            )
+            return result
+
+        build_directory()
+    return dag
+
+
 def build_ingest_dags() -> dict[str, object]:
     install_masking()
     registry = load_registry()
