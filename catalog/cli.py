@@ -7,6 +7,7 @@ govlake catalog show CODE|NAME      one resource: its fields, 信息项, quality
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -265,3 +266,103 @@ def reject(
         err.print(f"[red]{escape(str(e))}[/]")
         raise typer.Exit(1) from None
     console.print(f"{change} 已驳回 rejected")
+
+
+TOKEN_ENV = "OPENMETADATA_JWT_TOKEN"
+
+
+def _token(token_file: Path | None, token_env: str | None) -> str:
+    """The bot's JWT token from a file or an environment variable; never printed."""
+    import os
+
+    if token_file:
+        try:
+            token = token_file.read_text(encoding="utf-8").strip()
+        except OSError as e:
+            err.print(f"[red]cannot read the token file {escape(str(token_file))}: {escape(e.strerror or str(e))}[/]")
+            raise typer.Exit(1) from None
+    else:
+        token = os.environ.get(token_env or TOKEN_ENV, "").strip()
+    if not token:
+        where = f"file {token_file}" if token_file else f"${token_env or TOKEN_ENV}"
+        err.print(f"[red]no OpenMetadata token in {escape(where)}: see README, 'OpenMetadata'[/]")
+        raise typer.Exit(1)
+    return token
+
+
+@app.command("sync-openmetadata")
+def sync_openmetadata(
+    host: Annotated[
+        str | None,
+        typer.Option(
+            "--host",
+            envvar="OPENMETADATA_HOST",
+            help="The OpenMetadata server's API URL, e.g. http://localhost:8585/api ($OPENMETADATA_HOST).",
+        ),
+    ] = None,
+    token_file: Annotated[
+        Path | None, typer.Option("--token-file", help="A file holding the bot's JWT token (nothing else).")
+    ] = None,
+    token_env: Annotated[
+        str | None,
+        typer.Option(
+            "--token-env", help=f"The environment variable holding the bot's JWT token (default {TOKEN_ENV})."
+        ),
+    ] = None,
+    dry_run: Annotated[
+        Path | None,
+        typer.Option(
+            "--dry-run",
+            help="Send nothing: write every payload the sync would send to DIR, one JSON "
+            "file per entity (DIR/<kind>/<fully qualified name>.json).",
+        ),
+    ] = None,  # fmt: skip
+    home: HomeOpt = None,
+):
+    """Publish the published directory to OpenMetadata with its SDK: a CustomDatabase service
+    (the SDK has no DuckDB type), one database, a schema per library, theme and department,
+    every curated table and department source with its columns, types, Chinese and English
+    descriptions and the directory fields as custom properties; classifications (敏感程度,
+    数据分级, 共享属性, 开放属性) on tables and columns; the 一数一源 glossary linked to its
+    columns; one team per department owning what it provides; lineage; a test suite per
+    source with a test case per quality rule and its latest result.
+
+    Only what changed since the last sync to this host is sent (catalog.openmetadata_sync keeps
+    a hash of what was sent); a resource gone from the directory is soft-deleted; a change held
+    待审核 is not sent. 5xx answers and dropped connections are retried a bounded number of times
+    (catalog/openmetadata.yaml). A refused token or an unreachable host exits 1 with one line.
+    """
+    import logging
+
+    from catalog.om_client import OMSyncError
+    from catalog.om_sync import dry_run as write_dry_run
+    from catalog.om_sync import sync
+    from govlake.pii import mask_text
+
+    lake = _lake(home)
+    _connect(lake).close()  # exits 1 with what to run when there is no directory
+    if dry_run:
+        with err.status("OpenMetadata payloads …"):
+            count = write_dry_run(lake, dry_run)
+        console.print(f"{count} OpenMetadata payloads (nothing sent) → [bold]{escape(str(dry_run))}[/]")
+        return
+    if not host:
+        err.print("[red]no OpenMetadata server: give --host URL (or $OPENMETADATA_HOST), or --dry-run DIR[/]")
+        raise typer.Exit(1)
+    token = _token(token_file, token_env)
+    logging.getLogger("OMetaAPI").setLevel(logging.CRITICAL)  # the SDK's retry chatter: the one line below says it
+    try:
+        with err.status(f"OpenMetadata {host} …"):
+            result = sync(lake, host, token)
+    except OMSyncError as e:
+        err.print(f"[red]{escape(mask_text(str(e)))}[/]")
+        raise typer.Exit(1) from None
+    done = ", ".join(
+        f"{what} {sum(counts.values())}"
+        for what, counts in (("created", result.created), ("updated", result.updated), ("soft-deleted", result.deleted))
+        if counts
+    )
+    console.print(
+        f"OpenMetadata {escape(host)}: {result.entities} entities; {done or 'nothing to send'}; "
+        f"{result.unchanged} unchanged"
+    )
