@@ -74,12 +74,12 @@ class Client:
                     f"OpenMetadata at {self.host} refused the token (HTTP {status}): use a bot's JWT token "
                     "(Settings → Bots → ingestion-bot) in --token-file or --token-env"
                 ) from None
-            if status == 404 and method == "get":
-                return None
+            if status == 404 and method in ("get", "delete"):
+                return None  # not there, or already deleted (with the table it belonged to)
             raise OMSyncError(f"{method.upper()} {path}: HTTP {status}: {_one_line(e)}") from None
         except requests.HTTPError as e:
             status = e.response.status_code if e.response is not None else "?"
-            if status == 404 and method == "get":
+            if status == 404 and method in ("get", "delete"):
                 return None
             raise OMSyncError(f"{method.upper()} {path}: HTTP {status}") from None
         except RestTransportError as e:

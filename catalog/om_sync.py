@@ -46,8 +46,8 @@ ROUTES = {
 }
 CREATE_PATH = {"testSuite": "/dataQuality/testSuites/executable"}  # the SDK's path for a table's own suite
 PATCHABLE = {"description", "displayName", "tags", "owners", "extension", "columns", "mutuallyExclusive"}
-# what a removed resource takes with it; teams, classifications and the service stay
-SOFT_DELETED = {"table", "databaseSchema", "glossaryTerm", "testSuite", "testCase"}
+# what a removed resource takes with it, children first; teams, classifications and the service stay
+SOFT_DELETED = ("testCase", "testSuite", "glossaryTerm", "table", "databaseSchema")
 
 
 @dataclass
@@ -192,7 +192,6 @@ def sync(
     entities: list[Entity] | None = None,
     attempts: int | None = None,
     wait_seconds: int | None = None,
-    progress=None,
 ) -> SyncResult:
     retry = load_config()["retry"]
     entities = entities if entities is not None else directory_entities(lake)
@@ -220,12 +219,15 @@ def sync(
                 state.save(e.kind, e.fqn, entity_id, hash_, body)
                 counts = result.created if how == "created" else result.updated
                 counts[e.kind] = counts.get(e.kind, 0) + 1
-                if progress:
-                    progress(e)
             keep = {(e.kind, e.fqn) for e in entities}
-            for (kind, fqn), row in sorted(state.rows.items()):
-                if (kind, fqn) in keep or row["deleted"] or kind not in SOFT_DELETED or not row["id"]:
-                    continue
+            order = {k: i for i, k in enumerate(SOFT_DELETED)}
+            gone = sorted(
+                (order[k], f, k)
+                for (k, f), row in state.rows.items()
+                if (k, f) not in keep and not row["deleted"] and k in order and row["id"]
+            )
+            for _, fqn, kind in gone:
+                row = state.get(kind, fqn)
                 client.delete(f"{ROUTES[kind]}/{row['id']}?hardDelete=false&recursive=true")
                 state.deleted(kind, fqn)
                 result.deleted[kind] = result.deleted.get(kind, 0) + 1

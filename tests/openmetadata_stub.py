@@ -176,7 +176,7 @@ class OpenMetadataStub:
                 raw = self.rfile.read(length) if length else b""
                 body = json.loads(raw) if raw else None
                 with stub._lock:
-                    stub.requests.append((method, path, body))
+                    stub.requests.append((method, path + (f"?{url.query}" if url.query else ""), body))
                     if path == "/system/version":
                         return self._answer(200, {"version": VERSION, "revision": "stub", "timestamp": 0})
                     if self.headers.get("Authorization") != f"Bearer {stub.token}":
