@@ -268,12 +268,16 @@ def reject(
     console.print(f"{change} 已驳回 rejected")
 
 
-TOKEN_ENV = "OPENMETADATA_JWT_TOKEN"
+# The Airflow DAGs to publish as pipelines: the conductor sets this (conductor/cli.py), the catalog
+# does not import it (pyproject's import contracts). lake -> tuple of catalog.om_entities.Pipeline.
+pipelines_provider = None
 
 
 def _token(token_file: Path | None, token_env: str | None) -> str:
     """The bot's JWT token from a file or an environment variable; never printed."""
     import os
+
+    from catalog.om_settings import TOKEN_ENV
 
     if token_file:
         try:
@@ -301,12 +305,17 @@ def sync_openmetadata(
         ),
     ] = None,
     token_file: Annotated[
-        Path | None, typer.Option("--token-file", help="A file holding the bot's JWT token (nothing else).")
+        Path | None,
+        typer.Option(
+            "--token-file",
+            envvar="OPENMETADATA_TOKEN_FILE",
+            help="A file holding the bot's JWT token, nothing else ($OPENMETADATA_TOKEN_FILE).",
+        ),
     ] = None,
     token_env: Annotated[
         str | None,
         typer.Option(
-            "--token-env", help=f"The environment variable holding the bot's JWT token (default {TOKEN_ENV})."
+            "--token-env", help="The environment variable holding the bot's JWT token (default OPENMETADATA_JWT_TOKEN)."
         ),
     ] = None,
     dry_run: Annotated[
@@ -333,6 +342,7 @@ def sync_openmetadata(
     (catalog/openmetadata.yaml). A refused token or an unreachable host exits 1 with one line.
     """
     import logging
+    import warnings
 
     from catalog.om_client import OMSyncError
     from catalog.om_sync import dry_run as write_dry_run
@@ -341,22 +351,26 @@ def sync_openmetadata(
 
     lake = _lake(home)
     _connect(lake).close()  # exits 1 with what to run when there is no directory
-    if dry_run:
-        with err.status("OpenMetadata payloads …"):
-            count = write_dry_run(lake, dry_run)
-        console.print(f"{count} OpenMetadata payloads (nothing sent) → [bold]{escape(str(dry_run))}[/]")
-        return
-    if not host:
+    if not dry_run and not host:
         err.print("[red]no OpenMetadata server: give --host URL (or $OPENMETADATA_HOST), or --dry-run DIR[/]")
         raise typer.Exit(1)
-    token = _token(token_file, token_env)
-    logging.getLogger("OMetaAPI").setLevel(logging.CRITICAL)  # the SDK's retry chatter: the one line below says it
-    try:
-        with err.status(f"OpenMetadata {host} …"):
-            result = sync(lake, host, token)
-    except OMSyncError as e:
-        err.print(f"[red]{escape(mask_text(str(e)))}[/]")
-        raise typer.Exit(1) from None
+    token = None if dry_run else _token(token_file, token_env)
+    for chatter in ("metadata", "urllib3"):  # the SDK's retry warnings: the one line below says what came of them
+        logging.getLogger(chatter).setLevel(logging.CRITICAL)
+    with warnings.catch_warnings():  # Airflow's and the SDK's import-time notices: nothing a user acts on
+        warnings.simplefilter("ignore")
+        pipelines = pipelines_provider(lake) if pipelines_provider else ()
+        if dry_run:
+            with err.status("OpenMetadata payloads …"):
+                count = write_dry_run(lake, dry_run, pipelines=pipelines)
+            console.print(f"{count} OpenMetadata payloads (nothing sent) → [bold]{escape(str(dry_run))}[/]")
+            return
+        try:
+            with err.status(f"OpenMetadata {host} …"):
+                result = sync(lake, host, token, pipelines=pipelines)
+        except OMSyncError as e:
+            err.print(f"[red]{escape(mask_text(str(e)))}[/]", soft_wrap=True)
+            raise typer.Exit(1) from None
     done = ", ".join(
         f"{what} {sum(counts.values())}"
         for what, counts in (("created", result.created), ("updated", result.updated), ("soft-deleted", result.deleted))

@@ -13,6 +13,7 @@ one line naming the request and never the token.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 RETRIED_STATUSES = [500, 502, 503, 504]
@@ -25,6 +26,11 @@ class OMSyncError(RuntimeError):
 def _one_line(text: str, limit: int = 300) -> str:
     line = " ".join(str(text).split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _unreachable(host: str, cause: BaseException) -> OMSyncError:
+    found = re.search(r"Failed to establish a new connection: [^\"')]+|Name or service not known|timed out", str(cause))
+    return OMSyncError(f"OpenMetadata at {host} is unreachable ({found.group(0) if found else type(cause).__name__})")
 
 
 def connect(host: str, token: str, *, attempts: int = 3, wait_seconds: int = 2) -> Client:
@@ -50,7 +56,7 @@ def connect(host: str, token: str, *, attempts: int = 3, wait_seconds: int = 2) 
             },
         )
     except RestTransportError as e:
-        raise OMSyncError(f"OpenMetadata at {host} is unreachable: {_one_line(e.cause)}") from None
+        raise _unreachable(host, e.cause) from None
     except Exception as e:  # the SDK's version check: a wrong path, a refused token, another server
         raise OMSyncError(f"OpenMetadata at {host}: {_one_line(e)}") from None
     return Client(host, metadata.client)
@@ -83,7 +89,7 @@ class Client:
                 return None
             raise OMSyncError(f"{method.upper()} {path}: HTTP {status}") from None
         except RestTransportError as e:
-            raise OMSyncError(f"OpenMetadata at {self.host} is unreachable: {_one_line(e.cause)}") from None
+            raise _unreachable(self.host, e.cause) from None
 
     def _entity(self, method: str, path: str, *args) -> dict:
         answer = self._call(method, path, *args)

@@ -51,6 +51,17 @@ class Entity:
     build: Callable[[Refs], Any]  # refs → the SDK request model
 
 
+@dataclass(frozen=True)
+class Pipeline:
+    """An Airflow DAG as the conductor builds it (conductor/om_pipelines.py): what OpenMetadata shows of it."""
+
+    dag_id: str
+    description: str
+    tasks: tuple[tuple[str, tuple[str, ...]], ...]  # (task id, its downstream task ids)
+    sources: tuple[str, ...] = ()  # the registry sources whose tables it writes
+    curated: bool = False  # it writes the curated tables
+
+
 def load_config(path: Path = CONFIG_PATH) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
@@ -122,20 +133,24 @@ def entity_name(text: str) -> str:
     return text.replace(".", "__")
 
 
-def directory_entities(lake: Lake, registry: Registry | None = None, config: dict | None = None) -> list[Entity]:
-    return entities_of(read_directory(lake), registry or load_registry(), config or load_config())
+def directory_entities(
+    lake: Lake, registry: Registry | None = None, config: dict | None = None, pipelines: tuple[Pipeline, ...] = ()
+) -> list[Entity]:
+    return entities_of(read_directory(lake), registry or load_registry(), config or load_config(), pipelines)
 
 
-def entities_of(directory: Directory, registry: Registry, config: dict) -> list[Entity]:
-    return _Builder(directory, registry, config).entities()
+def entities_of(
+    directory: Directory, registry: Registry, config: dict, pipelines: tuple[Pipeline, ...] = ()
+) -> list[Entity]:
+    return _Builder(directory, registry, config, pipelines).entities()
 
 
 class _Builder:
-    def __init__(self, directory: Directory, registry: Registry, config: dict):
+    def __init__(self, directory: Directory, registry: Registry, config: dict, pipelines: tuple[Pipeline, ...]):
         from metadata.generated.schema.type.tagLabel import TagLabel  # ~9 s import: only when syncing
 
         self._TagLabel = TagLabel
-        self.d, self.registry, self.config = directory, registry, config
+        self.d, self.registry, self.config, self.pipelines = directory, registry, config, pipelines
         self.service = config["service"]
         self.database = f"{self.service}.{config['database']}"
         self.by_code = {r["code"]: r for r in directory.resources}
@@ -168,6 +183,7 @@ class _Builder:
             *self._schemas(),
             *self._glossary(),
             *self._tables(),
+            *self._pipelines(),
             *self._lineage(),
             *self._quality(),
         ]
@@ -360,6 +376,50 @@ class _Builder:
             )
 
         return Entity("table", self.table_fqn[r["code"]], build)
+
+    def _pipelines(self) -> list[Entity]:
+        from metadata.generated.schema.api.data.createPipeline import CreatePipelineRequest
+        from metadata.generated.schema.api.lineage.addLineage import AddLineageRequest
+        from metadata.generated.schema.api.services.createPipelineService import CreatePipelineServiceRequest
+        from metadata.generated.schema.entity.data.pipeline import Task
+        from metadata.generated.schema.type.entityLineage import EntitiesEdge, LineageDetails
+        from metadata.generated.schema.type.entityReference import EntityReference
+
+        if not self.pipelines:
+            return []
+        name = self.config["pipeline_service"]
+        service = CreatePipelineServiceRequest(
+            name=name,
+            displayName="govlake Airflow",
+            description="The Airflow DAGs that ingest, build, check and publish the lake (conductor/dag_factory.py)",
+            serviceType="Airflow",
+        )
+        out = [Entity("pipelineService", name, lambda refs: service)]
+        curated = [r["code"] for r in self.d.resources if r["kind"] == "curated"]
+        for p in self.pipelines:
+            pipeline = CreatePipelineRequest(
+                name=p.dag_id,
+                description=p.description or None,
+                service=name,
+                tasks=[Task(name=t, downstreamTasks=list(down) or None) for t, down in p.tasks],
+            )
+            fqn = f"{name}.{p.dag_id}"
+            out.append(Entity("pipeline", fqn, lambda refs, x=pipeline: x))
+            written = [self.by_name[s]["code"] for s in p.sources if s in self.by_name] + (curated if p.curated else [])
+            for code in written:
+                table = self.table_fqn[code]
+
+                def build(refs: Refs, fqn=fqn, table=table):
+                    return AddLineageRequest(
+                        edge=EntitiesEdge(
+                            fromEntity=EntityReference(id=refs.id("pipeline", fqn), type="pipeline"),
+                            toEntity=EntityReference(id=refs.id("table", table), type="table"),
+                            lineageDetails=LineageDetails(description=f"Airflow DAG {fqn} writes this table"),
+                        )
+                    )
+
+                out.append(Entity("lineage", f"{fqn}>{table}", build))
+        return out
 
     def _lineage(self) -> list[Entity]:
         from metadata.generated.schema.api.lineage.addLineage import AddLineageRequest

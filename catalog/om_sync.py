@@ -25,7 +25,7 @@ from urllib.parse import quote
 import duckdb
 
 from catalog.om_client import Client, OMSyncError, connect
-from catalog.om_entities import Entity, PlaceholderRefs, directory_entities, load_config
+from catalog.om_entities import Entity, Pipeline, PlaceholderRefs, directory_entities, load_config
 from govlake.lock import lake_lock
 from govlake.settings import Lake
 
@@ -43,11 +43,13 @@ ROUTES = {
     "glossaryTerm": "/glossaryTerms",
     "testSuite": "/dataQuality/testSuites",
     "testCase": "/dataQuality/testCases",
+    "pipelineService": "/services/pipelineServices",
+    "pipeline": "/pipelines",
 }
 CREATE_PATH = {"testSuite": "/dataQuality/testSuites/executable"}  # the SDK's path for a table's own suite
 PATCHABLE = {"description", "displayName", "tags", "owners", "extension", "columns", "mutuallyExclusive"}
 # what a removed resource takes with it, children first; teams, classifications and the service stay
-SOFT_DELETED = ("testCase", "testSuite", "glossaryTerm", "table", "databaseSchema")
+SOFT_DELETED = ("testCase", "testSuite", "glossaryTerm", "pipeline", "table", "databaseSchema")
 
 
 @dataclass
@@ -77,9 +79,9 @@ def file_name(fqn: str) -> str:
     return fqn.replace("/", "_") + ".json"
 
 
-def dry_run(lake: Lake, out: Path, entities: list[Entity] | None = None) -> int:
+def dry_run(lake: Lake, out: Path, entities: list[Entity] | None = None, pipelines: tuple[Pipeline, ...] = ()) -> int:
     """Write every payload the sync would send, one JSON file per entity, under out/<kind>/."""
-    entities = entities if entities is not None else directory_entities(lake)
+    entities = entities if entities is not None else directory_entities(lake, pipelines=pipelines)
     refs = PlaceholderRefs()
     for e in entities:
         path = out / e.kind / file_name(e.fqn)
@@ -192,9 +194,10 @@ def sync(
     entities: list[Entity] | None = None,
     attempts: int | None = None,
     wait_seconds: int | None = None,
+    pipelines: tuple[Pipeline, ...] = (),
 ) -> SyncResult:
     retry = load_config()["retry"]
-    entities = entities if entities is not None else directory_entities(lake)
+    entities = entities if entities is not None else directory_entities(lake, pipelines=pipelines)
     placeholders = PlaceholderRefs()
     planned = [(e, digest(payload(e, placeholders))) for e in entities]
     client = connect(

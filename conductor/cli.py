@@ -16,8 +16,10 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from catalog import cli as catalog_cli
 from catalog.cli import app as catalog_app  # the resource directory: build, search, show
 from conductor.audit_cli import app as audit_app  # the audit log: show, verify
+from conductor.om_pipelines import airflow_pipelines  # light: Airflow loads when it is called
 from govlake.cli_options import HomeOpt
 from quality.cli import app as quality_app  # light: Great Expectations loads when a command runs
 from quality.disputes_cli import app as dispute_app  # 数据异议 tickets
@@ -43,6 +45,7 @@ app.add_typer(quality_app, name="quality")
 app.add_typer(dispute_app, name="dispute")
 app.add_typer(audit_app, name="audit")
 app.add_typer(catalog_app, name="catalog")
+catalog_cli.pipelines_provider = airflow_pipelines  # the DAGs published as OpenMetadata pipelines
 console = Console()
 err = Console(stderr=True)
 

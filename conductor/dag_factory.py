@@ -177,7 +177,10 @@ def build_catalog_dag():
             "gate): rebuilds the directory in the warehouse (`catalog.resources`, `catalog.items`, "
             "`catalog.relations`, `catalog.quality`, the code register), compares it with the published "
             "directory (a change that widens access waits for `govlake catalog approve`), and writes what "
-            "`conductor.pipeline.catalog_build` writes. `govlake run` does the same in-process."
+            "`conductor.pipeline.catalog_build` writes. `govlake run` does the same in-process. Then "
+            "`sync_openmetadata` publishes the directory to OpenMetadata (`govlake catalog sync-openmetadata`), "
+            "skipped with its reason logged when no server or token is configured (`$OPENMETADATA_HOST`, "
+            "`$OPENMETADATA_TOKEN_FILE`)."
         ),
         default_args={
             "owner": "dsj",
@@ -202,7 +205,29 @@ def build_catalog_dag():
             )
             return result
 
-        build_directory()
+        @task(task_id="sync_openmetadata")
+        def sync_openmetadata() -> dict:
+            from airflow.sdk.exceptions import AirflowSkipException
+
+            from catalog.om_settings import from_environment
+            from catalog.om_sync import sync
+            from conductor.om_pipelines import airflow_pipelines
+            from govlake.settings import Lake
+
+            target, reason = from_environment()
+            if target is None:
+                print(f"OpenMetadata sync skipped: {reason}", flush=True)
+                raise AirflowSkipException(reason)
+            result = sync(Lake.from_env(), target.host, target.token, pipelines=airflow_pipelines())
+            print(
+                f"OpenMetadata {target.host}: {result.entities} entities, {result.writes} written, "
+                f"{result.unchanged} unchanged",
+                flush=True,
+            )
+            return {"created": result.created, "updated": result.updated, "deleted": result.deleted,
+                    "unchanged": result.unchanged}  # fmt: skip
+
+        build_directory() >> sync_openmetadata()
     return dag
 
 

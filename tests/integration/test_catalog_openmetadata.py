@@ -41,6 +41,16 @@ def _execute(lake: Lake, sql: str, params=None) -> None:
         con.execute(sql, params or [])
 
 
+@pytest.fixture(autouse=True)
+def no_airflow_in_process(monkeypatch):
+    """The CLI publishes the Airflow DAGs as pipelines by building them, which imports and configures
+    Airflow for the whole process; here that process is the test session. Pipelines are tested
+    through Airflow itself (tests/integration/test_catalog_dag.py)."""
+    from catalog import cli as catalog_cli
+
+    monkeypatch.setattr(catalog_cli, "pipelines_provider", None)
+
+
 @pytest.fixture(scope="module")
 def city(tmp_path_factory):
     from synth import generate_city
