@@ -49,7 +49,8 @@ ROUTES = {
 CREATE_PATH = {"testSuite": "/dataQuality/testSuites/executable"}  # the SDK's path for a table's own suite
 PATCHABLE = {"description", "displayName", "tags", "owners", "extension", "columns", "mutuallyExclusive"}
 # what a removed resource takes with it, children first; teams, classifications and the service stay
-SOFT_DELETED = ("testCase", "testSuite", "glossaryTerm", "pipeline", "table", "databaseSchema")
+# (a lineage edge gone from the directory is removed: edges have no soft deletion)
+SOFT_DELETED = ("lineage", "testCase", "testSuite", "glossaryTerm", "pipeline", "table", "databaseSchema")
 
 
 @dataclass
@@ -186,6 +187,13 @@ def _send(client: Client, refs: _ServerRefs, e: Entity, body: dict, before: dict
     return answer["id"], how
 
 
+def _delete_path(kind: str, row: dict) -> str:
+    if kind == "lineage":
+        a, b = row["sent"]["edge"]["fromEntity"], row["sent"]["edge"]["toEntity"]
+        return f"/lineage/{a['type']}/{a['id']}/{b['type']}/{b['id']}"
+    return f"{ROUTES[kind]}/{row['id']}?hardDelete=false&recursive=true"
+
+
 def sync(
     lake: Lake,
     host: str,
@@ -227,11 +235,10 @@ def sync(
             gone = sorted(
                 (order[k], f, k)
                 for (k, f), row in state.rows.items()
-                if (k, f) not in keep and not row["deleted"] and k in order and row["id"]
+                if (k, f) not in keep and not row["deleted"] and k in order and (row["id"] or k == "lineage")
             )
             for _, fqn, kind in gone:
-                row = state.get(kind, fqn)
-                client.delete(f"{ROUTES[kind]}/{row['id']}?hardDelete=false&recursive=true")
+                client.delete(_delete_path(kind, state.get(kind, fqn)))
                 state.deleted(kind, fqn)
                 result.deleted[kind] = result.deleted.get(kind, 0) + 1
         finally:

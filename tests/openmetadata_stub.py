@@ -11,7 +11,8 @@ GET /v1/system/version answers without a token, as the server does; everything e
 qualified name (returning the entity with id, fullyQualifiedName and version, bumped by 0.1 when
 something changed); references (parent, owners, lineage ends, the test case of a result) must
 exist (404 as the server says it); GET …/name/<fqn> is 200 or 404; PATCH applies a JSON Patch;
-DELETE with hardDelete=false marks the entity deleted.
+DELETE with hardDelete=false marks the entity deleted; DELETE /lineage/<type>/<id>/<type>/<id>
+removes an edge.
 """
 
 from __future__ import annotations
@@ -210,6 +211,12 @@ class OpenMetadataStub:
                     for end in ("fromEntity", "toEntity"):
                         stub._require_ref(edge[end])
                     stub.lineage.add((edge["fromEntity"]["id"], edge["toEntity"]["id"]))
+                    return 200, None
+                if path.startswith("/lineage/") and method == "DELETE":
+                    _, from_type, from_id, to_type, to_id = parts
+                    if (from_id, to_id) not in stub.lineage:
+                        raise _NotFound(f"lineage {from_type} {from_id} → {to_type} {to_id} not found")
+                    stub.lineage.discard((from_id, to_id))
                     return 200, None
                 if path.startswith("/dataQuality/testCases/testCaseResults/") and method == "POST":
                     fqn = path.removeprefix("/dataQuality/testCases/testCaseResults/")

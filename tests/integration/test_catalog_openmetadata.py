@@ -214,20 +214,25 @@ def test_a_change_not_published_is_not_sent(lake):
         assert len(om.writes) == sent
 
 
-def test_a_resource_removed_from_the_directory_is_soft_deleted(lake):
+def test_a_resource_removed_from_the_directory_is_soft_deleted_and_its_lineage_removed(lake):
     gone = _rows(
-        lake, "SELECT code FROM catalog.resources WHERE kind = 'curated' AND downstream = [] ORDER BY code LIMIT 1"
-    )[0]["code"]
+        lake,
+        "SELECT code, upstream FROM catalog.resources WHERE kind = 'curated' AND downstream = [] AND len(upstream) > 0 "
+        "ORDER BY code LIMIT 1",
+    )[0]
     with OpenMetadataStub(token=TOKEN) as om:
         sync(lake, om.url, TOKEN, wait_seconds=0)
-        table = next(t for t in om.entities["tables"].values() if t["extension"]["resourceCode"] == gone)
-        _execute(lake, "DELETE FROM catalog.published WHERE code = ?", [gone])
+        ids = {t["extension"]["resourceCode"]: t["id"] for t in om.entities["tables"].values()}
+        table = next(t for t in om.entities["tables"].values() if t["id"] == ids[gone["code"]])
+        _execute(lake, "DELETE FROM catalog.published WHERE code = ?", [gone["code"]])
         sent = len(om.writes)
         result = sync(lake, om.url, TOKEN, wait_seconds=0)
-        assert result.deleted == {"table": 1}
-        assert [(m, p.split("?")[0]) for m, p, _ in om.writes[sent:]] == [("DELETE", f"/tables/{table['id']}")]
-        assert table["deleted"] is True
-        assert "hardDelete=false" in om.writes[-1][1]
+        edges = {f"/lineage/table/{ids[up]}/table/{table['id']}" for up in gone["upstream"]}
+        deletes = [(m, p) for m, p, _ in om.writes[sent:]]
+        assert result.deleted == {"lineage": len(edges), "table": 1}
+        assert {p for _, p in deletes[:-1]} == edges and all(m == "DELETE" for m, _ in deletes)
+        assert deletes[-1][1] == f"/tables/{table['id']}?hardDelete=false&recursive=true"
+        assert table["deleted"] is True and not {e for e in om.lineage if table["id"] in e}
 
 
 def test_a_refused_token_exits_1_with_one_line(lake, tmp_path):
