@@ -9,8 +9,9 @@ whose hash is unchanged is not sent: a second sync with nothing changed sends no
 entity is created (PUT, create-or-update); a changed one is patched (JSON Patch on the fields
 that changed: a PUT from a bot keeps a description already set, a PATCH does not), or PUT again
 when what changed is no patchable field. An entity synced before and gone from the directory
-is soft-deleted. Every entity's state is written as soon as the server has it, so a sync stopped
-half way resumes where it stopped.
+is soft-deleted (a lineage edge removed). Every entity's state is written as soon as the server
+has it, so a sync stopped half way resumes where it stopped. The sync holds the lake lock: the
+state it keeps is the warehouse's.
 """
 
 from __future__ import annotations

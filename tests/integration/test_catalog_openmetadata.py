@@ -11,7 +11,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from catalog.om_entities import PlaceholderRefs, directory_entities
+from catalog.om_entities import PlaceholderRefs, directory_entities, load_config
 from catalog.om_sync import sync
 from conductor.cli import app
 from govlake.settings import Lake
@@ -98,11 +98,14 @@ def test_every_published_resource_is_a_table_with_its_columns_owner_and_director
     tables = {t["extension"]["resourceCode"]: t for t in om.entities["tables"].values()}
     assert set(tables) == {r["code"] for r in resources}
     teams = {t["id"]: name for name, t in om.entities["teams"].items()}
+    properties = {p["name"]: p["displayName"] for p in om.types["table"]["customProperties"]}
+    assert properties == load_config()["custom_properties"]
     for r in resources:
         t = tables[r["code"]]
         items = _rows(city, "SELECT name FROM catalog.items WHERE resource_code = ? ORDER BY position", [r["code"]])
         assert [c["name"] for c in t["columns"]] == [i["name"] for i in items]
         assert [teams[o["id"]] for o in t["owners"]] == r["providers"][:1]
+        assert set(t["extension"]) == set(properties) and t["extension"]["resourceCode"] == r["code"]
         assert t["extension"]["opening"] == r["opening"] and t["displayName"] == r["title"]
         assert r["title_en"] in t["description"]
 
