@@ -4,7 +4,7 @@
         ...
         om.writes                                # [(method, path, body)] of every PUT/PATCH/POST/DELETE
         om.entity("tables", fqn)                 # what the server keeps
-        om.fail_next("PUT", "/tables", 500)      # the next such request answers 500 (scripted)
+        om.fail_next("PUT", "/tables", 500)      # the next such request answers 500 (scripted; DROP: no answer)
 
 GET /v1/system/version answers without a token, as the server does; everything else wants
 `Authorization: Bearer <token>` (401 otherwise). PUT on a collection creates or updates by fully
@@ -25,6 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 VERSION = "2.0.6"
+DROP = 0  # fail_next(…, DROP): the connection closed without an answer
 # collection -> the request field naming the parent its fully qualified name starts with
 PARENT = {
     "databases": "service",
@@ -185,6 +186,9 @@ class OpenMetadataStub:
                     for i, (m, prefix, status) in enumerate(stub._failures):
                         if m == method and path.startswith(prefix):
                             del stub._failures[i]
+                            if status == DROP:
+                                self.close_connection = True  # no answer at all: a dropped connection
+                                return None
                             return self._answer(status, {"code": status, "message": "scripted failure"})
                     try:
                         status, answer = self._serve(method, path, parse_qs(url.query), body)

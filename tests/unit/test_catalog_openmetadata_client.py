@@ -11,7 +11,7 @@ import pytest
 from catalog.om_client import OMSyncError
 from catalog.om_entities import Entity
 from catalog.om_sync import sync
-from tests.openmetadata_stub import OpenMetadataStub
+from tests.openmetadata_stub import DROP, OpenMetadataStub
 
 # the SDK's import alone takes ~9 s (STACK-NOTES.md), paid by the first test of a session
 pytestmark = pytest.mark.slow
@@ -59,6 +59,13 @@ def test_a_500_is_retried_and_the_entity_created(lake, om):
     assert result.created == {"team": 1}
     assert [m for m, p, _ in om.writes if p == "/teams"] == ["PUT", "PUT"]
     assert om.entity("teams", "gaj")
+
+
+def test_a_dropped_connection_is_retried_and_the_entity_created(lake, om):
+    om.fail_next("PUT", "/teams", DROP)
+    result = run(lake, om, [team("gaj")])
+    assert result.created == {"team": 1}
+    assert [m for m, p, _ in om.writes if p == "/teams"] == ["PUT", "PUT"]
 
 
 def test_a_500_that_outlasts_the_retries_ends_with_one_line_naming_the_request(lake, om):
