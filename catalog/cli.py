@@ -322,7 +322,7 @@ def sync_openmetadata(
         Path | None,
         typer.Option(
             "--dry-run",
-            help="Send nothing: write every payload the sync would send to DIR, one JSON "
+            help="Send nothing: write every payload the sync would send to DIR (absent or empty), one JSON "
             "file per entity (DIR/<kind>/<fully qualified name>.json).",
         ),
     ] = None,  # fmt: skip
@@ -361,8 +361,12 @@ def sync_openmetadata(
         warnings.simplefilter("ignore")
         pipelines = pipelines_provider(lake) if pipelines_provider else ()
         if dry_run:
-            with err.status("OpenMetadata payloads …"):
-                count = write_dry_run(lake, dry_run, pipelines=pipelines)
+            try:
+                with err.status("OpenMetadata payloads …"):
+                    count = write_dry_run(lake, dry_run, pipelines=pipelines)
+            except FileExistsError as e:
+                err.print(f"[red]{escape(str(e))}[/]", soft_wrap=True)
+                raise typer.Exit(1) from None
             console.print(f"{count} OpenMetadata payloads (nothing sent) → [bold]{escape(str(dry_run))}[/]")
             return
         try:

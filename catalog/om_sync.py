@@ -82,7 +82,12 @@ def file_name(fqn: str) -> str:
 
 
 def dry_run(lake: Lake, out: Path, entities: list[Entity] | None = None, pipelines: tuple[Pipeline, ...] = ()) -> int:
-    """Write every payload the sync would send, one JSON file per entity, under out/<kind>/."""
+    """Write every payload the sync would send, one JSON file per entity, under out/<kind>/.
+
+    out must be absent or empty: files of an earlier run left beside these would be reviewed as
+    payloads this sync sends."""
+    if out.exists() and any(out.iterdir()):
+        raise FileExistsError(f"{out} is not empty: give a new directory for the dry run")
     entities = entities if entities is not None else directory_entities(lake, pipelines=pipelines)
     refs = PlaceholderRefs()
     for e in entities:

@@ -4,13 +4,14 @@ retries, one-line errors, incremental writes, soft deletion, resuming."""
 
 from __future__ import annotations
 
+import json
 import socket
 
 import pytest
 
 from catalog.om_client import OMSyncError
 from catalog.om_entities import Entity
-from catalog.om_sync import sync
+from catalog.om_sync import dry_run, sync
 from tests.openmetadata_stub import DROP, OpenMetadataStub
 
 # the SDK's import alone takes ~9 s (STACK-NOTES.md), paid by the first test of a session
@@ -137,3 +138,21 @@ def test_a_sync_stopped_half_way_resumes_without_resending_what_the_server_has(l
     result = run(lake, om, entities)
     assert [p for _, p, _ in om.writes[stopped:]] == ["/glossaries", "/glossaryTerms", "/teams"]
     assert result.created == {"glossary": 1, "glossaryTerm": 1, "team": 1} and result.unchanged == 1
+
+
+def test_a_dry_run_writes_each_payload_as_a_file_and_sends_nothing(lake, tmp_path):
+    count = dry_run(lake, tmp_path / "om", entities=[team("gaj", "滨州市公安局"), *glossary(["a"])])
+    assert count == 3
+    assert json.loads((tmp_path / "om" / "team" / "gaj.json").read_text(encoding="utf-8")) == {
+        "teamType": "Department",
+        "name": "gaj",
+        "description": "滨州市公安局",
+    }
+    assert (tmp_path / "om" / "glossaryTerm" / "g.a.json").exists()
+
+
+def test_a_dry_run_into_a_directory_holding_files_is_refused(lake, tmp_path):
+    dry_run(lake, tmp_path / "om", entities=[team("gaj")])
+    with pytest.raises(FileExistsError, match="not empty"):
+        dry_run(lake, tmp_path / "om", entities=[team("wjw")])
+    assert not (tmp_path / "om" / "team" / "wjw.json").exists()
