@@ -11,7 +11,8 @@ that changed: a PUT from a bot keeps a description already set, a PATCH does not
 when what changed is no patchable field. An entity synced before and gone from the directory
 is soft-deleted (a lineage edge removed). Every entity's state is written as soon as the server
 has it, so a sync stopped half way resumes where it stopped. The sync holds the lake lock: the
-state it keeps is the warehouse's.
+state it keeps is the warehouse's. Each sync is in the audit log (catalog.sync_openmetadata: what
+it sent, or its error).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import duckdb
 
 from catalog.om_client import Client, OMSyncError, connect
 from catalog.om_entities import Entity, Pipeline, PlaceholderRefs, directory_entities, load_config
+from govlake import audit
 from govlake.lock import lake_lock
 from govlake.settings import Lake
 
@@ -210,6 +212,19 @@ def sync(
     wait_seconds: int | None = None,
     pipelines: tuple[Pipeline, ...] = (),
 ) -> SyncResult:
+    with audit.recorded(lake, "catalog.sync_openmetadata", subject=host) as entry:
+        result = _sync(lake, host, token, entities, attempts, wait_seconds, pipelines)
+        entry.details.update(
+            entities=result.entities,
+            created=result.created,
+            updated=result.updated,
+            deleted=result.deleted,
+            unchanged=result.unchanged,
+        )
+    return result
+
+
+def _sync(lake, host, token, entities, attempts, wait_seconds, pipelines) -> SyncResult:
     retry = load_config()["retry"]
     entities = entities if entities is not None else directory_entities(lake, pipelines=pipelines)
     placeholders = PlaceholderRefs()

@@ -156,3 +156,22 @@ def test_a_dry_run_into_a_directory_holding_files_is_refused(lake, tmp_path):
     with pytest.raises(FileExistsError, match="not empty"):
         dry_run(lake, tmp_path / "om", entities=[team("wjw")])
     assert not (tmp_path / "om" / "team" / "wjw.json").exists()
+
+
+def _audit(lake) -> list[dict]:
+    return [json.loads(line) for f in sorted(lake.audit.glob("*.jsonl")) for line in f.read_text().splitlines()]
+
+
+def test_each_sync_is_in_the_audit_log_with_what_it_sent(lake, om):
+    run(lake, om, [team("gaj"), team("wjw")])
+    [rec] = [r for r in _audit(lake) if r["action"] == "catalog.sync_openmetadata"]
+    assert (rec["subject"], rec["outcome"]) == (om.url, "ok")
+    assert rec["details"]["created"] == {"team": 2} and rec["details"]["unchanged"] == 0
+
+
+def test_a_refused_sync_is_in_the_audit_log_without_the_token(lake, om):
+    with pytest.raises(OMSyncError):
+        sync(lake, om.url, "eyJ.refused-token.sig", entities=[team("gaj")], wait_seconds=0)
+    [rec] = [r for r in _audit(lake) if r["action"] == "catalog.sync_openmetadata"]
+    assert rec["outcome"] == "failed" and "401" in rec["details"]["error"]
+    assert "refused-token" not in json.dumps(rec)
