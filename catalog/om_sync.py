@@ -7,8 +7,9 @@ Each entity's payload (catalog/om_entities.py, ids as placeholders) is hashed; t
 was last sent to this host is kept in catalog.openmetadata_sync with the entity's id. An entity
 whose hash is unchanged is not sent: a second sync with nothing changed sends no write. A new
 entity is created (PUT, create-or-update); a changed one is patched (JSON Patch on the fields
-that changed: a PUT from a bot keeps a description already set, a PATCH does not), or PUT again
-when what changed is no patchable field. An entity synced before and gone from the directory
+that changed: the SDK's create_or_update says the server's PUT may keep fields such as a
+description already set, and points to PATCH to change them), or PUT again when what changed is
+no patchable field. An entity synced before and gone from the directory
 is soft-deleted (a lineage edge removed). Every entity's state is written as soon as the server
 has it, so a sync stopped half way resumes where it stopped. The sync holds the lake lock: the
 state it keeps is the warehouse's. Each sync is in the audit log (catalog.sync_openmetadata: what
