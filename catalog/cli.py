@@ -7,6 +7,7 @@ govlake catalog show CODE|NAME      one resource: its fields, 信息项, quality
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -90,6 +91,8 @@ def print_directory(result: dict, lake) -> None:
         console.print(f"  {escape(note)}", style="yellow")
     if result.get("retired"):
         console.print(f"  retired codes: {', '.join(result['retired'])}", style="yellow")
+    if result.get("site"):
+        console.print(f"  site: [bold]{result['site']['index']}[/] (govlake catalog site)")
 
 
 @app.command()
@@ -256,3 +259,35 @@ def reject(
         err.print(f"[red]{escape(str(e))}[/]")
         raise typer.Exit(1) from None
     console.print(f"{change} 已驳回 rejected")
+
+
+@app.command()
+def site(
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Site directory (default: <lake>/reports/catalog).", show_default=False),
+    ] = None,
+    home: HomeOpt = None,
+):
+    """Write the directory's offline site: index.html (search over Chinese and English names,
+    summaries and 信息项, filters by provider, library, 共享属性, 开放属性 and grade), a page per
+    resource (fields, 信息项, quality by dimension, lineage graph, five sample rows masked by
+    each item's sensitivity, change history), a page per department and the change log. Opens
+    from disk with nothing fetched; shows the published directory (a change waiting for review
+    is not on it). `govlake run` writes it after every directory build. Audited
+    (export.catalog_site)."""
+    from catalog.site import SiteError, write_site
+
+    lake = _lake(home)
+    try:
+        with err.status("directory site …"):
+            result = write_site(lake, out)
+    except SiteError as e:
+        err.print(f"[red]{escape(str(e))}[/]")
+        raise typer.Exit(1) from None
+    console.print(
+        f"Directory site: {result.resources} resources, {result.departments} departments, "
+        f"{result.pages} pages → [bold]{result.index}[/]"
+    )
+    if result.held:
+        console.print(f"  {result.held} resource(s) wait for review and are not on the site", style="yellow")
