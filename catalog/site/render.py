@@ -107,7 +107,9 @@ def _lineage(r: dict, titles: dict[str, str]) -> markupsafe.Markup:
     def href(code: str) -> str | None:
         return page_name(code) if code in titles else None  # a resource not on the site has no page
 
-    return lineage_svg(node(r["code"]), [node(c) for c in r["upstream"]], [node(c) for c in r["downstream"]], href)
+    return lineage_svg(
+        node(r["code"]), [node(c) for c in sorted(r["upstream"])], [node(c) for c in sorted(r["downstream"])], href
+    )
 
 
 def render(data: SiteData, generated_at: str) -> dict[str, str]:
