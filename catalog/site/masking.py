@@ -13,12 +13,14 @@ catalog cannot import quality's column masks: stages never import each other):
 - 非个人信息: as it is.
 
 Then every value goes through govlake.pii.mask_text: an ID number or a mobile in a column
-that should not hold one (a shifted delivery, a free-text note) is masked by its shape.
+that should not hold one (a shifted delivery, a free-text note) is masked by its shape, also
+when delivered in full-width digits (matched on the value's NFKC form).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from govlake.pii import mask_text
@@ -34,6 +36,14 @@ def stricter(*sensitivities: str | None) -> str:
     """The most protected of several sensitivities (an unknown one counts as 敏感个人信息)."""
     rank = [ORDER.index(s) if s in ORDER else 0 for s in sensitivities]
     return ORDER[min(rank, default=0)]
+
+
+def mask_shapes(text: str) -> str:
+    """mask_text, and when the NFKC form (full-width digits made ASCII) hides more, that form masked."""
+    masked = mask_text(text)
+    folded = unicodedata.normalize("NFKC", masked)
+    refolded = mask_text(folded)
+    return refolded if refolded != folded else masked
 
 
 class SampleMasker:
@@ -57,10 +67,10 @@ class SampleMasker:
             return None
         text = value if isinstance(value, str) else str(value)
         if sensitivity == NOT_PERSONAL:
-            return mask_text(text)
+            return mask_shapes(text)
         if sensitivity == PERSONAL:
-            return mask_text(text[:1] + "*" * (len(text) - 1) if len(text) > 1 else "*")
-        return mask_text(self.sensitive(text))
+            return mask_shapes(text[:1] + "*" * (len(text) - 1) if len(text) > 1 else "*")
+        return mask_shapes(self.sensitive(unicodedata.normalize("NFKC", text)))
 
     def row(self, values: Iterable, sensitivities: Iterable[str]) -> list:
         return [self.value(v, s) for v, s in zip(values, sensitivities)]

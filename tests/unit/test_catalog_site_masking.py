@@ -44,6 +44,12 @@ def test_an_id_number_or_mobile_in_a_non_personal_column_is_masked_by_its_shape(
     assert masker.value(note, NOT_PERSONAL) == "核查 371602********123X 电话138****1234"
 
 
+def test_an_id_number_or_mobile_in_full_width_digits_is_masked_too(masker):
+    wide = str.maketrans("0123456789", "０１２３４５６７８９")
+    assert masker.value("ID:37160219900101123X".translate(wide), NOT_PERSONAL) == "ID:371602********123X"
+    assert masker.value("13812341234".translate(wide), SENSITIVE) == "138****1234"
+
+
 def test_a_missing_value_stays_missing_and_numbers_are_masked_as_text(masker):
     assert masker.row([None, 3200.5], [SENSITIVE, SENSITIVE]) == [None, "***"]
 

@@ -158,3 +158,25 @@ def test_the_export_is_in_the_audit_log(city):
     records = [json.loads(line) for f in audit.log_files(city) for line in f.read_text(encoding="utf-8").splitlines()]
     (record,) = [r for r in records if r["action"] == "export.catalog_site"]
     assert record["subject"] == result.index and record["outcome"] == "ok"
+
+
+def test_the_command_writes_the_site_where_asked_and_says_where(city, tmp_path):
+    from typer.testing import CliRunner
+
+    from conductor.cli import app
+
+    out = tmp_path / "site"
+    ran = CliRunner().invoke(app, ["catalog", "site", "--out", str(out), "--home", str(city.home)],
+                             env={"COLUMNS": "300"})  # fmt: skip
+    assert ran.exit_code == 0, ran.output
+    assert (out / "index.html").is_file() and str(out / "index.html") in ran.output
+    assert "1 resource(s) wait for review" in ran.output
+
+
+def test_the_command_without_a_warehouse_says_what_to_run(lake):
+    from typer.testing import CliRunner
+
+    from conductor.cli import app
+
+    ran = CliRunner().invoke(app, ["catalog", "site", "--home", str(lake.home)], env={"COLUMNS": "300"})
+    assert ran.exit_code == 1 and "govlake run" in ran.output
