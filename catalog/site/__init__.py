@@ -60,7 +60,7 @@ def _owned(out: Path) -> set[str]:
     return set(marker.read_text(encoding="utf-8").split()) if marker.is_file() else set()
 
 
-def _swap(tmp: Path, out: Path, entries: list[str]) -> None:
+def _swap(tmp: Path, out: Path, entries: list[str], owned: set[str]) -> None:
     for name in entries:
         new, old = tmp / name, out / name
         if new.is_dir():
@@ -70,7 +70,7 @@ def _swap(tmp: Path, out: Path, entries: list[str]) -> None:
             os.rename(new, old)
         else:
             os.replace(new, old)
-    for name in _owned(out) - set(entries):  # an entry an older site had
+    for name in owned - set(entries):  # an entry an older site had
         stale = out / name
         if stale.is_dir() and not stale.is_symlink():
             shutil.rmtree(stale)
@@ -89,13 +89,20 @@ def write_site(lake: Lake, out: Path | str | None = None, registry: Registry | N
     generated_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
     files = render(data, generated_at)
     out_dir.mkdir(parents=True, exist_ok=True)
+    entries, owned = _entries(files), _owned(out_dir)
+    foreign = [n for n in entries if n not in owned and ((out_dir / n).exists() or (out_dir / n).is_symlink())]
+    if foreign:  # replacing them would delete what someone else put there
+        raise SiteError(
+            f"{out_dir} already holds {', '.join(foreign)}, not written by the site: choose another --out "
+            "(an empty directory, or one the site wrote)"
+        )
     tmp = Path(tempfile.mkdtemp(prefix=".site-", dir=out_dir))
     try:
         for rel, text in files.items():
             path = tmp / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
-        _swap(tmp, out_dir, _entries(files))
+        _swap(tmp, out_dir, entries, owned)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     result = SiteResult(

@@ -146,6 +146,15 @@ def test_the_site_is_not_written_through_a_symbolic_link(city, tmp_path):
     assert list(elsewhere.iterdir()) == []
 
 
+def test_a_directory_holding_files_the_site_did_not_write_is_refused(city, tmp_path):
+    out = tmp_path / "mine"
+    (out / "resources").mkdir(parents=True)
+    (out / "resources" / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(SiteError, match="resources"):
+        write_site(city, out)
+    assert (out / "resources" / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
 def test_a_lake_without_a_directory_is_a_clear_error(lake):
     lake.home.mkdir(parents=True)
     duckdb.connect(str(lake.warehouse)).close()
