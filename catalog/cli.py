@@ -93,6 +93,8 @@ def print_directory(result: dict, lake) -> None:
         console.print(f"  retired codes: {', '.join(result['retired'])}", style="yellow")
     if result.get("site"):
         console.print(f"  site: [bold]{result['site']['index']}[/] (govlake catalog site)")
+        for note in result["site"]["notes"]:
+            console.print(f"  {escape(note)}", style="yellow")
 
 
 @app.command()
@@ -289,5 +291,5 @@ def site(
         f"Directory site: {result.resources} resources, {result.departments} departments, "
         f"{result.pages} pages → [bold]{result.index}[/]"
     )
-    if result.held:
-        console.print(f"  {result.held} resource(s) wait for review and are not on the site", style="yellow")
+    for note in result.notes:
+        console.print(f"  {escape(note)}", style="yellow")

@@ -40,6 +40,7 @@ class SiteResult:
     departments: int
     changes: int
     held: int  # resources waiting for review, not on the site
+    notes: list[str]  # what the site could not show (a table whose samples could not be read)
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -112,6 +113,7 @@ def write_site(lake: Lake, out: Path | str | None = None, registry: Registry | N
         departments=len(data.departments),
         changes=len(data.changes),
         held=data.held,
+        notes=data.notes,
     )
     audit.record(
         lake,

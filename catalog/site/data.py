@@ -20,6 +20,7 @@ import duckdb
 
 from catalog.site.masking import SampleMasker, stricter
 from govlake.lock import lake_lock
+from govlake.pii import mask_text
 from govlake.registry import Registry, load_registry
 from govlake.settings import Lake
 
@@ -119,7 +120,7 @@ def collect(lake: Lake, registry: Registry | None = None) -> SiteData:
             for q in _dicts(con, _sql("quality")):
                 quality.setdefault(q["resource_code"], []).append(q)
             changes, versions = _dicts(con, _sql("changes")), _dicts(con, _sql("versions"))
-            resources = []
+            resources, notes = [], []
             for r in built:
                 if r["published_state"] is None:
                     continue
@@ -127,7 +128,13 @@ def collect(lake: Lake, registry: Registry | None = None) -> SiteData:
                 shown = {**r, **{f: state.get(f) for f in PUBLISHED_FIELDS}}
                 shown["items"] = _published_items(state, items.get(r["code"], []))
                 shown["quality"] = quality.get(r["code"], [])
-                shown["columns"], shown["samples"] = _samples(con, r["relation"], shown["items"], masker)
+                shown["sample_error"] = None
+                try:
+                    shown["columns"], shown["samples"] = _samples(con, r["relation"], shown["items"], masker)
+                except duckdb.Error as e:  # one unreadable table costs its samples, not the site
+                    shown["columns"], shown["samples"] = [], []
+                    shown["sample_error"] = mask_text(f"{r['relation']}: {str(e).splitlines()[0]}")
+                    notes.append(f"{r['code']} {r['name']}: no sample rows ({shown['sample_error']})")
                 shown["changes"] = [c for c in changes if c["code"] == r["code"]]
                 resources.append(shown)
         finally:
@@ -139,7 +146,8 @@ def collect(lake: Lake, registry: Registry | None = None) -> SiteData:
         changes=changes,
         versions=versions,
         held=held,
-        notes=[f"{held} resource(s) wait for review (govlake catalog review): not on the site"] if held else [],
+        notes=([f"{held} resource(s) wait for review (govlake catalog review): not on the site"] if held else [])
+        + notes,
     )
 
 

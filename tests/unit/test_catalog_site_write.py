@@ -121,6 +121,19 @@ def test_delivered_markup_in_a_sample_is_text_not_markup(city):
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
+def test_a_table_that_cannot_be_read_costs_its_samples_not_the_site(city, tmp_path):
+    parquet = tmp_path / "household.parquet"
+    with duckdb.connect(str(city.warehouse)) as con:
+        con.execute(f"COPY staging.household TO '{parquet}' (FORMAT parquet)")
+        con.execute("DROP TABLE staging.household")
+        con.execute(f"CREATE VIEW staging.household AS SELECT * FROM read_parquet('{parquet}')")
+    parquet.unlink()
+    result = write_site(city)
+    out = city.reports / "catalog"
+    assert "样例不可读" in _page(out, SOURCE) and "371602********123X" in _page(out, PERSON)
+    assert [n for n in result.notes if n.startswith(SOURCE)]
+
+
 def test_a_rebuild_replaces_its_own_pages_and_leaves_other_files_alone(city):
     out = city.reports / "catalog"
     write_site(city)
