@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import DATA, RESULTS, ROOT, TreeSampler, fastest, machine, ratios_to
+from harness import DATA, RESULTS, ROOT, fastest, machine, ratios_to, timed_child
 
 sys.path.insert(0, str(ROOT))
 
@@ -130,19 +130,7 @@ def timed(contender: str, lake: Path, start: Path) -> dict:
         shutil.copy2(start, lake / "warehouse.duckdb")
         lake.joinpath("analysts.duckdb").unlink(missing_ok=True)
         shutil.rmtree(lake / "reports" / "catalog", ignore_errors=True)
-    sampler = TreeSampler()
-    t = sampler.start_clock()
-    out = subprocess.run([sys.executable, __file__, "--one", contender, str(lake)], capture_output=True, text=True)
-    secs = time.perf_counter() - t
-    sampler.stop()
-    if out.returncode:
-        raise SystemExit(f"{contender} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
-    return {
-        "seconds": round(secs, 2),
-        "cpu_s": round(sampler.cpu(), 1),
-        "peak_rss_mb": round(sampler.peak_rss / 2**20),
-        **json.loads(out.stdout.strip().splitlines()[-1]),
-    }
+    return timed_child([sys.executable, __file__, "--one", contender, str(lake)], contender)
 
 
 def main() -> None:
