@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from govlake.cli_options import HomeOpt
+from quality.feedback_cli import app as feedback_app
 
 app = typer.Typer(
     help=(
@@ -25,6 +26,7 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
 )
+app.add_typer(feedback_app, name="feedback")
 console = Console()
 err = Console(stderr=True)
 
