@@ -287,6 +287,10 @@ def report(
     conflicts and tickets for correction (sheets 说明, 违规明细, 冲突, 数据异议; rows per
     sheet capped by quality/report/report.yaml). Every personal value is masked. Run
     `govlake quality run` first; exits 1 when there are no quality results.
+
+    Each workbook is a work order (整改工单, quality.work_orders): per finding an owner, a
+    due date by severity (quality/work_orders.yaml), a 整改状态 drop-down and a 反馈意见
+    column; read the returned workbook with `govlake quality feedback import`.
     """
     from govlake.settings import Lake
     from quality.report import ReportError, write_report
