@@ -11,7 +11,7 @@ DEFAULT_HOME = Path("lake")
 # The dbt project of this checkout (models, macros, seeds): read by the transform stage, and
 # by quality for the project's shared vars and SQL.
 DBT_PROJECT = Path(__file__).resolve().parent.parent / "dbt_project"
-TODAY_ENV = "GOVLAKE_TODAY"  # YYYY-MM-DD: pins "today" (tests; ingest/batches.py reads it too)
+TODAY_ENV = "GOVLAKE_TODAY"  # YYYY-MM-DD: pins "today" (tests): future batches, due dates
 
 
 def today() -> date:
