@@ -127,7 +127,6 @@ def _issue_and_stage(
             data.work_orders = work_order_rows(con, registry, today())
             for card in data.departments:
                 staged[card.code] = stage_workbook(data, card, directory, orders[card.code], statuses)
-            fault_point("report.before_orders_commit")
             con.commit()
         except BaseException:
             con.rollback()

@@ -284,18 +284,25 @@ def test_departments_rank_by_open_blocking_findings_then_overdue_items(issued, r
     assert {rank for _, rank in order[3:]} == {"4"}
 
 
-def test_a_report_that_fails_before_commit_registers_no_order_and_replaces_no_workbook(tmp_path, registry, monkeypatch):
-    import govlake.faults
+def test_a_report_that_fails_mid_way_registers_no_order_and_leaves_no_workbook(tmp_path, registry, monkeypatch):
+    import quality.report.build as build
 
     lake = new_lake(tmp_path)
     deliver(lake, registry, BATCH, {"gaj": (2, 1)})
-    monkeypatch.setattr(govlake.faults, "_armed", ("report.before_orders_commit", 1, "enospc"))
-    monkeypatch.setattr(govlake.faults, "_hits", 0)
-    with pytest.raises(OSError):
+    written = []
+
+    def full_disk_at_the_third(*args, **kwargs):
+        if len(written) == 2:
+            raise OSError(28, "No space left on device")
+        written.append(stage_workbook(*args, **kwargs))
+        return written[-1]
+
+    stage_workbook = build.stage_workbook
+    monkeypatch.setattr(build, "stage_workbook", full_disk_at_the_third)
+    with pytest.raises(OSError, match="No space left"):
         write_report(lake, registry=registry)
     assert query(lake, "SELECT count(*) FROM quality.work_orders") == [(0,)]
-    directory = lake.reports / "quality" / "departments"
-    assert not directory.exists() or list(directory.iterdir()) == []
+    assert [p.name for p in (lake.reports / "quality" / "departments").iterdir()] == []
 
 
 def test_the_import_command_prints_a_summary_and_refuses_with_exit_1(issued):
