@@ -316,6 +316,11 @@ def print_report(result: dict) -> None:
     if result["workbooks"]:
         folder = Path(next(iter(result["workbooks"].values()))).parent
         console.print(f"Department workbooks: {len(result['workbooks'])} XLSX in [bold]{folder}[/]")
+    if result.get("work_orders"):
+        console.print(
+            f"Work orders (整改工单): {len(result['work_orders'])} issued, one per workbook (quality.work_orders); "
+            "read a returned workbook with `govlake quality feedback import FILE`"
+        )
 
 
 def _score_cell(s, bold: bool = False) -> str:

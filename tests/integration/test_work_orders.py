@@ -305,6 +305,16 @@ def test_a_report_that_fails_mid_way_registers_no_order_and_leaves_no_workbook(t
     assert [p.name for p in (lake.reports / "quality" / "departments").iterdir()] == []
 
 
+def test_the_report_command_says_how_many_work_orders_it_issued(tmp_path, registry):
+    from conductor.cli import app
+
+    lake = new_lake(tmp_path)
+    deliver(lake, registry, BATCH, {"gaj": (2, 1)})
+    result = CliRunner().invoke(app, ["quality", "report", "--home", str(lake.home)], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert f"Work orders (整改工单): {len(registry.departments)} issued" in result.output
+
+
 def test_the_import_command_prints_a_summary_and_refuses_with_exit_1(issued):
     from conductor.cli import app
 
