@@ -72,6 +72,7 @@ class Returned:
     department: str
     checksum: str
     rows: list[Row]
+    order_rows: dict[str, int] = field(default_factory=dict)  # 工单 label -> its row
 
 
 @dataclass
@@ -92,7 +93,7 @@ def _text(value) -> str | None:
     return text or None
 
 
-def _order_sheet(path: Path, wb) -> tuple[str, str, str]:
+def _order_sheet(path: Path, wb) -> tuple[list[str], dict[str, int]]:
     if ORDER_SHEET not in wb.sheetnames:
         raise FeedbackError(
             f"{path}: no sheet {ORDER_SHEET}: not a work-order workbook (one `govlake quality report` wrote)"
@@ -108,7 +109,7 @@ def _order_sheet(path: Path, wb) -> tuple[str, str, str]:
             where = f"row {found[label][0]}, column B" if label in found else "column A"
             raise FeedbackError(f"{path}: sheet {ORDER_SHEET}, {where}: no {label}: not a work-order workbook")
         values.append(found[label][1])
-    return values[0], values[1], values[2]
+    return values, {label: row for label, (row, _) in found.items()}
 
 
 def _findings_sheet(path: Path, wb) -> list[Row]:
@@ -149,8 +150,8 @@ def read_returned(path: Path | str, limits: dict[str, int]) -> Returned:
     except Exception as e:  # a hostile or damaged file: openpyxl and zipfile raise many kinds
         raise FeedbackError(f"{path}: not a readable XLSX workbook ({type(e).__name__}: {mask_text(str(e))})") from None
     try:
-        order_id, department, digest = _order_sheet(path, wb)
-        return Returned(path, order_id, department, digest, _findings_sheet(path, wb))
+        (order_id, department, digest), rows = _order_sheet(path, wb)
+        return Returned(path, order_id, department, digest, _findings_sheet(path, wb), rows)
     except FeedbackError:
         raise
     except Exception as e:  # damage found only while a sheet is read (a part failing its CRC)
@@ -174,18 +175,21 @@ def _check(con: duckdb.DuckDBPyConnection, lake: Lake, wb: Returned, config: wor
     )
     if not order:
         raise FeedbackError(
-            f"{path}: sheet {ORDER_SHEET}, row 1, column B: {mask_text(wb.work_order_id)} is not a work order of "
+            f"{path}: sheet {ORDER_SHEET}, row {wb.order_rows.get(ORDER_ID, 1)}, column B: "
+            f"{mask_text(wb.work_order_id)} is not a work order of "
             f"this lake ({lake.home})"
         )
     department, digest = order[0]
     if wb.department != department:
         raise FeedbackError(
-            f"{path}: sheet {ORDER_SHEET}, row 2, column B: department {mask_text(wb.department)!r} is not "
+            f"{path}: sheet {ORDER_SHEET}, row {wb.order_rows.get(ORDER_DEPARTMENT, 2)}, column B: department "
+            f"{mask_text(wb.department)!r} is not "
             f"{department!r}, the department of work order {wb.work_order_id}"
         )
     if wb.checksum != digest:
         raise FeedbackError(
-            f"{path}: sheet {ORDER_SHEET}, row 3, column B: checksum differs from the one recorded for work "
+            f"{path}: sheet {ORDER_SHEET}, row {wb.order_rows.get(ORDER_CHECKSUM, 3)}, column B: checksum differs "
+            "from the one recorded for work "
             f"order {wb.work_order_id}: the sheet was edited"
         )
     _check_findings(con, wb, digest)

@@ -50,11 +50,12 @@ def import_(
     """
     from govlake.settings import Lake
     from quality.feedback import FeedbackError, import_feedback
+    from quality.work_orders import WorkOrderConfigError
 
     lake = Lake.from_env(home)
     try:
         result = import_feedback(lake, file, by=by)
-    except FeedbackError as e:
+    except (FeedbackError, WorkOrderConfigError) as e:
         err.print(f"[red]refused: {escape(mask_text(str(e)))}[/]", highlight=False)
         raise typer.Exit(1) from None
     t = Table(title=f"整改工单 work order {result.work_order_id} ({result.department})")

@@ -203,6 +203,11 @@ def _edit_department(wb):
     wb["工单"]["B2"] = "zrzy"
 
 
+def _insert_a_row_and_edit_department(wb):
+    wb["工单"].insert_rows(1)
+    wb["工单"]["B3"] = "zrzy"
+
+
 def _edit_checksum(wb):
     wb["工单"]["B3"] = "0" * 64
 
@@ -215,8 +220,9 @@ def _edit_checksum(wb):
         (_add_row, r"sheet 违规明细, row 6, column 问题编号: finding \S+ is listed twice \(first in row 3\)"),
         (_edit_department, r"sheet 工单, row 2, column B: department 'zrzy' is not 'gaj'"),
         (_edit_checksum, r"sheet 工单, row 3, column B: checksum differs"),
+        (_insert_a_row_and_edit_department, r"sheet 工单, row 3, column B: department 'zrzy' is not 'gaj'"),
     ],
-    ids=["row deleted", "finding id edited", "row added", "department changed", "checksum changed"],
+    ids=["row deleted", "finding id edited", "row added", "department changed", "checksum changed", "rows moved"],
 )
 def test_a_tampered_workbook_is_refused_naming_what_changed(issued, edit, named):
     lake, result = issued
