@@ -73,6 +73,11 @@ class Lake:
         return self.home / "catalog"
 
     @property
+    def analysts(self) -> Path:
+        """The analysts' database: views over curated Parquet, code tables, comments (catalog/analysts.py)."""
+        return self.home / "analysts.duckdb"
+
+    @property
     def audit(self) -> Path:
         """The append-only audit log (govlake.audit)."""
         return self.home / "audit"

@@ -2,7 +2,7 @@
 
     from quality.scores import record_scores, current_scores
     record_scores(lake, run_id)             # after run_quality: writes quality.scores
-    rows = current_scores(con, registry)    # latest batch of each source, and per department
+    rows = current_scores(con, registry)    # the current data of each source, and per department
 
 The arithmetic is SQL (quality/sql/scores.sql) over quality.rule_results, on 0-100:
 rule = passed / checked; dimension of a source = its rules weighted by rows checked
@@ -54,7 +54,7 @@ CREATE TABLE IF NOT EXISTS quality.scores (
 COLUMNS = ("level", "source_id", "department", "batch", "dimension", "checked", "failed", "score")
 OVERALL = "overall"
 NO_DELIVERIES = "(SELECT NULL::VARCHAR AS source_id, NULL::VARCHAR AS batch, 0::BIGINT AS bytes, 0.0 AS rejected_share)"
-LATEST = "latest"  # the batch label of a department's current score (latest batch of each source)
+LATEST = "latest"  # the batch label of a department's current score (its sources' current data)
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ class DepartmentCard:
     code: str
     name: str
     sources: list[str]
-    scores: dict[str, float | None]  # dimension -> 0-100 over the latest batch of each source; None: nothing checked
+    scores: dict[str, float | None]  # dimension -> 0-100 over its current data; None: nothing checked
     overall: float | None
     checked: int
     failed: int
