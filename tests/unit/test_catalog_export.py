@@ -20,6 +20,8 @@ from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, SKOS
 from typer.testing import CliRunner
 
 from catalog.export import export_directory
+from catalog.export.dcat import load_config
+from catalog.export.files import replacing
 from catalog.export.json_export import SCHEMA
 from catalog.export.reader import read_published
 from catalog.model import CADENCE_CYCLE
@@ -151,9 +153,8 @@ def test_the_schema_refuses_a_code_out_of_pattern_an_unknown_sharing_and_an_unkn
 
 
 def test_the_schema_enumerates_the_directory_vocabulary():
-    resource = json.loads(SCHEMA.read_text(encoding="utf-8"))["$defs"]["resource"]["properties"]
-    item = json.loads(SCHEMA.read_text(encoding="utf-8"))["$defs"]["item"]["properties"]
-    grade = json.loads(SCHEMA.read_text(encoding="utf-8"))["$defs"]["grade"]
+    defs = json.loads(SCHEMA.read_text(encoding="utf-8"))["$defs"]
+    resource, item, grade = defs["resource"]["properties"], defs["item"]["properties"], defs["grade"]
     assert set(resource["sharing"]["enum"]) == set(SHARING)
     assert set(resource["opening"]["enum"]) == set(OPENING)
     assert set(grade["enum"]) == set(GRADE)
@@ -292,6 +293,16 @@ def test_dcat_parses_back_with_every_resource_its_publisher_uscc_and_access_righ
         assert str(g.value(publisher, DCTERMS.identifier)) == provider[2]
         assert g.value(ds, DCTERMS.accessRights) == access
         assert {t.language for t in g.objects(ds, DCTERMS.title)} == {"zh", "en"}
+    contributors = g.objects(_dataset(g, "102001/000001"), DCTERMS.contributor)
+    assert [str(g.value(c, DCTERMS.identifier)) for c in contributors] == [POLICE[2]]
+
+
+def test_dcat_maps_every_update_cycle_and_opening_the_schema_allows():
+    resource = json.loads(SCHEMA.read_text(encoding="utf-8"))["$defs"]["resource"]["properties"]
+    config = load_config()
+    assert set(config["frequency"]) == set(resource["update_cycle"]["enum"])
+    assert set(config["access_rights"]) == set(resource["opening"]["enum"])
+    assert set(config["delivered"]) == set(resource["delivery_format"]["enum"]) - {None}
 
 
 def test_dcat_maps_the_update_cycle_to_the_eu_frequency_vocabulary(published):
@@ -371,3 +382,25 @@ def test_a_value_dcat_cannot_map_stops_the_export_naming_it_and_leaves_the_old_f
     assert "102001/000001" in ran.output and "接口" in ran.output
     assert (out / "directory.ttl").read_bytes() == before
     assert [p.name for p in out.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_a_write_that_fails_halfway_leaves_the_old_file_and_no_temporary_one(tmp_path):
+    path = tmp_path / "directory.csv"
+    path.write_text("old export", encoding="utf-8")
+    with pytest.raises(RuntimeError), replacing(path) as tmp:
+        tmp.write_text("half an exp", encoding="utf-8")
+        raise RuntimeError("disk full")
+    assert path.read_text(encoding="utf-8") == "old export"
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_an_export_replaces_a_symlink_in_the_out_directory_instead_of_writing_through_it(published, tmp_path):
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_text("not the lake's", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "directory.json").symlink_to(elsewhere)
+    _export(published, "json", out=out)
+    assert elsewhere.read_text(encoding="utf-8") == "not the lake's"
+    assert not (out / "directory.json").is_symlink()
+    assert json.loads((out / "directory.json").read_text(encoding="utf-8"))["version"] == 1
