@@ -149,7 +149,7 @@ def graph(directory: PublishedDirectory, config: dict, publisher: Department) ->
     g.add((catalog, RDF.type, DCAT.Catalog))
     for lang, title in config["title"].items():
         g.add((catalog, DCTERMS.title, Literal(title, lang=lang)))
-    issued = directory.version_published_at.replace(" ", "T")
+    issued = directory.version_published_at.replace(" ", "T") + "Z"  # catalog.versions keeps UTC
     g.add((catalog, DCTERMS.issued, Literal(issued, datatype=XSD.dateTime)))
     g.add((catalog, OWL.versionInfo, Literal(str(directory.version))))
     g.add((catalog, DCTERMS.publisher, b.agent(publisher.name, publisher.uscc)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 import duckdb
 import jsonschema
@@ -303,6 +303,13 @@ def test_dcat_maps_every_update_cycle_and_opening_the_schema_allows():
     assert set(config["frequency"]) == set(resource["update_cycle"]["enum"])
     assert set(config["access_rights"]) == set(resource["opening"]["enum"])
     assert set(config["delivered"]) == set(resource["delivery_format"]["enum"]) - {None}
+
+
+def test_the_dcat_catalog_carries_its_version_and_when_it_was_published_in_utc(published):
+    g = _dcat(_export(published, "dcat"), "turtle")
+    (catalog,) = g.subjects(RDF.type, DCAT.Catalog)
+    assert str(g.value(catalog, OWL.versionInfo)) == "1"
+    assert g.value(catalog, DCTERMS.issued).toPython() == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 
 def test_dcat_maps_the_update_cycle_to_the_eu_frequency_vocabulary(published):
