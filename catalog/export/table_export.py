@@ -69,8 +69,9 @@ def form_rows(directory: PublishedDirectory, form: Form) -> list[list]:
             "related": form.separator.join(r["related"]),
         }
         for item in r["items"] or [{}]:
-            row = {**resource, **{f"item_{k}": v for k, v in item.items()}}
-            out.append([row.get(c.key) for c in form.columns])
+            row = {**resource, **{f"item.{k}": v for k, v in item.items()}}
+            # strict, so that a key form.yaml misspells fails here instead of emptying a column
+            out.append([row[c.key] if item or not c.key.startswith("item.") else None for c in form.columns])
     return out
 
 

@@ -24,6 +24,7 @@ from catalog.export.dcat import load_config
 from catalog.export.files import replacing
 from catalog.export.json_export import SCHEMA
 from catalog.export.reader import read_published
+from catalog.export.table_export import form_rows, load_form
 from catalog.model import CADENCE_CYCLE
 from catalog.review import approve, pending, record_build
 from catalog.store import ITEMS, RESOURCES, SQL_DIR
@@ -246,6 +247,21 @@ def test_the_csv_is_utf8_with_a_bom_chinese_headers_and_one_row_per_item(publish
     assert enterprise["资源提供方"] == "滨州市市场监督管理局；滨州市公安局"
     assert enterprise["提供方统一社会信用代码"] == f"{MARKET[2]}；{POLICE[2]}"
     assert (enterprise["信息项名称"], enterprise["敏感程度"]) == ("统一社会信用代码", "非个人信息")
+
+
+def test_a_resource_without_items_keeps_its_row_in_the_form(lake):
+    _build(lake, [PERSON, ENTERPRISE], PERSON_ITEMS)
+    out = _export(lake, "csv", "xlsx")
+    for rows in (_csv(out), _xlsx_rows(out)):
+        (enterprise,) = [r for r in rows if r["资源代码"] == "102001/000001"]
+        assert enterprise["资源名称"] == "enterprise的标题" and enterprise["字段名"] in ("", None)
+
+
+def test_a_form_column_naming_no_field_fails_instead_of_staying_empty(published, tmp_path):
+    form = tmp_path / "form.yaml"
+    form.write_text("columns: [{key: summmary, zh: 资源摘要, en: summary}]\nseparator: ；\n", encoding="utf-8")
+    with pytest.raises(KeyError, match="summmary"):
+        form_rows(read_published(published), load_form(form))
 
 
 def test_formula_like_text_in_the_csv_gets_an_apostrophe(lake):
