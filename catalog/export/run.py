@@ -19,7 +19,13 @@ from govlake import audit
 from govlake.registry import Registry, load_registry
 from govlake.settings import Lake
 
-FORMATS = ("json", "csv", "xlsx", "dcat")
+WRITERS = {  # format -> write(directory, out, registry) -> files written
+    "json": lambda d, out, _: write_json(d, out),
+    "csv": lambda d, out, _: [write_csv(d, out)],
+    "xlsx": lambda d, out, _: [write_xlsx(d, out)],
+    "dcat": write_dcat,
+}
+FORMATS = tuple(WRITERS)
 ACTION = "export.catalog"
 
 
@@ -53,19 +59,11 @@ def export_directory(
         registry = registry or load_registry()
         directory = read_published(lake, registry)
         files: list[Path] = []
+        # kept up to date, so that a failed export's record names what it did write
+        entry.details.update(version=directory.version, resources=len(directory.resources), items=directory.items)
+        entry.details["files"] = []
         for fmt in todo:
-            if fmt == "json":
-                files += write_json(directory, out)
-            elif fmt == "csv":
-                files.append(write_csv(directory, out))
-            elif fmt == "xlsx":
-                files.append(write_xlsx(directory, out))
-            else:
-                files += write_dcat(directory, out, registry)
-        entry.details.update(
-            version=directory.version,
-            resources=len(directory.resources),
-            items=directory.items,
-            files=[str(f) for f in files],
-        )
+            new = WRITERS[fmt](directory, out, registry)
+            files += new
+            entry.details["files"] += [str(f) for f in new]
     return ExportResult(directory.version, len(directory.resources), directory.items, files)

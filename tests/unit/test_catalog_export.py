@@ -427,3 +427,14 @@ def test_an_export_replaces_a_symlink_in_the_out_directory_instead_of_writing_th
     assert elsewhere.read_text(encoding="utf-8") == "not the lake's"
     assert not (out / "directory.json").is_symlink()
     assert json.loads((out / "directory.json").read_text(encoding="utf-8"))["version"] == 1
+
+
+def test_a_failed_exports_audit_record_names_the_error_and_the_files_it_did_write(published, tmp_path):
+    odd = _resource(**{**ENTERPRISE, "update_cycle": "每两年"})
+    _build(published, [PERSON, odd], PERSON_ITEMS + ENTERPRISE_ITEMS)
+    ran = _cli("-f", "csv", "-f", "dcat", "--out", str(tmp_path), lake=published)
+    assert ran.exit_code == 1 and "每两年" in ran.output
+    records = [json.loads(line) for f in audit.log_files(published) for line in f.read_text().splitlines()]
+    (rec,) = [r for r in records if r["action"] == "export.catalog"]
+    assert rec["outcome"] == "failed" and "每两年" in rec["details"]["error"]
+    assert rec["details"]["files"] == [str(tmp_path / "directory.csv")]
