@@ -53,7 +53,10 @@ def _connect(lake):
 def build(home: HomeOpt = None):
     """Rebuild the directory: catalog.resources, catalog.items (信息项), catalog.relations,
     catalog.quality and the code register catalog.codes, from the dbt manifest, the
-    registry, catalog/sources.yaml and the warehouse (rows, last refresh, quality, gate).
+    registry, catalog/sources.yaml and the warehouse (rows, last refresh, quality, gate);
+    comments on every table and column of the warehouse; and the analysts' database
+    <lake>/analysts.duckdb (views over curated Parquet, code tables ref.*, comments),
+    replaced atomically so an analyst never blocks the pipeline nor sees half of it.
 
     A resource keeps its code across builds; a resource that left the directory has its
     code retired, never given to another. Exits 1 naming the resource and field when a
@@ -63,16 +66,16 @@ def build(home: HomeOpt = None):
     from catalog.codes import CodeConflict
     from catalog.config import CatalogConfigError
     from catalog.manifest import ManifestError
-    from catalog.store import build_directory
+    from catalog.publish import publish_catalog
 
     lake = _lake(home)
     try:
         with err.status("resource directory …"):
-            result = build_directory(lake)
+            result = publish_catalog(lake)
     except (DirectoryError, CodeConflict, CatalogConfigError, ManifestError) as e:
         err.print(f"[red]{escape(str(e))}[/]")
         raise typer.Exit(1) from None
-    print_directory(result.__dict__, lake)
+    print_directory(result, lake)
 
 
 def print_directory(result: dict, lake) -> None:
@@ -86,6 +89,12 @@ def print_directory(result: dict, lake) -> None:
         console.print(
             f"  {result['pending']} change(s) widen access and wait for a steward: govlake catalog review",
             style="yellow",
+        )
+    analysts = result.get("analysts")
+    if analysts:
+        console.print(
+            f"  analysts' database: {analysts['views']} views over curated Parquet, {analysts['code_tables']} code "
+            f"tables (ref.*), comments on every table and column → [bold]{analysts['path']}[/]"
         )
     for note in result.get("notes", []):
         console.print(f"  {escape(note)}", style="yellow")

@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from catalog.analysts import comment_warehouse, title_line
 from catalog.build import assemble
 from catalog.codes import Registration, assign
 from catalog.config import load_sources
@@ -44,6 +45,7 @@ class DirectoryResult:
     relations: int
     retired: list[str] = field(default_factory=list)  # codes retired by this build
     notes: list[str] = field(default_factory=list)
+    comments: int = 0  # COMMENT ON statements written on the warehouse's tables, views and columns
     version: int | None = None  # the directory version this build published, if it published anything
     published: int = 0  # changes published at once (narrowing or neutral; everything on the first build)
     pending: int = 0  # changes that widen access, held 待审核 for a steward
@@ -163,7 +165,8 @@ QUALITY = {
 def build_directory(lake: Lake, registry: Registry | None = None, sources_path: Path | None = None) -> DirectoryResult:
     registry = registry or load_registry()
     config = load_sources(registry, sources_path) if sources_path else load_sources(registry)
-    resources = assemble(read_manifest(lake), registry, config)
+    manifest = read_manifest(lake)
+    resources = assemble(manifest, registry, config)
     full = {s.id for s in registry.sources.values() if s.delivery.mode == "full"}
     now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     with lake_lock(lake):
@@ -189,6 +192,12 @@ def build_directory(lake: Lake, registry: Registry | None = None, sources_path: 
                 con.execute(f"CREATE OR REPLACE TABLE catalog.{name} AS SELECT * FROM _catalog_rows")
                 con.unregister("_catalog_rows")
             versions = record_build(con, _states(tables), now)
+            titles = {
+                r.name: title_line(r.code, r.title, r.title_en, r.summary, r.sharing, r.opening)
+                for r in resources
+                if r.kind == "curated"
+            }
+            comments = comment_warehouse(con, manifest, titles)
             con.commit()
         finally:
             con.close()
@@ -201,6 +210,7 @@ def build_directory(lake: Lake, registry: Registry | None = None, sources_path: 
         relations=len(tables["relations"][0]),
         retired=retired,
         notes=notes,
+        comments=comments,
         version=versions["version"],
         published=versions["published"],
         pending=versions["pending"],

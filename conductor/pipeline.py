@@ -216,7 +216,8 @@ def promote(lake: Lake, progress=None) -> dict:
 def catalog_build(lake: Lake) -> dict:
     """The 政务信息资源目录 of the warehouse (catalog/): catalog.resources, items, relations,
     quality and the code register, rebuilt after every promotion (held or not: its quality and
-    gate columns say which)."""
-    from catalog.store import build_directory
+    gate columns say which), the warehouse's comments, and the analysts' database
+    (<lake>/analysts.duckdb: views over curated Parquet, code tables, comments)."""
+    from catalog.publish import publish_catalog
 
-    return asdict(build_directory(lake))
+    return publish_catalog(lake)
