@@ -4,7 +4,7 @@ The import creates ~300,000 objects (GX, pandas, scipy, altair, SQLAlchemy: modu
 functions) that live as long as the process. Left to the cyclic collector, every full
 collection traverses them again - five during the import itself, more during a run, and a last
 one while the interpreter exits, which alone cost about a second of wall time after a quality
-run (bench/README.md, "Quality"). So the collector is paused for the import and what exists
+run (bench/README.md, "Issue 13"). So the collector is paused for the import and what exists
 after it is frozen (gc.freeze: kept, never traversed again). Objects created later are
 collected as usual.
 """

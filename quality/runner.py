@@ -20,7 +20,7 @@ and ~10 ms of Python per expectation (4.5 s for the 449 of the 1M-person city, u
 cProfile): both happen on GX's thread while DuckDB works (DuckDB releases the GIL while it
 runs a query), so they add to the wall time only where DuckDB leaves a core free; on a
 2-core machine they are most of what the run costs over its SQL (bench/README.md,
-"Quality"). GX reaches the warehouse through duckdb-engine;
+"Issue 13"). GX reaches the warehouse through duckdb-engine;
 the run's connection is opened with duckdb-engine's configuration so that both share one
 database instance (quality/gx_shim.py).
 The run holds the lake's dbt lock (<lake>/dbt/.lock): a dbt build and a quality run never
