@@ -65,12 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--dag-prefix",
         action="append",
-        help="Run the DAGs whose id starts with this (repeatable; default: ingest__ then transform__).",
+        help="Run the DAGs whose id starts with this (repeatable; default: ingest__, transform__, catalog__).",
     )
     parser.add_argument("--result", help="Write the outcome of every DAG run to this JSON file.")
     args = parser.parse_args(argv)
     migrate_s = migrate()
-    dags = load_dags(args.dag_prefix or ["ingest__", "transform__"])
+    dags = load_dags(args.dag_prefix or ["ingest__", "transform__", "catalog__"])
     outcomes = run_dags(dags, run_conf={"only_new": False})
     result = {"migrate_seconds": round(migrate_s, 2), "runs": outcomes}
     if args.result:

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from catalog.cli import app as catalog_app  # the resource directory: build, search, show
 from conductor.audit_cli import app as audit_app  # the audit log: show, verify
 from govlake.cli_options import HomeOpt
 from quality.cli import app as quality_app  # light: Great Expectations loads when a command runs
@@ -41,6 +42,7 @@ app.add_typer(registry_app, name="registry")
 app.add_typer(quality_app, name="quality")
 app.add_typer(dispute_app, name="dispute")
 app.add_typer(audit_app, name="audit")
+app.add_typer(catalog_app, name="catalog")
 console = Console()
 err = Console(stderr=True)
 
@@ -218,6 +220,7 @@ def run(
     if reason:
         err.print(f"[red]{reason}[/]")
         raise typer.Exit(1)
+    from catalog.cli import print_directory
     from quality.cli import print_gate, print_quality, print_report
 
     with err.status("quality run …") as status:
@@ -225,6 +228,7 @@ def run(
     print_quality(promoted["quality"], lake)
     print_gate(promoted["gate"])
     print_report(promoted["report"])
+    print_directory(promoted["directory"], lake)
     if promoted["curated"]:
         rows = sum(t["rows"] for t in promoted["curated"])
         console.print(f"Curated: {len(promoted['curated'])} tables, {rows:,} rows → [bold]{lake.curated}[/]")

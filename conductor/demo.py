@@ -129,6 +129,7 @@ def _print_locations(lake: Lake, console: Console) -> None:
         ("reports", lake.reports),
         ("steward report", lake.reports / "quality" / "index.html"),
         ("department workbooks", lake.reports / "quality" / "departments"),
+        ("resource directory", lake.reports / "catalog" / "index.html"),
         ("Airflow home", lake.airflow_home),
     ):
         mark = "" if path.exists() else "  [dim](not produced yet)[/]"

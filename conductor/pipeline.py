@@ -195,8 +195,8 @@ def quality_report(lake: Lake) -> dict:
 
 def promote(lake: Lake, progress=None) -> dict:
     """After a successful dbt build: quality run → gate → publish curated when the gate passed
-    → steward report. Returns {"quality": …, "gate": …, "curated": [...], "report": …}
-    (curated empty when held)."""
+    → steward report → resource directory. Returns {"quality": …, "gate": …, "curated": [...],
+    "report": …, "directory": …} (curated empty when held)."""
     say = progress or (lambda message: None)
     say("quality run")
     checked = quality_run(lake, progress=say)
@@ -208,4 +208,16 @@ def promote(lake: Lake, progress=None) -> dict:
         curated = publish_curated(lake)
     say("steward report")
     report = quality_report(lake)
-    return {"quality": checked, "gate": gate, "curated": curated, "report": report}
+    say("resource directory")
+    directory = catalog_build(lake)
+    return {"quality": checked, "gate": gate, "curated": curated, "report": report, "directory": directory}
+
+
+def catalog_build(lake: Lake) -> dict:
+    """The 政务信息资源目录 of the warehouse (catalog/): catalog.resources, items, relations,
+    quality and the code register, rebuilt after every promotion (held or not: its quality and
+    gate columns say which), the warehouse's comments, and the analysts' database
+    (<lake>/analysts.duckdb: views over curated Parquet, code tables, comments)."""
+    from catalog.publish import publish_catalog
+
+    return publish_catalog(lake)

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from govlake.cli_options import HomeOpt
+from quality.feedback_cli import app as feedback_app
 
 app = typer.Typer(
     help=(
@@ -25,6 +26,7 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
 )
+app.add_typer(feedback_app, name="feedback")
 console = Console()
 err = Console(stderr=True)
 
@@ -125,23 +127,22 @@ def print_quality(result: dict, lake) -> None:
 
 
 def gate_table(gate: dict) -> Table:
+    """The held batches' numbers; their reasons are printed below it (print_gate), whole lines
+    that wrap on a narrow terminal instead of a column folded a few letters wide."""
     t = Table(title="Quality gate: held batches" if gate["failed"] else "Quality gate")
-    for col in ("source", "batch", "blocking rows", "rows read", "share", "threshold", "reason"):
-        t.add_column(
-            col,
-            justify="right" if col in ("blocking rows", "rows read", "share", "threshold") else "left",
-            overflow="fold",
-        )
-    for d in gate["failed"]:
+    for col in ("#", "source", "batch", "blocking rows", "rows read", "share", "threshold"):
+        numeric = col in ("#", "blocking rows", "rows read", "share", "threshold")
+        t.add_column(col, justify="right" if numeric else "left", no_wrap=col in ("source", "batch"))
+    for i, d in enumerate(gate["failed"], start=1):
         share = f"{d['share']:.2%}" if d["share"] is not None else "—"
         t.add_row(
+            str(i),
             d["source_id"],
             d["batch"],
             f"{d['blocking_failed']:,}",
             f"{d['checked']:,}",
             share,
             f"{d['threshold']:.2%}",
-            d["reasons"],
             style="red",
         )
     return t
@@ -155,6 +156,8 @@ def print_gate(gate: dict) -> None:
         )
     else:
         console.print(gate_table(gate))
+        for i, d in enumerate(gate["failed"], start=1):
+            console.print(f"  {i}. {d['reasons']}", style="red", highlight=False, markup=False)
         console.print(
             f"quality gate {gate['gate_id']}: [red]held[/] {len(gate['failed'])} of {gate['batches']} "
             "batches; decisions in quality.gate_decisions"
@@ -193,7 +196,7 @@ def scores(
     ] = None,
     home: HomeOpt = None,
 ):
-    """Print the GB/T 36344 scorecard: the latest batch of each source, and each department.
+    """Print the GB/T 36344 scorecard of the current data: each source, and each department.
 
     Scores are on 0-100: a rule scores passed / checked; a dimension of a source is
     the mean of its rules weighted by rows checked; a department's (and a source's)
@@ -203,6 +206,10 @@ def scores(
     and 完整性 by the rejected share of the delivered bytes (a batch rejected whole
     scores 0 on both); the column "rejected" shows that share, in red. Every run's
     scores per batch are kept in quality.scores (trends); run `govlake quality run` first.
+
+    Current data (docs/quality-dimensions.md#open-findings): a full snapshot's latest
+    batch, every batch of an increment; a row a later increment re-delivered no
+    longer counts as failing. The batch column names the source's latest batch.
     """
     import duckdb
 
@@ -236,8 +243,8 @@ def scores(
     for r in rows:
         by.setdefault((r.level, r.source_id, r.department, r.batch), {})[r.dimension] = r
     for level, title in (
-        ("source", "Scorecard: latest batch of each source"),
-        ("department", "Scorecard: departments (latest batch of each of their sources)"),
+        ("source", "Scorecard: the open findings of each source's current data"),
+        ("department", "Scorecard: departments (the current data of their sources)"),
     ):
         t = Table(title=title)
         t.add_column("source" if level == "source" else "department")
@@ -277,14 +284,22 @@ def report(
 ):
     """Write the steward report: index.html and one XLSX workbook per department.
 
-    The page (open it from disk, it loads nothing from the network) shows the GB/T 36344
-    scorecard of all departments (table and charts), the trend of each department over
-    its batches, the promotion gate's held batches, the worst rules with counts, sample
-    violations, the 一数一源 conflicts per department, the 数据异议 tickets and a link to
-    the GX Data Docs. departments/<code>-<name>.xlsx lists a department's violations,
-    conflicts and tickets for correction (sheets 说明, 违规明细, 冲突, 数据异议; rows per
-    sheet capped by quality/report/report.yaml). Every personal value is masked. Run
-    `govlake quality run` first; exits 1 when there are no quality results.
+    Everything is in one scope, the open findings of the current data (a full
+    snapshot's latest batch, every batch of an increment not re-delivered since),
+    each new, still open or resolved since the batch before. The page (open it from
+    disk, it loads nothing from the network) shows the GB/T 36344 scorecard of all
+    departments (table and charts), the trend of each department over its batches,
+    the promotion gate's held batches, the worst rules, each department's priorities
+    and history, sample open findings, the open 一数一源 conflicts per department, the
+    数据异议 tickets and a link to the GX Data Docs. departments/<code>-<name>.xlsx is
+    what a department is sent to correct (sheets 说明, 违规明细, 已解决, 冲突, 数据异议,
+    历史; rows per sheet capped by quality/report/report.yaml). Every personal value is
+    masked but a department's own delivered copy of a conflicting value, in its own
+    workbook. Run `govlake quality run` first; exits 1 when there are no quality results.
+
+    Each workbook is a work order (整改工单, quality.work_orders): per finding an owner, a
+    due date by severity (quality/work_orders.yaml), a 整改状态 drop-down and a 反馈意见
+    column; read the returned workbook with `govlake quality feedback import`.
     """
     from govlake.settings import Lake
     from quality.report import ReportError, write_report
@@ -304,12 +319,17 @@ def print_report(result: dict) -> None:
     page = Path(result["page"])
     console.print(
         f"Steward report: [bold]{page}[/] ({result['departments']} departments, "
-        f"{result['violations']:,} violations, {result['conflicts']:,} conflicts, "
+        f"{result['violations']:,} open findings, {result['conflicts']:,} open conflicts, "
         f"{result['disputes']:,} disputes)"
     )
     if result["workbooks"]:
         folder = Path(next(iter(result["workbooks"].values()))).parent
         console.print(f"Department workbooks: {len(result['workbooks'])} XLSX in [bold]{folder}[/]")
+    if result.get("work_orders"):
+        console.print(
+            f"Work orders (整改工单): {len(result['work_orders'])} issued, one per workbook (quality.work_orders); "
+            "read a returned workbook with `govlake quality feedback import FILE`"
+        )
 
 
 def _score_cell(s, bold: bool = False) -> str:

@@ -1,7 +1,8 @@
 """Great Expectations over the run's violations: one validation per source (its batches of
 this run), one UnexpectedRowsExpectation per rule. Results as JSON under
 <lake>/reports/quality/gx/<run_id>/ (<source>.json per validation, checkpoint.json for the
-run), Data Docs of the run under <lake>/reports/quality/data_docs/.
+run), Data Docs of the run under <lake>/reports/quality/data_docs/ (made to render offline and
+to explain GX's success percent beside the scorecard: quality/data_docs/).
 
 Why GX validates the violations table and not the staging models directly: every rule's
 failing rows must be written with their record key and masked value anyway, and that is
@@ -34,6 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from govlake.settings import Lake
+from quality.data_docs import Counts, finish_docs
 from quality.rule import Rule
 from quality.sqlfiles import sql_literal
 
@@ -46,6 +48,9 @@ class Validation:
     source_id: str
     batches: list[str]
     rules: list[Rule]
+    # what the runner counted for the Data Docs note: rows checked and passing, its rules and batches
+    rows_checked: int = 0
+    rows_passed: int = 0
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,7 @@ class GxSession:
     def __init__(self, lake: Lake, run_id: str):
         self.lake, self.run_id = lake, run_id
         self.outcomes: dict[tuple[str, str], Outcome] = {}
+        self.counts: dict[str, Counts] = {}  # source -> rules and rows passing, for the Data Docs note
         self.seconds = 0.0  # time the thread spent after GX was imported
         self._queue: queue.Queue[Validation | None] = queue.Queue()
         self._error: BaseException | None = None
@@ -147,6 +153,7 @@ class GxSession:
             t = time.perf_counter()
             context.build_data_docs(site_names=[DOCS_SITE])
             log.info("GX Data Docs: %.1f s", time.perf_counter() - t)
+            log.info("Data Docs offline, with the note: %.2f s", finish_docs(docs_dir(self.lake), self.counts))
             self.seconds = time.perf_counter() - t0
         except BaseException as e:  # handed to the runner's thread by finish()
             self._error = e
@@ -179,6 +186,10 @@ class GxSession:
         )
         result = definition.run(run_id=run_identifier(gx, self.run_id), result_format="SUMMARY")
         doc = result.to_json_dict()
+        stats = doc["statistics"]
+        self.counts[v.source_id] = Counts(
+            stats["evaluated_expectations"], stats["successful_expectations"], v.rows_checked, v.rows_passed
+        )
         doc["meta"]["govlake"] = {"source_id": v.source_id, "batches": v.batches}
         _write_json(out_dir / f"{v.source_id}.json", doc)
         for r in result.results:

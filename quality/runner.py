@@ -247,7 +247,22 @@ def _validation(
     looked = [
         r for r in rules if any(result.checked[(r.id, b)] > 0 or failed.get((r.id, b), 0) > 0 for b in result.batches)
     ]
-    return Validation(source_id, result.batches, looked) if looked else None
+    if not looked:
+        return None
+    counted = [
+        (result.checked[(r.id, b)], failed.get((r.id, b), 0))
+        for r in looked
+        for b in result.batches
+        if result.checked[(r.id, b)] > 0
+    ]
+    # passed as quality/sql/scores.sql counts it: checked - failed, never below 0
+    return Validation(
+        source_id,
+        result.batches,
+        looked,
+        rows_checked=sum(c for c, _ in counted),
+        rows_passed=sum(max(0, c - f) for c, f in counted),
+    )
 
 
 def _agree(by_source, results, failed, outcomes) -> None:

@@ -2,7 +2,7 @@
 
     from quality.scores import record_scores, current_scores
     record_scores(lake, run_id)             # after run_quality: writes quality.scores
-    rows = current_scores(con, registry)    # latest batch of each source, and per department
+    rows = current_scores(con, registry)    # the current data of each source, and per department
 
 The arithmetic is SQL (quality/sql/scores.sql) over quality.rule_results, on 0-100:
 rule = passed / checked; dimension of a source = its rules weighted by rows checked
@@ -32,6 +32,7 @@ from govlake.faults import fault_point
 from govlake.lock import lake_lock
 from govlake.registry import Registry, load_registry
 from quality.dimensions import DIMENSIONS
+from quality.findings import MODES, current_results, refresh_findings
 from quality.sqlfiles import render, statements
 from quality.store import insert_rows
 
@@ -53,7 +54,7 @@ CREATE TABLE IF NOT EXISTS quality.scores (
 COLUMNS = ("level", "source_id", "department", "batch", "dimension", "checked", "failed", "score")
 OVERALL = "overall"
 NO_DELIVERIES = "(SELECT NULL::VARCHAR AS source_id, NULL::VARCHAR AS batch, 0::BIGINT AS bytes, 0.0 AS rejected_share)"
-LATEST = "latest"  # the batch label of a department's current score (latest batch of each source)
+LATEST = "latest"  # the batch label of a department's current score (its sources' current data)
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ def scores_of_run(con: duckdb.DuckDBPyConnection, run_id: str, registry: Registr
         WITH d AS (SELECT * FROM _q_departments),
         touched AS (SELECT DISTINCT d.department, r.batch FROM quality.rule_results r JOIN d USING (source_id)
                     WHERE r.run_id = $1)
-        SELECT r.source_id, r.batch, r.batch AS dept_batch, r.run_id = $1 AS keep_source,
+        SELECT r.source_id, r.batch, r.batch AS src_batch, r.batch AS dept_batch, r.run_id = $1 AS keep_source,
                r.dimension, r.checked, r.failed
         FROM quality.rule_results r JOIN d USING (source_id)
         WHERE (d.department, r.batch) IN (SELECT (department, batch) FROM touched)"""
@@ -137,16 +138,18 @@ def scores_of_run(con: duckdb.DuckDBPyConnection, run_id: str, registry: Registr
 
 
 def current_scores(con: duckdb.DuckDBPyConnection, registry: Registry | None = None) -> list[Score]:
-    """The latest batch of each source (a batch that delivered rows, not one named only as
-    missing), and per department over those batches (batch 'latest')."""
+    """The current data of each source (quality/findings.py: a full snapshot's latest batch,
+    every batch of an increment, failed = rows with an open finding), labelled with the
+    source's latest batch, and per department over those (batch 'latest')."""
+    registry = registry or load_registry()
     selection = f"""
-        WITH latest AS (
-            SELECT source_id, max(batch) AS batch FROM quality.rule_results
-            WHERE rule_id NOT LIKE 'completeness.batch_missing.%' GROUP BY source_id)
-        SELECT r.source_id, r.batch, '{LATEST}' AS dept_batch, true AS keep_source,
-               r.dimension, r.checked, r.failed
-        FROM quality.rule_results r JOIN latest USING (source_id, batch)"""
-    return score(con, selection, registry)
+        SELECT c.source_id, c.batch, c.latest_batch AS src_batch, '{LATEST}' AS dept_batch, true AS keep_source,
+               c.dimension, c.checked, c.failed
+        FROM ({current_results(con, registry)}) AS c"""
+    try:
+        return score(con, selection, registry)
+    finally:
+        con.unregister(MODES)
 
 
 def record_scores(lake, run_id: str, registry: Registry | None = None) -> list[Score]:
@@ -161,6 +164,7 @@ def record_scores(lake, run_id: str, registry: Registry | None = None) -> list[S
             fault_point("quality.before_scores")
             now = datetime.now(UTC).replace(tzinfo=None)
             con.begin()
+            refresh_findings(con, registry or load_registry())
             con.execute("DELETE FROM quality.scores WHERE run_id = ?", [run_id])
             insert_rows(
                 con,

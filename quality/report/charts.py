@@ -60,7 +60,7 @@ def _low(values) -> float:
 
 
 def scorecard_chart(data) -> str:
-    """Overall score of every department (latest batch of each source); a department without
+    """Overall score of every department (its current data); a department without
     results keeps its place on the axis with no bar."""
     # plotly draws the first bar at the bottom: the worst department on top, those without results at the foot
     cards = sorted(data.departments, key=lambda c: (c.overall is not None, -(c.overall or 0), c.code))

@@ -17,7 +17,7 @@ through a read-only connection.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -33,6 +33,7 @@ from quality.sqlfiles import install_macros
 
 SQL_DIR = Path(__file__).parent / "sql"
 SOURCES = "_report_sources"  # the relation (source_id, department, source_title) the SQL joins
+OPEN = ["new", "open"]  # the statuses of an open finding (quality/findings.py)
 
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(SQL_DIR), undefined=jinja2.StrictUndefined)
 
@@ -46,18 +47,21 @@ class DepartmentCard:
     code: str
     name: str
     sources: list[str]
-    scores: dict[str, float | None]  # dimension -> 0-100 over the latest batch of each source; None: nothing checked
+    scores: dict[str, float | None]  # dimension -> 0-100 over its current data; None: nothing checked
     overall: float | None
     checked: int
     failed: int
-    violations: int
+    violations: int  # open findings (quality/findings.py)
     blocking: int
-    batches: int
+    batches: int  # batches of the current data
     latest_batch: str | None
     conflicts: int
     disputes: int
     open_disputes: int
-    rejected_share: float = 0.0  # 0-1 of the bytes its latest batches delivered that were rejected whole
+    rejected_share: float = 0.0  # 0-1 of the bytes its current batches delivered that were rejected whole
+    new_findings: int = 0  # of the open findings, new since the batch before
+    resolved_findings: int = 0  # open after the batch before, not any more
+    history: int = 0  # every batch's findings (quality.violations)
 
 
 @dataclass
@@ -65,9 +69,12 @@ class DepartmentRows:
     """A department's workbook: its findings, each list capped at the configured rows."""
 
     rules: list[dict]
-    violations: list[dict]
+    violations: list[dict]  # open findings
     conflicts: list[dict]
     disputes: list[dict]
+    resolved: list[dict] = field(default_factory=list)  # resolved since the batch before
+    history: list[dict] = field(default_factory=list)  # every batch's findings
+    rules_by_share: list[dict] = field(default_factory=list)  # its rules by share of rows affected
 
 
 @dataclass
@@ -85,10 +92,14 @@ class ReportData:
     conflicts: list[dict]  # a sample per department
     disputes: list[dict]
     gate: list[dict]  # the latest gate's decisions, held first
+    history: list[dict]  # per department and batch: findings, blocking, score
     has_conflicts: bool
     has_disputes: bool
     limits: dict
     rows: dict[str, DepartmentRows] = field(default_factory=dict)  # department code -> workbook rows
+    # per department: its work orders' open, overdue, answered and fixed items, and its rank
+    # (绩效评价); filled when the orders are issued (work_order_rows), in rank order
+    work_orders: list[dict] = field(default_factory=list)
 
     @property
     def held(self) -> list[dict]:
@@ -108,6 +119,21 @@ def masks(registry: Registry) -> dict:
         if any(key):
             key_masks.append({"source": source.id, "macros": [MACROS[k] if k else None for k in key]})
     return {"value_masks": value_masks, "key_masks": key_masks}
+
+
+def difference(positions: list[int] | None, length: int | None) -> str:
+    """Where two values differ, without them: one mark per character, ● where they differ
+    (○●○ (2): the second of three characters), so two masked names that read alike are told apart."""
+    if not length:
+        return ""
+    marks = "".join("●" if i in (positions or []) else "○" for i in range(1, length + 1))
+    return f"{marks} ({', '.join(str(p) for p in positions)})" if positions else marks
+
+
+def _with_difference(rows: list[dict]) -> list[dict]:
+    for r in rows:
+        r["difference"] = difference(r.pop("differs_at", None), r.pop("compared_length", None))
+    return rows
 
 
 def render(name: str, registry: Registry, **context) -> str:
@@ -142,6 +168,17 @@ def _register_sources(con: duckdb.DuckDBPyConnection, registry: Registry) -> Non
     )
 
 
+def work_order_rows(con: duckdb.DuckDBPyConnection, registry: Registry, on: date) -> list[dict]:
+    """Per department: its work orders' items open, overdue on `on`, answered and fixed by a
+    later delivery, its open blocking findings and its rank (sql/work_orders.sql), in rank order.
+    Reads quality.findings and the work-order tables on `con` (which may hold them uncommitted)."""
+    _register_sources(con, registry)
+    rows = _rows(con, render("work_orders.sql", registry), {"today": on})
+    for r in rows:
+        r["name"] = registry.departments[r["department"]].name
+    return rows
+
+
 def _dimensions(con: duckdb.DuckDBPyConnection) -> list[dict]:
     order = list(DIMENSIONS)
     rows = _rows(con, "SELECT dimension, dimension_zh, weight FROM quality.dimensions")
@@ -168,21 +205,33 @@ def collect(lake: Lake, config: dict, registry: Registry | None = None) -> Repor
 
 
 def _collect(con: duckdb.DuckDBPyConnection, lake: Lake, config: dict, registry: Registry) -> ReportData:
+    from quality.findings import current_results, has_findings
     from quality.scores import OVERALL, current_scores
 
+    if not has_findings(con):
+        raise ReportError("no open findings in the warehouse yet: run `govlake quality run` first")
     install_macros(con, registry)
     _register_sources(con, registry)
     page, cap = config["page"], config["workbook"]["max_rows"]
-    has_conflicts = _has(con, "base", "base_conflicts__conflict")
+    # open conflicts are those with an open finding behind one of their observations
+    has_conflicts = _has(con, "base", "base_conflicts__conflict") and _has(con, "base", "base_conflicts__observation")
     has_disputes = _has(con, "quality", "disputes")
 
-    def q(name: str, one_department: bool = False, **params) -> list[dict]:
+    scores = current_scores(con, registry)
+    current = current_results(con, registry)  # the open-findings scope's rule results
+
+    def q(name: str, one_department: bool = False, order: str = "failed", **params) -> list[dict]:
         sql = render(
-            name, registry, one_department=one_department, has_conflicts=has_conflicts, has_disputes=has_disputes
+            name,
+            registry,
+            one_department=one_department,
+            has_conflicts=has_conflicts,
+            has_disputes=has_disputes,
+            current=current,
+            order=order,
         )
         return _rows(con, sql, params)
 
-    scores = current_scores(con, registry)
     dims: dict[tuple, dict] = {}
     for s in scores:
         dims.setdefault((s.level, s.source_id or s.department), {})[s.dimension] = s
@@ -211,6 +260,9 @@ def _collect(con: duckdb.DuckDBPyConnection, lake: Lake, config: dict, registry:
                 disputes=c.get("disputes", 0),
                 open_disputes=c.get("open_disputes", 0),
                 rejected_share=overall.rejected_share if overall else 0.0,
+                new_findings=c.get("new_findings", 0),
+                resolved_findings=c.get("resolved_findings", 0),
+                history=c.get("history", 0),
             )
         )
 
@@ -241,11 +293,12 @@ def _collect(con: duckdb.DuckDBPyConnection, lake: Lake, config: dict, registry:
         sources=sources,
         trend=q("trend.sql") if _has(con, "quality", "scores") else [],
         worst_rules=q("worst_rules.sql", limit=page["worst_rules"]),
-        violations=q("violations.sql", limit=page["violations_per_department"]),
+        violations=q("violations.sql", limit=page["violations_per_department"], statuses=OPEN),
         conflict_summary=q("conflict_summary.sql") if has_conflicts else [],
-        conflicts=q("conflicts.sql", limit=page["conflicts_per_department"]) if has_conflicts else [],
+        conflicts=_with_difference(q("conflicts.sql", limit=page["conflicts_per_department"])) if has_conflicts else [],
         disputes=q("disputes.sql", limit=page["disputes"]) if has_disputes else [],
         gate=q("gate.sql") if _has(con, "quality", "gate_decisions") else [],
+        history=q("history.sql") if _has(con, "quality", "scores") else [],
         has_conflicts=has_conflicts,
         has_disputes=has_disputes,
         limits={"workbook_rows": cap, **page},
@@ -254,8 +307,11 @@ def _collect(con: duckdb.DuckDBPyConnection, lake: Lake, config: dict, registry:
         one = {"one_department": True, "department": card.code}
         data.rows[card.code] = DepartmentRows(
             rules=q("worst_rules.sql", **one, limit=cap),
-            violations=q("violations.sql", **one, limit=cap),
-            conflicts=q("conflicts.sql", **one, limit=cap) if has_conflicts else [],
+            rules_by_share=q("worst_rules.sql", **one, order="share", limit=page["priorities"]),
+            violations=q("violations.sql", **one, limit=cap, statuses=OPEN),
+            resolved=q("violations.sql", **one, limit=cap, statuses=["resolved"]),
+            history=q("history.sql", **one, limit=cap),
+            conflicts=_with_difference(q("conflicts.sql", **one, limit=cap)) if has_conflicts else [],
             disputes=q("disputes.sql", **one, limit=cap) if has_disputes else [],
         )
     return data

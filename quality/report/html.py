@@ -16,6 +16,7 @@ import markupsafe
 
 from govlake.pii import mask_text, mask_value
 from quality.report import charts
+from quality.report.vocabulary import detail_zh, zh
 
 TEMPLATES = Path(__file__).parent / "templates"
 # what the template reads from ReportData as it is
@@ -34,6 +35,7 @@ SHOWN = (
     "conflicts",
     "disputes",
     "limits",
+    "work_orders",
 )
 
 
@@ -55,6 +57,8 @@ _env = jinja2.Environment(
 )
 _env.filters["num"] = lambda v: f"{v:,}" if isinstance(v, (int, float)) else ("—" if v is None else v)
 _env.filters["pct"] = lambda v: "—" if v is None else f"{v:.2%}"
+_env.filters["zh"] = lambda code, kind: zh(kind, code)
+_env.filters["detail_zh"] = detail_zh
 
 
 def relative(target: Path, out_dir: Path) -> str:
@@ -73,9 +77,24 @@ def gx_links(data, out_dir: Path) -> dict[str, str | None]:
     }
 
 
+def priorities(data) -> dict[str, dict]:
+    """Per department: its top rules by open findings and by share of rows affected, and its
+    batches' history, newest first."""
+    n = data.limits["priorities"]
+    return {
+        c.code: {
+            "by_findings": data.rows[c.code].rules[:n],
+            "by_share": data.rows[c.code].rules_by_share[:n],
+            "history": [h for h in data.history if h["department"] == c.code],
+        }
+        for c in data.departments
+    }
+
+
 def render_page(data, out_dir: Path, workbooks: dict[str, Path], plotly_js: str) -> str:
     docs = data.lake.reports / "quality" / "data_docs" / "index.html"
     return _env.get_template("index.html.j2").render(
+        priorities=priorities(data),
         **{name: getattr(data, name) for name in SHOWN},
         generated_at=data.generated_at.strftime("%Y-%m-%d %H:%M:%S"),
         lake_home=str(data.lake.home),

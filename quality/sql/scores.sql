@@ -14,9 +14,9 @@
 --              the share of the delivered bytes that was rejected (1 when nothing loaded). A
 --              dimension with no rule result then scores 100 * (1 - share). A department's share
 --              pools the bytes of its sources' batches in scope, as its dimensions pool rows.
--- selection: the rule results to score (source_id, batch, dept_batch, keep_source,
--- dimension, checked, failed): source rows where keep_source, department rows grouped on
--- dept_batch; departments: (source_id, department); weights: (dimension, weight);
+-- selection: the rule results to score (source_id, batch, src_batch, dept_batch, keep_source,
+-- dimension, checked, failed): source rows where keep_source, grouped on src_batch (a source's
+-- current score pools the batches of its current data), department rows grouped on dept_batch; departments: (source_id, department); weights: (dimension, weight);
 -- deliveries: (source_id, batch, bytes, rejected_share), quality.deliveries.
 WITH selected AS (
     SELECT r.*, d.department
@@ -24,22 +24,24 @@ WITH selected AS (
     JOIN {{ departments }} AS d USING (source_id)
 ),
 rr AS (
-    SELECT source_id, department, batch, dept_batch, keep_source, dimension, checked,
+    SELECT source_id, department, batch, src_batch, dept_batch, keep_source, dimension, checked,
            checked - greatest(checked - failed, 0) AS failed
     FROM selected
     WHERE checked > 0
 ),
 scope AS (
-    SELECT s.source_id, s.department, s.batch, s.dept_batch, s.keep_source,
+    SELECT s.source_id, s.department, s.batch, s.src_batch, s.dept_batch, s.keep_source,
            coalesce(v.bytes, 0) AS bytes, coalesce(v.rejected_share, 0) AS share
-    FROM (SELECT DISTINCT source_id, department, batch, dept_batch, keep_source FROM selected) AS s
+    FROM (SELECT DISTINCT source_id, department, batch, src_batch, dept_batch, keep_source FROM selected) AS s
     LEFT JOIN {{ deliveries }} AS v USING (source_id, batch)
 ),
 shares AS (
-    SELECT 'source' AS level, source_id, department, batch, max(share) AS share
-    FROM scope WHERE keep_source GROUP BY source_id, department, batch
-    UNION ALL
     -- bytes say nothing when every batch in scope delivered none: then the mean share
+    SELECT 'source' AS level, source_id, department, src_batch AS batch,
+           coalesce(sum(share * bytes) / nullif(sum(bytes), 0), avg(share)) AS share
+    FROM (SELECT DISTINCT source_id, department, batch, src_batch, bytes, share FROM scope WHERE keep_source)
+    GROUP BY source_id, department, src_batch
+    UNION ALL
     SELECT 'department', NULL, department, dept_batch,
            coalesce(sum(share * bytes) / nullif(sum(bytes), 0), avg(share))
     FROM (SELECT DISTINCT source_id, department, batch, dept_batch, bytes, share FROM scope)
@@ -48,7 +50,7 @@ shares AS (
 by_dimension AS (
     SELECT level, source_id, department, batch, dimension, sum(checked) AS checked, sum(failed) AS failed
     FROM (
-        SELECT 'source' AS level, source_id, department, batch, dimension, checked, failed
+        SELECT 'source' AS level, source_id, department, src_batch AS batch, dimension, checked, failed
         FROM rr WHERE keep_source
         UNION ALL
         SELECT 'department', NULL, department, dept_batch, dimension, checked, failed FROM rr

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from conductor.airflow_env import airflow_environ
-from conductor.dag_factory import TRANSFORM_DAG_ID, ingest_dag_id
+from conductor.dag_factory import CATALOG_DAG_ID, TRANSFORM_DAG_ID, ingest_dag_id
 from govlake.settings import Lake
 from tests.conftest import FIXTURES, REPO
 
@@ -37,7 +37,7 @@ def test_fresh_environment_lists_every_dag_without_import_errors(tmp_path, regis
     )
     assert listed.returncode == 0, listed.stderr[-2000:]
     dag_ids = {d["dag_id"] for d in _json_from(listed.stdout)}
-    assert dag_ids == {ingest_dag_id(s) for s in registry.sources} | {TRANSFORM_DAG_ID}
+    assert dag_ids == {ingest_dag_id(s) for s in registry.sources} | {TRANSFORM_DAG_ID, CATALOG_DAG_ID}
 
     errors = subprocess.run(
         [*GOVLAKE, "airflow", "dags", "list-import-errors", "-o", "json"],

@@ -228,6 +228,14 @@ def test_every_violation_names_its_dimension_and_severity_as_its_rule_does(defec
     assert dims == {"conformity", "completeness", "accuracy", "consistency", "timeliness", "accessibility"}
 
 
+def test_every_detail_of_a_finding_reads_in_chinese(defects):
+    from quality.report.vocabulary import detail_zh
+
+    details = {d for (d,) in defects.q("SELECT DISTINCT detail FROM quality.violations WHERE detail IS NOT NULL")}
+    assert details
+    assert sorted(d for d in details if detail_zh(d) is None) == []
+
+
 def test_observed_values_are_masked(defects):
     """Columns holding ID numbers, mobiles, names, exact addresses, a person's amounts or
     health show masked values only (a USCC, even all digits, is not personal)."""

@@ -73,8 +73,13 @@ def _state(lake: Lake) -> dict:
             (d.source_id, d.batch) for d in decide(con, load_config(lake.home.parent / "override.yaml")) if not d.passed
         }
         held_by_default = {(d.source_id, d.batch) for d in decide(con) if not d.passed}
+        batch_scores = con.execute(
+            "SELECT source_id, batch, dimension, score FROM quality.scores WHERE level = 'source' "
+            "QUALIFY row_number() OVER (PARTITION BY source_id, batch, dimension ORDER BY scored_at DESC) = 1"
+        ).fetchall()
     return {
         "scores": {(s.level, s.source_id or s.department, s.dimension): s for s in scores},
+        "batch_scores": {(sid, b, dim): score for sid, b, dim, score in batch_scores},
         "pass_rate": {(sid, b, dim): 100.0 * passed / checked for sid, b, dim, checked, passed in pooled},
         "gate": {(sid, b): (passed, rejected, reasons) for sid, b, passed, rejected, reasons in gate},
         "held_by_default": held_by_default,
@@ -145,14 +150,21 @@ def test_a_batch_with_one_of_two_files_rejected_loses_the_rejected_share_of_acce
 
 
 def test_a_batch_rejected_whole_scores_zero_on_accessibility_and_completeness(city):
-    scores, batch = city["held_state"]["scores"], city["whole_batch"]
+    scores, batch = city["held_state"]["batch_scores"], city["whole_batch"]
     for dim in FALLEN:
-        assert (scores[("source", WHOLE, dim)].batch, scores[("source", WHOLE, dim)].score) == (batch, 0.0)
+        assert scores[(WHOLE, batch, dim)] == 0.0
     # nothing else could be checked but its calendar: no longer 85.71 from what little was checked
-    present = {d for (level, key, d) in scores if (level, key) == ("source", WHOLE)} - {"overall"}
+    present = {d for (sid, b, d) in scores if (sid, b) == (WHOLE, batch)} - {"overall"}
     assert present == {"accessibility", "completeness", "timeliness"}
-    timeliness = scores[("source", WHOLE, "timeliness")].score
-    assert scores[("source", WHOLE, "overall")].score == pytest.approx(10 * timeliness / (5 + 20 + 10))
+    timeliness = scores[(WHOLE, batch, "timeliness")]
+    assert scores[(WHOLE, batch, "overall")] == pytest.approx(10 * timeliness / (5 + 20 + 10))
+
+
+def test_an_increment_rejected_whole_lowers_its_sources_current_score_by_its_share_of_the_bytes(city):
+    current = city["held_state"]["scores"][("source", WHOLE, "accessibility")]
+    assert current.batch == city["whole_batch"]  # labelled with the latest batch, pooling every increment
+    assert 0.0 < current.rejected_share < 1.0
+    assert current.score <= 100.0 * (1 - current.rejected_share)
 
 
 def test_a_clean_batch_scores_as_its_rule_results_say(city):
@@ -212,5 +224,5 @@ def test_the_corrected_redelivery_restores_the_scores_and_passes_the_gate(city):
         for dim in FALLEN:
             s = state["scores"][("source", sid, dim)]
             assert (s.batch, s.rejected_share) == (batch, 0.0)
-            assert s.score == pytest.approx(state["pass_rate"][(sid, batch, dim)])
+            assert state["batch_scores"][(sid, batch, dim)] == pytest.approx(state["pass_rate"][(sid, batch, dim)])
     assert 'class="rejected"' not in state["html"]

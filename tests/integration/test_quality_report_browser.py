@@ -6,11 +6,15 @@ again. Debian's chromium, driven by playwright (no browser download: `make brows
 installs chromium and a CJK font), opens index.html from disk and the page must load with
 no console error and no request outside file://, list all 12 departments in the scorecard,
 render the charts, and show the worst rules and the ticket - with no ID number of a person
-of the city anywhere on the page.
+of the city anywhere on the page. The GX Data Docs the run built (the index and a validation
+page) load offline too, styled, with their tables drawn and the note that tells GX's rule
+share from the scorecard's row share, its numbers those of the warehouse.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from pathlib import Path
 
@@ -81,6 +85,15 @@ def page(city):
                 rejected: [...document.querySelectorAll('#scorecard tbody tr.rejected')].map(tr => ({
                     code: tr.dataset.department, border: getComputedStyle(tr.cells[0]).borderLeftColor,
                     cells: [...tr.querySelectorAll('td.bad')].length})),
+                priorities: [...document.querySelectorAll('#priorities-section article.priorities')].map(a => ({
+                    code: a.dataset.department, rules: a.querySelectorAll('table.by-findings tbody tr').length,
+                    shares: a.querySelectorAll('table.by-share tbody tr').length,
+                    history: a.querySelectorAll('details.history tbody tr').length})),
+                statuses: [...document.querySelectorAll('#violations tbody tr[data-status]')].map(tr => ({
+                    status: tr.dataset.status, label: tr.cells[1].innerText})),
+                details: [...document.querySelectorAll('#violations tbody tr[data-status]')].map(tr =>
+                    tr.cells[tr.cells.length - 2].innerText),
+                severities: [...document.querySelectorAll('#violations .sev')].map(e => e.innerText),
                 text: document.body.textContent,  // collapsed <details> included
             })""")
             # sorting works: a click on the overall header orders the rows by score
@@ -130,15 +143,44 @@ def test_worst_rules_violations_and_disputes_are_shown(page, city):
     assert seen["docs"] and seen["docs"].endswith("data_docs/index.html")
 
 
-def test_a_department_whose_latest_batch_had_a_file_rejected_is_marked_red(page, city):
+def test_the_priorities_list_every_department_with_its_top_rules_and_history(page, city, registry):
+    priorities = {p["code"]: p for p in page["seen"]["priorities"]}
+    assert set(priorities) == set(registry.departments)
+    with duckdb.connect(str(city["lake"].warehouse), read_only=True) as con:
+        with_findings = {
+            d
+            for (d,) in con.execute(
+                "SELECT DISTINCT split_part(source_id, '.', 1) FROM quality.findings WHERE status <> 'resolved'"
+            ).fetchall()
+        }
+    assert with_findings
+    for code in with_findings:
+        assert priorities[code]["rules"] >= 1 and priorities[code]["shares"] >= 1, code
+    assert all(p["history"] >= 1 for p in priorities.values() if p["code"] in with_findings)
+
+
+def test_each_open_finding_is_marked_new_or_still_open_in_chinese(page):
+    statuses = page["seen"]["statuses"]
+    assert statuses and {s["status"] for s in statuses} <= {"new", "open"}
+    for s in statuses:
+        assert s["label"].startswith({"new": "新增", "open": "未解决"}[s["status"]]), s
+
+
+def test_codes_and_details_read_chinese_first(page):
+    assert page["seen"]["severities"] and all(s.split()[0] in ("阻断", "警告") for s in page["seen"]["severities"])
+    bare_codes = [d for d in page["seen"]["details"] if re.fullmatch(r"[a-z_]+(:[a-z_0-9]+)?", d.strip())]
+    assert bare_codes == []
+    assert any(re.search(r"[\u4e00-\u9fff]", d) for d in page["seen"]["details"] if d.strip())
+
+
+def test_a_department_with_a_file_rejected_in_its_current_data_is_marked_red(page, city):
+    # current data: a full snapshot's latest batch, every batch of an increment (quality/findings.py)
     with duckdb.connect(str(city["lake"].warehouse), read_only=True) as con:
         expected = {
             d
             for (d,) in con.execute(
-                "WITH latest AS (SELECT source_id, max(batch) AS batch FROM quality.rule_results "
-                "  WHERE rule_id NOT LIKE 'completeness.batch_missing.%' GROUP BY source_id) "
-                "SELECT DISTINCT split_part(source_id, '.', 1) FROM quality.rule_results JOIN latest "
-                "USING (source_id, batch) WHERE rule_id LIKE 'accessibility.file_readable.%' AND failed > 0"
+                "SELECT DISTINCT split_part(source_id, '.', 1) FROM quality.findings "
+                "WHERE status <> 'resolved' AND rule_id LIKE 'accessibility.file_readable.%'"
             ).fetchall()
         }
     rejected = page["seen"]["rejected"]
@@ -152,3 +194,112 @@ def test_no_person_is_identified_on_the_page(page, city):
     text = page["seen"]["text"]
     leaked = [p for p in city["persons"] if p in text]
     assert not leaked, leaked[:5]
+
+
+DOCS_SOURCE = "gaj.household_register"
+
+
+def _browse(browser, path: Path, script: str, act=None):
+    """Open a page from disk: what it requested, what failed, its console, `script`'s result and
+    what `act` did on the page (a click, a search)."""
+    messages, requests, failed = [], [], []
+    tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+    tab.on("console", lambda m: messages.append((m.type, m.text)))
+    tab.on("pageerror", lambda e: messages.append(("pageerror", str(e))))
+    tab.on("request", lambda r: requests.append(r.url))
+    tab.on("requestfailed", lambda r: failed.append(r.url))
+    tab.goto(path.as_uri(), wait_until="load")
+    seen = tab.evaluate(script)
+    acted = act(tab) if act else None
+    return {"messages": messages, "requests": requests, "failed": failed, "seen": seen, "acted": acted}
+
+
+def _use_the_index_table(tab):
+    """Sort by asset, search for DOCS_SOURCE, click its row: what each step showed."""
+    assets = "() => [...document.querySelectorAll('table.govlake-table tbody tr')].map(tr => tr.cells[3].innerText)"
+    tab.click("table.govlake-table thead th:nth-child(4)")
+    by_asset = tab.evaluate(assets)
+    tab.fill("input[type=search]", DOCS_SOURCE)
+    found = tab.evaluate(assets)
+    tab.click("table.govlake-table tbody tr")
+    tab.wait_for_load_state("load")
+    return {"by_asset": by_asset, "found": found, "opened": tab.url}
+
+
+@pytest.fixture(scope="module")
+def docs(city):
+    """What the browser saw of the GX Data Docs: the index and the validation page of DOCS_SOURCE."""
+    from playwright.sync_api import sync_playwright
+
+    root = city["lake"].reports / "quality" / "data_docs"
+    (validation,) = root.glob(f"validations/{DOCS_SOURCE.replace('.', '/')}/*/*/*.html")
+    common = """() => ({
+        note: document.querySelector('#govlake-numbers') && document.querySelector('#govlake-numbers').innerText,
+        rules: document.querySelector('#govlake-rule-share') && document.querySelector('#govlake-rule-share').innerText,
+        rows: document.querySelector('#govlake-row-share') && document.querySelector('#govlake-row-share').innerText,
+        report: document.querySelector('#govlake-report-link') && document.querySelector('#govlake-report-link').href,
+        bootstrap: getComputedStyle(document.querySelector('.alert-secondary')).backgroundColor,
+        icon: getComputedStyle(document.querySelector('i.fas'), '::before').fontFamily,
+        rows_drawn: [...document.querySelectorAll('table tbody tr')].filter(tr => tr.offsetHeight > 0).length,
+        table: [...document.querySelectorAll('table tbody tr')].map(tr => tr.innerText).join('\\n'),
+    })"""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium and a CJK font")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            return {
+                "root": root,
+                "index": _browse(browser, root / "index.html", common, _use_the_index_table),
+                "validation": _browse(browser, validation, common),
+            }
+        finally:
+            browser.close()
+
+
+def test_the_data_docs_load_offline_without_errors(docs):
+    for name in ("index", "validation"):
+        page = docs[name]
+        assert page["requests"] and all(u.startswith("file://") for u in page["requests"]), (name, page["requests"])
+        assert page["failed"] == [], (name, page["failed"])  # every local asset is there
+        assert not [m for m in page["messages"] if m[0] in ("error", "pageerror")], (name, page["messages"])
+
+
+def test_the_data_docs_are_styled_and_their_tables_drawn(docs, city):
+    run_dir = max((city["lake"].reports / "quality" / "gx").iterdir(), key=lambda p: p.stat().st_mtime)
+    validations = json.loads((run_dir / "checkpoint.json").read_text(encoding="utf-8"))["validations"]
+    index, validation = docs["index"]["seen"], docs["validation"]["seen"]
+    for seen in (index, validation):
+        assert seen["bootstrap"] == "rgb(226, 227, 229)"  # Bootstrap 4's .alert-secondary
+        assert "Font Awesome" in seen["icon"]  # the status icons
+    # the index lists the run's validations (drawn by table.js), one row each, plus the note's table
+    assert all(v["source_id"] in index["table"] for v in validations)
+    assert index["rows_drawn"] >= len(validations)
+    (stats,) = [v["statistics"] for v in validations if v["source_id"] == DOCS_SOURCE]
+    assert validation["rows_drawn"] >= stats["evaluated_expectations"]  # a row per expectation
+
+
+def test_the_data_docs_explain_the_rule_share_beside_the_row_share(docs, city):
+    run_dir = max((city["lake"].reports / "quality" / "gx").iterdir(), key=lambda p: p.stat().st_mtime)
+    stats = json.loads((run_dir / f"{DOCS_SOURCE}.json").read_text(encoding="utf-8"))["statistics"]
+    with duckdb.connect(str(city["lake"].warehouse), read_only=True) as con:
+        checked, passed = con.execute(
+            "SELECT sum(checked), sum(greatest(checked - failed, 0)) FROM quality.rule_results "
+            "WHERE source_id = ? AND checked > 0 AND run_id = (SELECT max(run_id) FROM quality.runs)",
+            [DOCS_SOURCE],
+        ).fetchall()[0]
+    seen = docs["validation"]["seen"]
+    assert "规则通过率" in seen["note"] and "通过的规则数 / 规则数" in seen["note"]
+    assert "评分卡得分 = 通过的行数 / 检查的行数" in seen["note"]
+    assert f"{stats['successful_expectations']} / {stats['evaluated_expectations']}" in seen["rules"]
+    assert f"{passed:,} / {checked:,}" in seen["rows"]
+    assert "规则通过率" in docs["index"]["seen"]["note"]
+    for name in ("index", "validation"):
+        assert docs[name]["seen"]["report"] == (city["lake"].reports / "quality" / "index.html").as_uri()
+
+
+def test_the_data_docs_index_sorts_searches_and_opens_a_validation(docs):
+    acted = docs["index"]["acted"]
+    assert len(acted["by_asset"]) > 1 and acted["by_asset"] == sorted(acted["by_asset"])
+    assert acted["found"] == [DOCS_SOURCE]
+    assert acted["opened"].endswith(f"warehouse-{DOCS_SOURCE}.html") and "/validations/" in acted["opened"]

@@ -48,3 +48,25 @@ def test_ingestion_table_shows_every_source_id_whole_in_80_columns(registry, per
     assert "…" not in text
     for sid in registry.sources:
         assert sid in text
+
+
+def test_the_held_gate_shows_source_ids_and_reasons_whole_in_80_columns(registry, monkeypatch):
+    from quality import cli
+
+    console = Console(width=80, record=True, color_system=None)
+    monkeypatch.setattr(cli, "console", console)
+    reason = "zrzy.standard_address batch 2026-10-01: 1 file(s) rejected whole (accessibility.file_readable)"
+    held = {
+        "source_id": "zrzy.standard_address",
+        "batch": "2026-10-01",
+        "blocking_failed": 0,
+        "checked": 0,
+        "share": None,
+        "threshold": 0.1,
+        "reasons": reason,
+    }
+    cli.print_gate({"passed": False, "gate_id": "g1", "batches": 41, "failed": [held]})
+    text = console.export_text()
+    assert "│ zrzy.standard_address " in text  # one table cell, not folded over three lines
+    assert reason in " ".join(text.split())  # whole, wrapped at word boundaries, not folded in a column
+    assert max(len(line.rstrip()) for line in text.splitlines()) <= 80

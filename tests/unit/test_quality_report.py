@@ -126,6 +126,13 @@ def report(tmp_path_factory, registry):
         " other_source, other_department, other_column, other_value, first_seen_batch, last_seen_batch,"
         " batches_seen, observations, conflict_id)"
     )
+    con.execute(  # the delivered row behind the conflict: the violation of the name rule
+        "CREATE TABLE base.base_conflicts__observation AS SELECT * FROM (VALUES "
+        f"('person', '{ID_B}', 'name', 'name_mismatch', '{HOUSEHOLD}', '{NAME_B}', '{INSURANCE}', 'name',"
+        f" '{NAME_B_COPY}', '{BATCH}', 'sbcb_20261001.csv', 3::BIGINT))"
+        " AS t(entity_type, entity_id, attribute, rule, authoritative_source, authoritative_value,"
+        " other_source, other_column, other_value, _batch, _file, _row_no)"
+    )
     con.close()
     record_scores(lake, RUN, registry)
     run_gate(lake)
@@ -156,13 +163,14 @@ def _all_text(wb) -> str:
     return "\n".join(str(v) for ws in wb for row in ws.iter_rows(values_only=True) for v in row if v is not None)
 
 
-def test_one_workbook_per_registry_department_with_the_four_sheets(report, registry):
+def test_one_workbook_per_registry_department_with_its_sheets(report, registry):
     books = report["books"]
     assert set(books) == set(registry.departments)
+    lists = ["违规明细", "已解决", "冲突", "数据异议", "历史"]
     for code, wb in books.items():
-        assert wb.sheetnames == ["说明", "违规明细", "冲突", "数据异议"]
+        assert wb.sheetnames == ["说明", *lists, "工单"]  # 工单: the work order, hidden
         assert report["result"].workbooks[code].endswith(f"/departments/{code}-{registry.departments[code].name}.xlsx")
-        for name in ("违规明细", "冲突", "数据异议"):
+        for name in lists:
             ws = wb[name]
             assert ws.freeze_panes == "A3" and ws.auto_filter.ref.startswith("A2:")
 
@@ -179,7 +187,7 @@ def test_a_known_violation_is_listed_with_its_location_masked(report):
         7,
     )
     assert row["record key, masked"] == masked_id and row["observed, masked"] == masked_id
-    assert row["message"] == "公民身份号码校验码错误" and row["severity"] == "blocking"
+    assert row["message"] == "公民身份号码校验码错误" and row["severity"] == "阻断 blocking"
     # the second key part of 人社's key (insurance type) is not personal: only the ID is masked
     (ins,) = _rows(report["books"]["rsj"]["违规明细"])
     assert ins["record key, masked"] == ID_B[:6] + "********" + ID_B[-4:] + "|110"
@@ -203,7 +211,7 @@ def test_conflicts_and_disputes_go_to_the_department_they_are_routed_to(report):
     books = report["books"]
     (conflict,) = _rows(books["rsj"]["冲突"])
     assert conflict["entity, masked"] == ID_B[:6] + "********" + ID_B[-4:]
-    assert (conflict["your value, masked"], conflict["golden value, masked"]) == ("王**", "王**")
+    assert conflict["golden value, masked"] == "王**"
     assert _rows(books["gaj"]["冲突"]) == []
     (ticket,) = _rows(books["gaj"]["数据异议"])
     assert ticket["ticket"] == report["ticket"] and ticket["status"] == "核实中"
@@ -212,10 +220,23 @@ def test_conflicts_and_disputes_go_to_the_department_they_are_routed_to(report):
     assert _rows(books["rsj"]["数据异议"]) == []
 
 
+def test_a_departments_workbook_shows_its_own_delivered_value_in_full_and_masks_the_golden_one(report):
+    (conflict,) = _rows(report["books"]["rsj"]["冲突"])
+    assert conflict["your value, as you delivered it"] == NAME_B_COPY
+    assert NAME_B not in _all_text(report["books"]["rsj"])
+
+
+def test_two_masked_names_that_read_alike_show_where_they_differ(report):
+    (conflict,) = _rows(report["books"]["rsj"]["冲突"])
+    assert conflict["where they differ"] == "○●○ (2)"  # 王小明 / 王晓明: the second character
+    assert "○●○ (2)" in report["html"]
+
+
 def test_nothing_personal_leaves_unmasked(report):
-    for wb in report["books"].values():
+    for code, wb in report["books"].items():
         text = _all_text(wb)
-        for secret in (ID_A, ID_B, NAME_A, NAME_B, NAME_B_COPY, "欧阳明园"):
+        own = {NAME_B_COPY} if code == "rsj" else set()  # rsj delivered it, and holds it already
+        for secret in {ID_A, ID_B, NAME_A, NAME_B, NAME_B_COPY, "欧阳明园"} - own:
             assert secret not in text
     for secret in (ID_A, ID_B, NAME_A, NAME_B, NAME_B_COPY, "欧阳明园"):
         assert secret not in report["html"]
