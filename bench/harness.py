@@ -96,6 +96,24 @@ class TreeSampler:
         return time.perf_counter()
 
 
+def timed_child(cmd: list[str], what: str) -> dict:
+    """Run a contender in a fresh process: its wall time (start-up and imports included), the
+    CPU and peak RSS of its process tree, and the JSON it printed last."""
+    sampler = TreeSampler()
+    t = sampler.start_clock()
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    secs = time.perf_counter() - t
+    sampler.stop()
+    if out.returncode:
+        raise SystemExit(f"{what} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+    return {
+        "seconds": round(secs, 2),
+        "cpu_s": round(sampler.cpu(), 1),
+        "peak_rss_mb": round(sampler.peak_rss / 2**20),
+        **json.loads(out.stdout.strip().splitlines()[-1]),
+    }
+
+
 def ensure_city(landing: Path, persons: int, seed: int) -> dict:
     """Generate the city once (in a subprocess, timed); later calls read the stamp."""
     stamp = landing / "_truth" / "bench_generation.json"

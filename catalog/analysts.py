@@ -24,7 +24,7 @@ from collections import defaultdict
 
 import duckdb
 
-from catalog.manifest import Manifest, read_manifest
+from catalog.manifest import Manifest, Model, read_manifest
 from govlake.lock import lake_lock
 from govlake.registry import Registry, load_registry
 from govlake.settings import Lake
@@ -75,6 +75,11 @@ def _column_comment(description: str, meta: dict) -> str:
 def comment_warehouse(con: duckdb.DuckDBPyConnection, manifest: Manifest, titles: dict[str, str]) -> int:
     """COMMENT ON every model's table or view and its columns present in the warehouse; returns
     the comments written. titles: model -> the directory's title line for curated models."""
+    return _comment(con, [(m, *m.relation.split(".", 1)) for m in manifest.models.values()], titles)
+
+
+def _comment(con: duckdb.DuckDBPyConnection, targets: list[tuple[Model, str, str]], titles: dict[str, str]) -> int:
+    """COMMENT ON each (model, schema, relation) present on the connection and its columns."""
     present = {
         (s, t): kind
         for s, t, kind in con.execute(
@@ -89,8 +94,7 @@ def comment_warehouse(con: duckdb.DuckDBPyConnection, manifest: Manifest, titles
     ).fetchall():
         columns[(s, t)].add(c)
     written = 0
-    for m in manifest.models.values():
-        schema, table = m.relation.split(".", 1)
+    for m, schema, table in targets:
         kind = present.get((schema, table))
         if not kind:
             continue
@@ -99,9 +103,8 @@ def comment_warehouse(con: duckdb.DuckDBPyConnection, manifest: Manifest, titles
         written += 1
         for c in m.columns:
             if c.name in columns[(schema, table)] and c.description:
-                con.execute(
-                    f"COMMENT ON COLUMN {target}.{_ident(c.name)} IS {_literal(_column_comment(c.description, c.meta))}"
-                )
+                comment = _literal(_column_comment(c.description, c.meta))
+                con.execute(f"COMMENT ON COLUMN {target}.{_ident(c.name)} IS {comment}")
                 written += 1
     return written
 
@@ -133,35 +136,13 @@ def write_analysts_db(lake: Lake, registry: Registry | None = None) -> dict:
             con.execute(f"COMMENT ON COLUMN ref.{_ident(name)}.code IS '代码 — code'")
             con.execute(f"COMMENT ON COLUMN ref.{_ident(name)}.name IS '名称 — name'")
             refs += 1
-        comments = _comment_views(con, manifest, titles)
+        # the curated views carry their model's comments under their library schema
+        comments = _comment(con, [(m, m.library, m.name) for m in manifest.models.values() if m.curated], titles)
         con.execute("CHECKPOINT")
     finally:
         con.close()
     os.replace(partial, target)
     return {"path": str(target), "views": views, "code_tables": refs, "comments": comments}
-
-
-def _comment_views(con, manifest: Manifest, titles: dict[str, str]) -> int:
-    """The curated views carry their model's comments under their library schema."""
-    written = 0
-    for m in manifest.models.values():
-        if not m.curated:
-            continue
-        exists = con.execute(
-            "SELECT 1 FROM duckdb_views() WHERE schema_name = ? AND view_name = ?", [m.library, m.name]
-        ).fetchall()
-        if not exists:
-            continue
-        view = f"{_ident(m.library)}.{_ident(m.name)}"
-        con.execute(f"COMMENT ON VIEW {view} IS {_literal(titles.get(m.name) or m.description)}")
-        written += 1
-        for c in m.columns:
-            if c.description:
-                con.execute(
-                    f"COMMENT ON COLUMN {view}.{_ident(c.name)} IS {_literal(_column_comment(c.description, c.meta))}"
-                )
-                written += 1
-    return written
 
 
 def title_line(code: str, title: str, title_en: str, summary: str, sharing: str, opening: str) -> str:

@@ -100,6 +100,16 @@ def print_directory(result: dict, lake) -> None:
         console.print(f"  {escape(note)}", style="yellow")
     if result.get("retired"):
         console.print(f"  retired codes: {', '.join(result['retired'])}", style="yellow")
+    if result.get("export"):
+        folder = Path(result["export"]["files"][0]).parent if result["export"]["files"] else "—"
+        console.print(
+            f"  exports of directory version {result['export']['version']}: "
+            f"{len(result['export']['files'])} files → [bold]{folder}[/] (govlake catalog export)"
+        )
+    if result.get("site"):
+        console.print(f"  site: [bold]{result['site']['index']}[/] (govlake catalog site)")
+        for note in result["site"]["notes"]:
+            console.print(f"  {escape(note)}", style="yellow")
 
 
 @app.command()
@@ -266,6 +276,83 @@ def reject(
         err.print(f"[red]{escape(str(e))}[/]")
         raise typer.Exit(1) from None
     console.print(f"{change} 已驳回 rejected")
+
+
+@app.command()
+def site(
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Site directory (default: <lake>/reports/catalog).", show_default=False),
+    ] = None,
+    home: HomeOpt = None,
+):
+    """Write the directory's offline site: index.html (search over Chinese and English names,
+    summaries and 信息项, filters by provider, library, 共享属性, 开放属性 and grade), a page per
+    resource (fields, 信息项, quality by dimension, lineage graph, five sample rows masked by
+    each item's sensitivity, change history), a page per department and the change log. Opens
+    from disk with nothing fetched; shows the published directory (a change waiting for review
+    is not on it). Every directory build writes it too (`govlake catalog build`, `govlake run`,
+    the catalog DAG). Audited (export.catalog_site)."""
+    from catalog.site import SiteError, write_site
+
+    lake = _lake(home)
+    try:
+        with err.status("directory site …"):
+            result = write_site(lake, out)
+    except SiteError as e:
+        err.print(f"[red]{escape(str(e))}[/]")
+        raise typer.Exit(1) from None
+    console.print(
+        f"Directory site: {result.resources} resources, {result.departments} departments, "
+        f"{result.pages} pages → [bold]{result.index}[/]"
+    )
+    for note in result.notes:
+        console.print(f"  {escape(note)}", style="yellow")
+
+
+@app.command()
+def export(
+    formats: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="json (directory.json and its JSON Schema), csv or xlsx (the 目录编制 registration form: one row "
+            "per 信息项), dcat (directory.jsonld and directory.ttl), or all. Repeat it for several: "
+            "-f json -f dcat. Default: all.",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Directory to write into (default: <lake>/catalog/export).", show_default=False),
+    ] = None,
+    home: HomeOpt = None,
+):
+    """Export the published directory: what stewards approved, at its current version (every file
+    carries the version number). A change still 待审核 is not exported, nor a resource whose
+    addition waits. Files are replaced atomically; the export is recorded in the audit log
+    (export.catalog). Text passes through the value-pattern masking of ID numbers and mobiles."""
+    from catalog.export import export_directory
+    from catalog.export.dcat import DcatError
+    from catalog.export.reader import ExportError
+    from catalog.export.run import chosen
+
+    try:
+        todo = chosen(formats or [])
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint="--format") from None
+    try:
+        result = export_directory(_lake(home), todo, out)
+    except (ExportError, DcatError) as e:
+        err.print(f"[red]{escape(str(e))}[/]")
+        raise typer.Exit(1) from None
+    console.print(
+        f"政务信息资源目录 version {result.version} ({', '.join(todo)}): "
+        f"{result.resources} resources, {result.items:,} 信息项"
+    )
+    for f in result.files:
+        console.print(f"  {escape(str(f))}")
 
 
 # The Airflow DAGs to publish as pipelines: the conductor sets this (conductor/cli.py), the catalog

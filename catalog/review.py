@@ -15,6 +15,7 @@ Every decision is in the audit log.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import duckdb
@@ -126,56 +127,59 @@ def _current(con) -> dict[str, dict]:
     return {r["code"]: state(r, items.get(r["code"], [])) for r in resources}
 
 
-def approve(lake: Lake, change_id: str, by: str) -> int:
-    """Publish a held change as a new directory version; returns the version."""
-    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+@contextmanager
+def _deciding(lake: Lake, action: str, change_id: str, by: str):
+    """A steward's decision on a held change: audited (refused when there is nothing to
+    decide), under the lake lock, on a writing connection; yields (connection, change row, entry)."""
     with (
-        audit.recorded(lake, "catalog.approve", subject=change_id, actor=by, refused=(ReviewError,)) as entry,
+        audit.recorded(lake, action, subject=change_id, actor=by, refused=(ReviewError,)) as entry,
         lake_lock(lake),
     ):
         con = duckdb.connect(str(lake.warehouse))
         try:
             row = _change(con, change_id)
-            published, current = _published(con), _current(con)
-            if row["kind"] != "resource_removed" and row["code"] not in current:
-                raise ReviewError(f"change {change_id}: resource {row['resource']} is no longer in the directory")
-            change = Change(row["code"], row["resource"], row["kind"], row["field"], row["old_value"],
-                            row["new_value"], row["direction"])  # fmt: skip
-            con.begin()
-            version = _next(con, "version")
-            apply(published, current, change)
-            _save(con, published, {change.code}, version)
-            con.execute("INSERT INTO catalog.versions VALUES (?, ?, ?, 1)", [version, now, by])
-            con.execute(
-                "UPDATE catalog.changes SET status = ?, version = ?, decided_by = ?, decided_at = ? "
-                "WHERE change_id = ?",
-                [PUBLISHED, version, by, now, change_id],
-            )
-            con.commit()
+            entry.details.update(resource=row["resource"], kind=row["kind"], field=row["field"])
+            yield con, row, entry
         finally:
             con.close()
-        entry.details.update(version=version, resource=row["resource"], kind=row["kind"], field=row["field"])
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def approve(lake: Lake, change_id: str, by: str) -> int:
+    """Publish a held change as a new directory version; returns the version."""
+    now = _now()
+    with _deciding(lake, "catalog.approve", change_id, by) as (con, row, entry):
+        published, current = _published(con), _current(con)
+        if row["kind"] != "resource_removed" and row["code"] not in current:
+            raise ReviewError(f"change {change_id}: resource {row['resource']} is no longer in the directory")
+        change = Change(row["code"], row["resource"], row["kind"], row["field"], row["old_value"],
+                        row["new_value"], row["direction"])  # fmt: skip
+        con.begin()
+        version = _next(con, "version")
+        apply(published, current, change)
+        _save(con, published, {change.code}, version)
+        con.execute("INSERT INTO catalog.versions VALUES (?, ?, ?, 1)", [version, now, by])
+        con.execute(
+            "UPDATE catalog.changes SET status = ?, version = ?, decided_by = ?, decided_at = ? WHERE change_id = ?",
+            [PUBLISHED, version, by, now, change_id],
+        )
+        con.commit()
+        entry.details["version"] = version
     return version
 
 
 def reject(lake: Lake, change_id: str, by: str, reason: str) -> None:
     if not reason.strip():
         raise ReviewError("a rejection needs its reason (--reason)")
-    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-    with (
-        audit.recorded(lake, "catalog.reject", subject=change_id, actor=by, refused=(ReviewError,)) as entry,
-        lake_lock(lake),
-    ):
-        con = duckdb.connect(str(lake.warehouse))
-        try:
-            row = _change(con, change_id)
-            con.execute(
-                "UPDATE catalog.changes SET status = ?, decided_by = ?, decided_at = ?, reason = ? WHERE change_id = ?",
-                [REJECTED, by, now, reason, change_id],
-            )
-        finally:
-            con.close()
-        entry.details.update(resource=row["resource"], kind=row["kind"], field=row["field"], reason=reason)
+    with _deciding(lake, "catalog.reject", change_id, by) as (con, _row, entry):
+        con.execute(
+            "UPDATE catalog.changes SET status = ?, decided_by = ?, decided_at = ?, reason = ? WHERE change_id = ?",
+            [REJECTED, by, _now(), reason, change_id],
+        )
+        entry.details["reason"] = reason
 
 
 def pending(lake: Lake) -> list[dict]:

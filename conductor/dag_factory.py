@@ -21,6 +21,19 @@ from govlake.registry import Source, load_registry
 CONFIG_PATH = Path(__file__).with_name("orchestration.yaml")
 
 
+def task_defaults(config: dict, owner: str) -> dict:
+    """Every task's retries and timeouts (orchestration.yaml), its owner, and the callbacks that
+    put every task attempt in the audit log."""
+    args = config["default_args"]
+    return {
+        "owner": owner,
+        "retries": args["retries"],
+        "retry_delay": timedelta(minutes=args["retry_delay_minutes"]),
+        "execution_timeout": timedelta(minutes=args["execution_timeout_minutes"]),
+        **TASK_CALLBACKS,
+    }
+
+
 def load_config() -> dict:
     return yaml.safe_load(CONFIG_PATH.read_text(encoding="utf-8"))
 
@@ -57,7 +70,6 @@ def build_transform_dag():
 
     registry = load_registry()
     config = load_config()
-    args = config["default_args"]
     assets = [raw_asset(s) for s in sorted(registry.sources)]
     with DAG(
         dag_id=TRANSFORM_DAG_ID,
@@ -82,13 +94,7 @@ def build_transform_dag():
             "`curated`. `quality_report` writes the steward report (`reports/quality/index.html`, a "
             "workbook per department) after the gate, also when it held a batch."
         ),
-        default_args={
-            "owner": "dsj",
-            "retries": args["retries"],
-            "retry_delay": timedelta(minutes=args["retry_delay_minutes"]),
-            "execution_timeout": timedelta(minutes=args["execution_timeout_minutes"]),
-            **TASK_CALLBACKS,  # every task attempt in the audit log
-        },
+        default_args=task_defaults(config, owner="dsj"),
         **DAG_CALLBACKS,
     ) as dag:
 
@@ -163,7 +169,6 @@ def build_catalog_dag():
     install_masking()
 
     config = load_config()
-    args = config["default_args"]
     with DAG(
         dag_id=CATALOG_DAG_ID,
         description="resource directory (政务信息资源目录) after each curated publication",
@@ -182,13 +187,7 @@ def build_catalog_dag():
             "skipped with its reason logged when no server or token is configured (`$OPENMETADATA_HOST`, "
             "`$OPENMETADATA_TOKEN_FILE`)."
         ),
-        default_args={
-            "owner": "dsj",
-            "retries": args["retries"],
-            "retry_delay": timedelta(minutes=args["retry_delay_minutes"]),
-            "execution_timeout": timedelta(minutes=args["execution_timeout_minutes"]),
-            **TASK_CALLBACKS,
-        },
+        default_args=task_defaults(config, owner="dsj"),
         **DAG_CALLBACKS,
     ) as dag:
 
@@ -242,7 +241,6 @@ def _ingest_dag(source: Source, registry, config: dict):
     from airflow.sdk import DAG, Param, PokeReturnValue, task
 
     dept = registry.departments[source.department]
-    args = config["default_args"]
     sensor = config["ready_sensor"]
     doc = (
         f"### {source.title} ({source.id})\n\n"
@@ -260,13 +258,7 @@ def _ingest_dag(source: Source, registry, config: dict):
         max_active_runs=config["max_active_runs"],
         tags=["ingest", source.department, source.library],
         doc_md=doc,
-        default_args={
-            "owner": source.department,
-            "retries": args["retries"],
-            "retry_delay": timedelta(minutes=args["retry_delay_minutes"]),
-            "execution_timeout": timedelta(minutes=args["execution_timeout_minutes"]),
-            **TASK_CALLBACKS,  # every task attempt in the audit log
-        },
+        default_args=task_defaults(config, owner=source.department),
         **DAG_CALLBACKS,
         params={
             "only_new": Param(

@@ -216,8 +216,9 @@ def promote(lake: Lake, progress=None) -> dict:
 def catalog_build(lake: Lake) -> dict:
     """The 政务信息资源目录 of the warehouse (catalog/): catalog.resources, items, relations,
     quality and the code register, rebuilt after every promotion (held or not: its quality and
-    gate columns say which), the warehouse's comments, and the analysts' database
-    (<lake>/analysts.duckdb: views over curated Parquet, code tables, comments)."""
+    gate columns say which), the warehouse's comments, the analysts' database
+    (<lake>/analysts.duckdb: views over curated Parquet, code tables, comments) and the
+    directory's offline site (<lake>/reports/catalog/)."""
     from catalog.publish import publish_catalog
 
     return publish_catalog(lake)

@@ -37,6 +37,12 @@ def mask_text(text: str) -> str:
     return _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
 
 
+def find_unmasked(text: str) -> list[str]:
+    """Every ID-number-like or mobile-like run in `text` that mask_text would mask: what a scan
+    of something leaving the lake must not find."""
+    return [m.group(0) for pattern in (_ID18, _ID15, _MOBILE) for m in pattern.finditer(text or "")]
+
+
 def mask_value(value):
     """mask_text for text; anything else as it is (numbers, dates, None)."""
     return mask_text(value) if isinstance(value, str) else value

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 DEFAULT_HOME = Path("lake")
 # The dbt project of this checkout (models, macros, seeds): read by the transform stage, and
 # by quality for the project's shared vars and SQL.
 DBT_PROJECT = Path(__file__).resolve().parent.parent / "dbt_project"
+TODAY_ENV = "GOVLAKE_TODAY"  # YYYY-MM-DD: pins "today" (tests): future batches, due dates
+
+
+def today() -> date:
+    """The local date, or GOVLAKE_TODAY (YYYY-MM-DD) where tests pin it."""
+    pinned = os.environ.get(TODAY_ENV)
+    return date.fromisoformat(pinned) if pinned else date.today()
 
 
 @dataclass(frozen=True)

@@ -14,20 +14,19 @@ variable GOVLAKE_TODAY=YYYY-MM-DD (for tests only).
 from __future__ import annotations
 
 import logging
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
 from govlake.registry import Source
+from govlake.settings import today  # local date, or GOVLAKE_TODAY where tests pin it
 from ingest.limits import limits
 
 log = logging.getLogger(__name__)
 
 READY = "_READY"
 _DATE_DIR = re.compile(r"\d{4}-\d{2}-\d{2}")
-TODAY_ENV = "GOVLAKE_TODAY"
 
 # Why an entry of the landing zone is refused (the `reason` in quarantine summaries).
 SYMLINK = "symlink"
@@ -39,12 +38,6 @@ REFUSED_WORDS = {SYMLINK: "is a symlink", OUTSIDE_LANDING: "resolves outside the
 def future_tolerance_days() -> int:
     """Days after today a batch date may be (ingest/limits.yaml; default 1)."""
     return limits().future_batch_tolerance_days
-
-
-def today() -> date:
-    """The local date, or GOVLAKE_TODAY (YYYY-MM-DD) where tests set it."""
-    pinned = os.environ.get(TODAY_ENV)
-    return date.fromisoformat(pinned) if pinned else date.today()
 
 
 def future_batch(batch: str) -> str | None:

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from govlake.cli_options import HomeOpt
+from quality.feedback_cli import app as feedback_app
 
 app = typer.Typer(
     help=(
@@ -25,6 +26,7 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
 )
+app.add_typer(feedback_app, name="feedback")
 console = Console()
 err = Console(stderr=True)
 
@@ -294,6 +296,10 @@ def report(
     历史; rows per sheet capped by quality/report/report.yaml). Every personal value is
     masked but a department's own delivered copy of a conflicting value, in its own
     workbook. Run `govlake quality run` first; exits 1 when there are no quality results.
+
+    Each workbook is a work order (整改工单, quality.work_orders): per finding an owner, a
+    due date by severity (quality/work_orders.yaml), a 整改状态 drop-down and a 反馈意见
+    column; read the returned workbook with `govlake quality feedback import`.
     """
     from govlake.settings import Lake
     from quality.report import ReportError, write_report
@@ -319,6 +325,11 @@ def print_report(result: dict) -> None:
     if result["workbooks"]:
         folder = Path(next(iter(result["workbooks"].values()))).parent
         console.print(f"Department workbooks: {len(result['workbooks'])} XLSX in [bold]{folder}[/]")
+    if result.get("work_orders"):
+        console.print(
+            f"Work orders (整改工单): {len(result['work_orders'])} issued, one per workbook (quality.work_orders); "
+            "read a returned workbook with `govlake quality feedback import FILE`"
+        )
 
 
 def _score_cell(s, bold: bool = False) -> str:

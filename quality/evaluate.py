@@ -184,9 +184,7 @@ def _checked(
 ) -> dict[tuple[str, str], int]:
     """What each rule looked at per batch, from one aggregate over the staging model."""
     present = sorted({r.checked.split(":", 1)[1] for r in rules if r.checked.startswith("present:")})
-    aggregates = ["count(*) AS rows"] + [
-        f"count(*) FILTER (WHERE {stg.present(source.column(c))}) AS p_{c}" for c in present
-    ]
+    aggregates = ["count(*) AS rows"] + [f"{stg.count_present(source.column(c))} AS p_{c}" for c in present]
     staged = {
         row[0]: row[1:]
         for row in con.execute(

@@ -122,10 +122,11 @@ class GxSession:
     def _run(self) -> None:
         datasource, drained = None, False
         try:
-            import great_expectations as gx
-            from great_expectations.data_context.types.base import ProgressBarsConfig
-
             from quality import gx_shim
+            from quality.gx_import import import_gx
+
+            gx = import_gx()
+            from great_expectations.data_context.types.base import ProgressBarsConfig
 
             t0 = time.perf_counter()
             gx_shim.install()

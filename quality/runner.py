@@ -15,9 +15,12 @@ Steps, each set-based in DuckDB:
      while DuckDB checks the next source; its counts must agree with the table's;
   5. quality.rule_results written: per rule and batch, rows checked and failed.
 
-Great Expectations takes ~5 s to import and ~15 ms of Python per expectation: both happen
-on GX's thread while DuckDB works (DuckDB releases the GIL while it runs a query), so
-little of either adds to the wall time. GX reaches the warehouse through duckdb-engine;
+Great Expectations takes ~2 s of CPU to import (with the collector paused, quality/gx_import.py)
+and ~10 ms of Python per expectation (4.5 s for the 449 of the 1M-person city, under
+cProfile): both happen on GX's thread while DuckDB works (DuckDB releases the GIL while it
+runs a query), so they add to the wall time only where DuckDB leaves a core free; on a
+2-core machine they are most of what the run costs over its SQL (bench/README.md,
+"Issue 13"). GX reaches the warehouse through duckdb-engine;
 the run's connection is opened with duckdb-engine's configuration so that both share one
 database instance (quality/gx_shim.py).
 The run holds the lake's dbt lock (<lake>/dbt/.lock): a dbt build and a quality run never

@@ -17,7 +17,7 @@ through a read-only connection.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -97,6 +97,9 @@ class ReportData:
     has_disputes: bool
     limits: dict
     rows: dict[str, DepartmentRows] = field(default_factory=dict)  # department code -> workbook rows
+    # per department: its work orders' open, overdue, answered and fixed items, and its rank
+    # (绩效评价); filled when the orders are issued (work_order_rows), in rank order
+    work_orders: list[dict] = field(default_factory=list)
 
     @property
     def held(self) -> list[dict]:
@@ -163,6 +166,17 @@ def _register_sources(con: duckdb.DuckDBPyConnection, registry: Registry) -> Non
             }
         ),
     )
+
+
+def work_order_rows(con: duckdb.DuckDBPyConnection, registry: Registry, on: date) -> list[dict]:
+    """Per department: its work orders' items open, overdue on `on`, answered and fixed by a
+    later delivery, its open blocking findings and its rank (sql/work_orders.sql), in rank order.
+    Reads quality.findings and the work-order tables on `con` (which may hold them uncommitted)."""
+    _register_sources(con, registry)
+    rows = _rows(con, render("work_orders.sql", registry), {"today": on})
+    for r in rows:
+        r["name"] = registry.departments[r["department"]].name
+    return rows
 
 
 def _dimensions(con: duckdb.DuckDBPyConnection) -> list[dict]:

@@ -35,6 +35,7 @@ SHOWN = (
     "conflicts",
     "disputes",
     "limits",
+    "work_orders",
 )
 
 

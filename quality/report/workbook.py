@@ -3,12 +3,16 @@
     path = write_workbook(data, card, directory)     # <directory>/<code>-<name>.xlsx
 
 Sheets: 说明 (the department, the run, its scores and failing rules), 违规明细 (its open
-findings, quality/findings.py: new or still open), 已解决 (resolved since the batch before),
+findings, quality/findings.py: new or still open; with the work order's owner, due date and
+the 整改状态 and 反馈意见 columns the department fills in), 已解决 (resolved since the batch before),
 冲突 (open 一数一源 conflicts routed to it), 数据异议 (tickets routed to it), 历史 (every
 batch's findings, newest first). Each list sheet
 starts with a line saying how many rows it holds (and, when the cap of report.yaml cut it,
 of how many), then its header, frozen, with an autofilter. Values are as collect() read
 them: masked in SQL. Strings stay strings (a value starting with '=' is not a formula).
+The workbook is a work order (quality/work_orders.py): the hidden, protected sheet 工单
+carries its id, department and checksum for the import of the returned workbook
+(quality/feedback.py).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from govlake.pii import mask_text
 from quality.report.vocabulary import detail_zh, label
@@ -50,6 +55,26 @@ VIOLATIONS = (
     ("详情\ndetail", "detail_label"),
     ("文件\nfile", "_file"),
     ("行号\nrow", "_row_no"),
+)
+# the work order's columns of 违规明细: filled by the report, then by the department
+ORDER_COLUMNS = (
+    ("负责人\nowner", "owner"),
+    ("截止日期\ndue date", "due_date"),
+    ("整改状态\nstatus of correction", "feedback_status"),
+    ("反馈意见\nfeedback", "feedback"),
+)
+OPEN_FINDINGS = VIOLATIONS + ORDER_COLUMNS
+# hashes the lake computed, never delivered text, written unmasked: pattern masking would
+# change a 16-hex finding id holding eleven digits in a row (a mobile's shape), and the import
+# of the returned workbook could no longer match it to its work order
+LAKE_HASHES = {"finding_id"}
+ORDER_SHEET, FINDINGS_SHEET = "工单", "违规明细"
+# the 工单 sheet's rows: label in column A, value in column B
+ORDER_ID, ORDER_DEPARTMENT, ORDER_CHECKSUM, ORDER_FINDINGS = (
+    "工单编号 work order id",
+    "部门 department",
+    "校验和 checksum (sha256 of the sorted finding ids)",
+    "问题数 findings listed",
 )
 HISTORY = tuple(c for c in VIOLATIONS if c[1] not in ("finding_id", "status_zh", "first_seen_batch"))
 CONFLICTS = (
@@ -102,16 +127,17 @@ def workbook_name(card) -> str:
     return f"{card.code}-{UNSAFE.sub('_', card.name)}.xlsx"
 
 
-def _clean(value):
+def _clean(value, masked: bool = True):
     if isinstance(value, str):  # masked by pattern too, whatever the column (govlake.pii)
-        return mask_text(ILLEGAL_CHARACTERS_RE.sub("", value))
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        return mask_text(value) if masked else value
     if isinstance(value, float):
         return round(value, 4)
     return value
 
 
-def _cell(ws, value, font=None):
-    c = WriteOnlyCell(ws, value=_clean(value))
+def _cell(ws, value, font=None, masked: bool = True):
+    c = WriteOnlyCell(ws, value=_clean(value, masked))
     if isinstance(c.value, str):
         c.data_type = "s"  # text as delivered, never a formula
     if font:
@@ -125,8 +151,8 @@ def _width(value) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in line)
 
 
-def _list_sheet(wb: Workbook, title: str, columns, rows: list[dict], total: int, what: str, cap: int) -> None:
-    ws = wb.create_sheet(title)
+def _list_sheet(wb: Workbook, title: str, columns, rows: list[dict], total: int, what: str, cap: int, ws=None):
+    ws = ws or wb.create_sheet(title)
     for i, (header, key) in enumerate(columns, start=1):
         sample = [_width(header)] + [_width(r.get(key)) for r in rows[:500]]
         ws.column_dimensions[get_column_letter(i)].width = min(max(sample) + 2, 60)
@@ -148,10 +174,47 @@ def _list_sheet(wb: Workbook, title: str, columns, rows: list[dict], total: int,
         header.append(c)
     ws.append(header)
     for r in rows:
-        ws.append([_cell(ws, r.get(key)) for _, key in columns])
+        ws.append([_cell(ws, r.get(key), masked=key not in LAKE_HASHES) for _, key in columns])
 
 
-def _summary_sheet(wb: Workbook, data, card, rows) -> None:
+def _findings_sheet(wb: Workbook, rows: list[dict], card, order, statuses: list[str], cap: int) -> None:
+    """违规明细 with the order's owner and due date per finding, and a drop-down of the
+    configured statuses on 整改状态 (a data validation must be added before the rows are
+    written in a write-only workbook)."""
+    ws = wb.create_sheet(FINDINGS_SHEET)
+    if order is not None:
+        rows = [{**r, "owner": order.owner, "due_date": order.due.get(r["finding_id"])} for r in rows]
+        column = get_column_letter(OPEN_FINDINGS.index(ORDER_COLUMNS[2]) + 1)
+        dv = DataValidation(
+            type="list",
+            formula1='"' + ",".join(statuses) + '"',
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="整改状态 status",
+            error="请从列表中选择 choose one of: " + ", ".join(statuses),
+        )
+        dv.add(f"{column}{HEAD_ROWS + 1}:{column}{HEAD_ROWS + max(len(rows), 1)}")
+        ws.data_validations.append(dv)
+    _list_sheet(wb, FINDINGS_SHEET, OPEN_FINDINGS, rows, card.violations, "未结问题 open findings", cap, ws=ws)
+
+
+def _order_sheet(wb: Workbook, order, listed: int) -> None:
+    """工单: what the import checks the returned workbook against; hidden and protected
+    (no password: it keeps an honest edit out, the checksum catches the rest)."""
+    ws = wb.create_sheet(ORDER_SHEET)
+    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 48, 70
+    for label_, value in (
+        (ORDER_ID, order.work_order_id),
+        (ORDER_DEPARTMENT, order.department),
+        (ORDER_CHECKSUM, order.checksum),
+        (ORDER_FINDINGS, listed),
+    ):
+        ws.append([_cell(ws, label_), _cell(ws, value, masked=False)])
+    ws.sheet_state = "hidden"
+    ws.protection.sheet = True
+
+
+def _summary_sheet(wb: Workbook, data, card, rows, order=None) -> None:
     ws = wb.create_sheet("说明")
     ws.column_dimensions["A"].width = 34
     ws.column_dimensions["B"].width = 70
@@ -166,6 +229,14 @@ def _summary_sheet(wb: Workbook, data, card, rows) -> None:
     line("质量运行 quality run", run.get("run_id"))
     line("报告生成(UTC) generated", data.generated_at.strftime("%Y-%m-%d %H:%M:%S"))
     line("最近批次 latest batch", card.latest_batch)
+    if order is not None:
+        line("整改工单 work order", order.work_order_id)
+        line(
+            "反馈 feedback",
+            "请在“违规明细”表填写 整改状态 与 反馈意见 后原样交回,勿增删行、勿改问题编号 — fill in 整改状态 "
+            "and 反馈意见 on 违规明细 and return the workbook as it is: no row added or removed, no finding id "
+            "edited (govlake quality feedback import)",
+        )
     line("")
     line("GB/T 36344 得分 scores (0–100, open findings of the current data)", font=Font(bold=True))
     for d in data.dimensions:
@@ -222,23 +293,32 @@ def _localised(rows: list[dict]) -> list[dict]:
     return out
 
 
-def write_workbook(data, card, directory: Path) -> Path:
+def write_workbook(data, card, directory: Path, order=None, statuses: list[str] | None = None) -> Path:
     """The department's workbook under directory; replaces an older one atomically."""
+    tmp, path = stage_workbook(data, card, directory, order, statuses)
+    tmp.replace(path)
+    return path
+
+
+def stage_workbook(data, card, directory: Path, order=None, statuses: list[str] | None = None) -> tuple[Path, Path]:
+    """The department's workbook written beside its place: (temporary file, final path); the
+    caller renames it into place once the work order `order` is committed."""
     rows = data.rows[card.code]
     cap = data.limits["workbook_rows"]
     wb = Workbook(write_only=True)
-    _summary_sheet(wb, data, card, rows)
-    _list_sheet(wb, "违规明细", VIOLATIONS, _localised(rows.violations), card.violations, "未结问题 open findings", cap)
+    _summary_sheet(wb, data, card, rows, order)
+    _findings_sheet(wb, _localised(rows.violations), card, order, statuses or [], cap)
     _list_sheet(wb, "已解决", VIOLATIONS, _localised(rows.resolved), card.resolved_findings, "已解决 resolved", cap)
     _list_sheet(wb, "冲突", CONFLICTS, _localised(rows.conflicts), card.conflicts, "一数一源冲突 open conflicts", cap)
     _list_sheet(wb, "数据异议", DISPUTES, rows.disputes, card.disputes, "数据异议 disputes", cap)
     _list_sheet(wb, "历史", HISTORY, _localised(rows.history), card.history, "历史 findings of every batch", cap)
+    if order is not None:
+        _order_sheet(wb, order, len(rows.violations))
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / workbook_name(card)
     tmp = path.with_name(f".{path.name}.tmp")
     wb.save(tmp)
-    tmp.replace(path)
-    return path
+    return tmp, path
 
 
 def check_cap(cap: int) -> int:

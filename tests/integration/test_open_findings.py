@@ -168,3 +168,39 @@ def test_findings_still_open_are_marked_open_and_not_new(city):
     second = {f["finding_id"]: f["status"] for f in city["second"] if f["source_id"] == INCREMENT}
     kept = first_open - {city["corrected"]["finding_id"]}
     assert kept and all(second[i] == "open" for i in kept)
+
+
+def _work_orders(lake: Lake) -> dict[str, dict]:
+    from govlake.settings import today
+    from quality.report.data import work_order_rows
+
+    with duckdb.connect(str(lake.warehouse), read_only=True) as con:
+        return {r["department"]: r for r in work_order_rows(con, load_registry(), today())}
+
+
+def test_the_finding_a_later_delivery_corrected_counts_as_fixed_in_the_work_orders(city):
+    orders = _work_orders(city["lake"])
+    assert {code: r["fixed"] for code, r in orders.items() if r["fixed"]} == {"dsj": 1}
+    for card in city["after"].departments:
+        assert orders[card.code]["open_items"] == card.violations, card.code
+
+
+def test_each_departments_workbook_returned_as_sent_is_accepted(city):
+    from quality.feedback import import_feedback
+
+    lake = city["lake"]
+    for card in city["after"].departments:
+        (path,) = (lake.reports / "quality" / "departments").glob(f"{card.code}-*.xlsx")
+        imported = import_feedback(lake, path, by="steward")
+        assert (imported.department, imported.listed, imported.recorded) == (card.code, card.violations, 0)
+
+
+def test_a_departments_answers_on_the_city_are_recorded_and_counted(city, tmp_path):
+    from quality.feedback import import_feedback
+    from tests.work_order_lake import fill
+
+    lake = city["lake"]
+    (path,) = (lake.reports / "quality" / "departments").glob("dsj-*.xlsx")
+    returned = fill(path, {1: ("已整改", "已重新交付"), 2: ("有异议", None)}, out=tmp_path / "dsj.xlsx")
+    assert import_feedback(lake, returned, by="大数据局-刘").recorded == 2
+    assert _work_orders(lake)["dsj"]["answered"] == 2

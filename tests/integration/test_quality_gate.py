@@ -120,11 +120,15 @@ def test_the_audit_log_tells_both_runs_with_their_gate_decisions_and_exports(cit
         ("pipeline.run", "started"),
         ("quality.gate", "held"),
         ("export.report", "ok"),
+        ("export.catalog_site", "ok"),
+        ("export.catalog", "ok"),
         ("pipeline.run", "held"),
         ("pipeline.run", "started"),
         ("quality.gate", "passed"),
         ("export.curated", "ok"),
         ("export.report", "ok"),
+        ("export.catalog_site", "ok"),
+        ("export.catalog", "ok"),
         ("pipeline.run", "ok"),
     ]
     gate = next(r for r in recs if r["action"] == "quality.gate")

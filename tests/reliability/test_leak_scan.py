@@ -1,7 +1,8 @@
 """No ID number or mobile leaves the lake in clear: after one `govlake run` over the clean
 city plus the hostile corpus (which plants such values where a column-based mask would
 not look), every output a person outside the lake reads is scanned — the steward report's
-page, the department workbooks (their XML), the Great Expectations Data Docs, the ingest
+page, the department workbooks (their XML), the Great Expectations Data Docs, the directory's
+site (its pages, five sample rows per resource, its search index), the ingest
 log, dbt's log and run results, the console of every command, the pipeline's task
 results.
 
@@ -134,6 +135,7 @@ def outputs(hostile) -> dict[str, list[tuple[str, str]]]:
         "steward report page": texts("reports/quality/*.html", "reports/quality/assets/*"),
         "department workbooks": texts("reports/quality/departments/*.xlsx"),
         "Data Docs": texts("reports/quality/data_docs/**/*"),
+        "directory site": texts("reports/catalog/**/*"),
         "ingest log": texts("logs/**/*.json"),
         "dbt log and run results": texts("dbt/logs/*.log", "dbt/run_results.json"),
         "console": consoles,
@@ -155,6 +157,7 @@ KINDS = [
     "steward report page",
     "department workbooks",
     "Data Docs",
+    "directory site",
     "ingest log",
     "dbt log and run results",
     "console",

@@ -13,30 +13,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from catalog.build import DIRECTORY_KEYS as REQUIRED_DIRECTORY_KEYS
 from govlake.registry import load_registry
 from tests.conftest import REPO
 
 MODELS = REPO / "dbt_project" / "models"
 LAYERS = ("base", "theme")
-DIRECTORY_KEYS = {
-    "title",
-    "title_en",
-    "class",
-    "item",
-    "item_name",
-    "catalog",
-    "catalog_name",
-    "sequence",
-    "summary",
-    "providers",
-    "format",
-    "sharing",
-    "sharing_method",
-    "opening",
-    "update_cycle",
-    "grade",
-    "related",
-}
+DIRECTORY_KEYS = set(REQUIRED_DIRECTORY_KEYS)  # the keys the catalog builder reads (catalog/build.py)
 SHARING = {"无条件共享", "有条件共享", "不予共享"}
 OPENING = {"无条件开放", "有条件开放", "不予开放"}
 CYCLES = {"实时", "每日", "每周", "每月", "每季度", "每半年", "每年"}

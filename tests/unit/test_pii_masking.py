@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from govlake.pii import mask_record, mask_text
+from govlake.pii import find_unmasked, mask_record, mask_text
 
 
 def test_an_id_number_keeps_its_region_and_last_four():
@@ -53,3 +53,9 @@ def test_what_is_no_personal_number_is_left_alone(text):
 def test_records_are_masked_through_lists_and_dicts():
     record = {"messages": ["ID 371602199001011234"], "rows": 3, "nested": {"m": ("13812345678",)}}
     assert mask_record(record) == {"messages": ["ID 371602********1234"], "rows": 3, "nested": {"m": ("138****5678",)}}
+
+
+def test_a_scan_finds_every_unmasked_number_and_none_once_masked():
+    text = "户主 37160219900101123X 旧证 372323951217501 电话 13812341234"
+    assert find_unmasked(text) == ["37160219900101123X", "372323951217501", "13812341234"]
+    assert find_unmasked(mask_text(text)) == []

@@ -168,7 +168,7 @@ def test_one_workbook_per_registry_department_with_its_sheets(report, registry):
     assert set(books) == set(registry.departments)
     lists = ["违规明细", "已解决", "冲突", "数据异议", "历史"]
     for code, wb in books.items():
-        assert wb.sheetnames == ["说明", *lists]
+        assert wb.sheetnames == ["说明", *lists, "工单"]  # 工单: the work order, hidden
         assert report["result"].workbooks[code].endswith(f"/departments/{code}-{registry.departments[code].name}.xlsx")
         for name in lists:
             ws = wb[name]
