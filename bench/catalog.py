@@ -59,7 +59,8 @@ def prepare(persons: int, seed: int, work: Path, source: Path | None) -> dict:
             _link_tree(source / sub, lake / sub)
     (lake / "dbt").mkdir()
     for name in ("manifest.json", "run_results.json"):
-        shutil.copy2(source / "dbt" / name, lake / "dbt" / name)
+        if (source / "dbt" / name).exists():  # else the preparation parses the project (dbt parse)
+            shutil.copy2(source / "dbt" / name, lake / "dbt" / name)
     shutil.copy2(source / "warehouse.duckdb", lake / "warehouse.duckdb")
     print("quality run, scores, gate and curated publication (untimed) …", flush=True)
     info = {"from": str(source), **_child(["--prepare", str(lake)])}
@@ -83,6 +84,12 @@ def prepare_in_child(home: Path) -> dict:
 
     lake = Lake(home)
     t = time.perf_counter()
+    if not (lake.dbt / "manifest.json").exists():  # a lake built before manifests were kept
+        from transform.dbt_runner import run_dbt
+
+        parsed = run_dbt(lake, "parse", quiet=True)
+        if not parsed.success or not (lake.dbt / "manifest.json").exists():
+            raise SystemExit(f"dbt parse made no manifest: {parsed.error}")
     summary = run_quality(lake)
     record_scores(lake, summary.run_id)
     gate = run_gate(lake)

@@ -60,38 +60,29 @@ def _statements(sql: str) -> list[str]:
     return [s.strip() for s in body.split(";") if s.strip()]
 
 
-def _has(con, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
-        ).fetchall()
-    )
+def _warehouse_columns(con) -> dict[str, set[str]]:
+    """schema.table -> its columns, for every table and view, in one query (information_schema
+    costs ~3 ms a query: 88 of them were a third of a build on the 1,000,000-person lake)."""
+    out: dict[str, set[str]] = {}
+    for schema, table, column in con.execute(
+        "SELECT schema_name, table_name, column_name FROM duckdb_columns() WHERE database_name = current_database()"
+    ).fetchall():
+        out.setdefault(f"{schema}.{table}", set()).add(column)
+    return out
 
 
-def _columns(con, relation: str) -> set[str]:
-    schema, table = relation.split(".", 1)
-    return {
-        c
-        for (c,) in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
-            [schema, table],
-        ).fetchall()
-    }
-
-
-def _stats(con, lake: Lake, r: Resource, full_snapshot: bool) -> None:
+def _stats(con, r: Resource, full_snapshot: bool, columns: dict[str, set[str]], published: dict[str, str]) -> None:
     """Rows and last refresh of a resource, from its relation in the warehouse."""
-    if not r.relation or not _has(con, *r.relation.split(".", 1)):
+    cols = columns.get(r.relation or "")
+    if not cols:
         return
-    cols = _columns(con, r.relation)
     where = f"WHERE _batch = (SELECT max(_batch) FROM {r.relation})" if full_snapshot and "_batch" in cols else ""
     refreshed = "max(_staged_at)" if "_staged_at" in cols else "NULL"
     rows, last = con.execute(f"SELECT count(*), {refreshed} FROM {r.relation} {where}").fetchall()[0]
     r.rows = rows
     r.last_refresh = last.isoformat(sep=" ", timespec="seconds") if last else None
-    published = _publication(lake).get(r.name)
-    if published:
-        r.last_refresh = published
+    if published.get(r.name):
+        r.last_refresh = published[r.name]
 
 
 def _publication(lake: Lake) -> dict[str, str]:
@@ -176,10 +167,11 @@ def build_directory(lake: Lake, registry: Registry | None = None, sources_path: 
                 con.execute(stmt)
             before = {r.code: r for r in _register(con)}
             register, notes = assign(list(before.values()), resources, now)
+            columns, published = _warehouse_columns(con), _publication(lake)
             for r in resources:
-                _stats(con, lake, r, r.name in full)
-            scores = con.execute(_sql("quality.sql")).fetchall() if _has(con, "quality", "scores") else []
-            gate = con.execute(_sql("gate.sql")).fetchall() if _has(con, "quality", "gate_decisions") else []
+                _stats(con, r, r.name in full, columns, published)
+            scores = con.execute(_sql("quality.sql")).fetchall() if "quality.scores" in columns else []
+            gate = con.execute(_sql("gate.sql")).fetchall() if "quality.gate_decisions" in columns else []
             tables = _rows(resources, register, scores, gate, now)
             con.begin()
             con.execute("DELETE FROM catalog.codes")
