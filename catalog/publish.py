@@ -17,13 +17,18 @@ from catalog.analysts import write_analysts_db
 from catalog.export import export_directory
 from catalog.site import write_site
 from catalog.store import build_directory
+from govlake.lock import lake_lock
 from govlake.settings import Lake
 
 
 def publish_catalog(lake: Lake) -> dict:
-    result = asdict(build_directory(lake))
-    result["analysts"] = write_analysts_db(lake)
-    result["site"] = write_site(lake).as_dict()
-    exported = export_directory(lake, ["all"])
+    # one holder of the lake lock for the whole: two runs at once would otherwise write the
+    # analysts' database, the site and the exports side by side (the lock is re-entrant, so the
+    # steps' own locking is unchanged)
+    with lake_lock(lake):
+        result = asdict(build_directory(lake))
+        result["analysts"] = write_analysts_db(lake)
+        result["site"] = write_site(lake).as_dict()
+        exported = export_directory(lake, ["all"])
     result["export"] = {"version": exported.version, "files": [str(f) for f in exported.files]}
     return result
