@@ -25,16 +25,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import DATA, RESULTS, ROOT, fastest, machine, ratios_to, timed_child
+from harness import DATA, RESULTS, ROOT, bench_lake, child, fastest, machine, ratios_to, timed_child
 
 sys.path.insert(0, str(ROOT))
 
@@ -42,26 +40,16 @@ CONTENDERS = ("govlake", "floor")
 TARGET_RATIO, TARGET_SECONDS = 3.0, 10.0
 
 
-def _link_tree(src: Path, dst: Path) -> None:
-    shutil.copytree(src, dst, copy_function=os.link)
-
-
 def prepare(persons: int, seed: int, work: Path, source: Path | None) -> dict:
     source = source or DATA / f"build-{persons}-{seed}" / "lake"
     if not (source / "warehouse.duckdb").exists():
         raise SystemExit(f"no built lake at {source}: run bench/build.py --persons {persons} --seed {seed} first")
     lake = work / "lake"
-    if lake.exists():
-        shutil.rmtree(lake)
-    lake.mkdir(parents=True)
-    for sub in ("raw", "quarantine", "logs"):
-        if (source / sub).exists():
-            _link_tree(source / sub, lake / sub)
+    bench_lake(source, lake)
     (lake / "dbt").mkdir()
     for name in ("manifest.json", "run_results.json"):
         if (source / "dbt" / name).exists():  # else the preparation parses the project (dbt parse)
             shutil.copy2(source / "dbt" / name, lake / "dbt" / name)
-    shutil.copy2(source / "warehouse.duckdb", lake / "warehouse.duckdb")
     print("quality run, scores, gate and curated publication (untimed) …", flush=True)
     info = {"from": str(source), **_child(["--prepare", str(lake)])}
     shutil.copy2(lake / "warehouse.duckdb", work / "warehouse-start.duckdb")
@@ -69,10 +57,7 @@ def prepare(persons: int, seed: int, work: Path, source: Path | None) -> dict:
 
 
 def _child(args: list[str]) -> dict:
-    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True)
-    if out.returncode:
-        raise SystemExit(f"{args[0]} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return child(__file__, args)
 
 
 def prepare_in_child(home: Path) -> dict:

@@ -96,6 +96,28 @@ class TreeSampler:
         return time.perf_counter()
 
 
+def bench_lake(source: Path, lake: Path) -> None:
+    """A fresh lake for a benchmark: the built lake's raw, quarantine and logs hard-linked (the
+    copy survives bench/build.py replacing its directory), its warehouse copied."""
+    import shutil
+
+    if lake.exists():
+        shutil.rmtree(lake)
+    lake.mkdir(parents=True)
+    for sub in ("raw", "quarantine", "logs"):
+        if (source / sub).exists():
+            shutil.copytree(source / sub, lake / sub, copy_function=os.link)
+    shutil.copy2(source / "warehouse.duckdb", lake / "warehouse.duckdb")
+
+
+def child(script: str, args: list[str]) -> dict:
+    """Run a benchmark script's own step in a child process; the JSON it printed last."""
+    out = subprocess.run([sys.executable, script, *args], capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"{args[0]} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def timed_child(cmd: list[str], what: str) -> dict:
     """Run a contender in a fresh process: its wall time (start-up and imports included), the
     CPU and peak RSS of its process tree, and the JSON it printed last."""

@@ -35,16 +35,26 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import DATA, RESULTS, ROOT, TreeSampler, city_dir, ensure_city, fastest, machine, ratios_to
+from harness import (
+    DATA,
+    RESULTS,
+    ROOT,
+    bench_lake,
+    child,
+    city_dir,
+    ensure_city,
+    fastest,
+    machine,
+    ratios_to,
+    timed_child,
+)
 
 sys.path.insert(0, str(ROOT))
 
@@ -53,11 +63,6 @@ FAILING_ROWS = ["_batch", "_file", "_row_no"]
 
 
 # --- preparation (untimed) ----------------------------------------------------------------
-def _link_tree(src: Path, dst: Path) -> None:
-    """Hard links (the copy survives bench/build.py replacing its directory)."""
-    shutil.copytree(src, dst, copy_function=os.link)
-
-
 def prepare(persons: int, seed: int, work: Path, source: Path | None) -> dict:
     """The benchmark's lake under `work`; returns what it was made from."""
     source = source or DATA / f"build-{persons}-{seed}" / "lake"
@@ -70,13 +75,7 @@ def prepare(persons: int, seed: int, work: Path, source: Path | None) -> dict:
         print(f"no built warehouse: ingesting and building into {source} …", flush=True)
         _child(["--build", str(landing), str(source)])
     lake = work / "lake"
-    if lake.exists():
-        shutil.rmtree(lake)
-    lake.mkdir(parents=True)
-    for sub in ("raw", "quarantine", "logs"):
-        if (source / sub).exists():
-            _link_tree(source / sub, lake / sub)
-    shutil.copy2(source / "warehouse.duckdb", lake / "warehouse.duckdb")
+    bench_lake(source, lake)
     print("bringing stg_rejected up to date, writing the floor's SQL …", flush=True)
     info.update(_child(["--prepare", str(lake), str(work)]))
     shutil.copy2(lake / "warehouse.duckdb", work / "warehouse-start.duckdb")
@@ -84,10 +83,7 @@ def prepare(persons: int, seed: int, work: Path, source: Path | None) -> dict:
 
 
 def _child(args: list[str]) -> dict:
-    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True)
-    if out.returncode:
-        raise SystemExit(f"{args[0]} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return child(__file__, args)
 
 
 def build_lake(landing: Path, home: Path) -> dict:
@@ -453,20 +449,7 @@ def timed(contender: str, lake: Path, work: Path, start: Path, peer_sources: lis
     cmd = [sys.executable, __file__, "--one", contender, str(lake), str(work)]
     if contender == "peer" and peer_sources:
         cmd += ["--peer-sources", ",".join(peer_sources)]
-    sampler = TreeSampler()
-    t = sampler.start_clock()
-    out = subprocess.run(cmd, capture_output=True, text=True)
-    secs = time.perf_counter() - t
-    sampler.stop()
-    if out.returncode:
-        raise SystemExit(f"{contender} failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
-    inner = json.loads(out.stdout.strip().splitlines()[-1])
-    return {
-        "seconds": round(secs, 2),
-        "cpu_s": round(sampler.cpu(), 1),
-        "peak_rss_mb": round(sampler.peak_rss / 2**20),
-        **inner,
-    }
+    return timed_child(cmd, contender)
 
 
 def main() -> None:
