@@ -206,3 +206,28 @@ def _declare_size(data: bytes, member: str, size: int) -> bytes:
             return bytes(buf)
         at += 46 + name_len + extra_len + comment_len
     raise KeyError(member)
+
+
+def warehouse_rows(lake: Lake, sql: str, params=None) -> list[dict]:
+    """A query's rows as dicts, on a read-only connection to the lake's warehouse."""
+    import duckdb
+
+    with duckdb.connect(str(lake.warehouse), read_only=True) as con:
+        cur = con.execute(sql, params or [])
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def run_generated_city(root: Path, persons: int, seed: int, **generate) -> tuple[Lake, str]:
+    """A generated city under root/landing through `govlake run` into root/lake, directory
+    included; the lake and the run's output."""
+    from typer.testing import CliRunner
+
+    from conductor.cli import app
+    from synth import generate_city
+
+    landing, lake = root / "landing", Lake(root / "lake")
+    generate_city(landing, persons=persons, seed=seed, **generate)
+    ran = CliRunner().invoke(app, ["run", "--landing", str(landing), "--home", str(lake.home)], env={"COLUMNS": "250"})
+    assert "Resource directory:" in ran.output, ran.output
+    return lake, ran.output

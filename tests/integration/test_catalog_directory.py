@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import shutil
 
-import duckdb
 import pytest
 from typer.testing import CliRunner
 
@@ -16,6 +15,8 @@ from catalog.store import build_directory
 from conductor.cli import app
 from govlake.settings import Lake
 from quality.masking import mask_kind
+from tests.lake_fixtures import run_generated_city
+from tests.lake_fixtures import warehouse_rows as _rows
 
 pytestmark = pytest.mark.slow
 
@@ -31,23 +32,11 @@ def _cli(*args, lake):
     return CliRunner().invoke(app, [*args, "--home", str(lake.home)], env={"COLUMNS": "200"})
 
 
-def _rows(lake: Lake, sql: str) -> list[dict]:
-    with duckdb.connect(str(lake.warehouse), read_only=True) as con:
-        cur = con.execute(sql)
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, r)) for r in cur.fetchall()]
-
-
 @pytest.fixture(scope="module")
 def city(tmp_path_factory):
-    from synth import generate_city
-
     root = tmp_path_factory.mktemp("catalog")
-    landing, lake = root / "landing", Lake(root / "lake")
-    generate_city(landing, persons=PERSONS, seed=SEED)
-    ran = CliRunner().invoke(app, ["run", "--landing", str(landing), "--home", str(lake.home)], env={"COLUMNS": "200"})
-    assert "Resource directory:" in ran.output, ran.output
-    yield {"lake": lake, "output": ran.output, "resources": _rows(lake, "SELECT * FROM catalog.resources")}
+    lake, output = run_generated_city(root, PERSONS, SEED)
+    yield {"lake": lake, "output": output, "resources": _rows(lake, "SELECT * FROM catalog.resources")}
     shutil.rmtree(root, ignore_errors=True)
 
 

@@ -10,7 +10,6 @@ import io
 import json
 import shutil
 
-import duckdb
 import jsonschema
 import pytest
 import yaml
@@ -25,6 +24,8 @@ from catalog.store import build_directory
 from conductor.cli import app
 from govlake import audit
 from govlake.settings import Lake
+from tests.lake_fixtures import run_generated_city
+from tests.lake_fixtures import warehouse_rows as _rows
 
 pytestmark = pytest.mark.slow
 
@@ -45,26 +46,14 @@ def _export(lake: Lake, out):
     return out
 
 
-def _rows(lake: Lake, sql: str) -> list[dict]:
-    with duckdb.connect(str(lake.warehouse), read_only=True) as con:
-        cur = con.execute(sql)
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, r)) for r in cur.fetchall()]
-
-
 def _published(lake: Lake) -> dict[str, dict]:
     return {r["code"]: json.loads(r["state"]) for r in _rows(lake, "SELECT code, state FROM catalog.published")}
 
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory):
-    from synth import generate_city
-
     root = tmp_path_factory.mktemp("export")
-    landing, lake = root / "landing", Lake(root / "lake")
-    generate_city(landing, persons=PERSONS, seed=SEED)
-    ran = CliRunner().invoke(app, ["run", "--landing", str(landing), "--home", str(lake.home)], env={"COLUMNS": "200"})
-    assert "Resource directory:" in ran.output, ran.output
+    lake, _ = run_generated_city(root, PERSONS, SEED)
     yield {"lake": lake, "out": _export(lake, root / "export"), "root": root}
     shutil.rmtree(root, ignore_errors=True)
 

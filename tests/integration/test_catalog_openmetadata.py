@@ -15,6 +15,8 @@ from catalog.om_entities import PlaceholderRefs, directory_entities, load_config
 from catalog.om_sync import sync
 from conductor.cli import app
 from govlake.settings import Lake
+from tests.lake_fixtures import run_generated_city
+from tests.lake_fixtures import warehouse_rows as _rows
 from tests.openmetadata_stub import OpenMetadataStub
 
 pytestmark = pytest.mark.slow
@@ -27,13 +29,6 @@ def _cli(*args, lake, env=None):
     return CliRunner().invoke(
         app, [*args, "--home", str(lake.home)], env={"COLUMNS": "200", "OM_TEST_TOKEN": TOKEN, **(env or {})}
     )
-
-
-def _rows(lake: Lake, sql: str, params=None) -> list[dict]:
-    with duckdb.connect(str(lake.warehouse), read_only=True) as con:
-        cur = con.execute(sql, params or [])
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, r)) for r in cur.fetchall()]
 
 
 def _execute(lake: Lake, sql: str, params=None) -> None:
@@ -53,13 +48,8 @@ def no_airflow_in_process(monkeypatch):
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory):
-    from synth import generate_city
-
     root = tmp_path_factory.mktemp("openmetadata")
-    landing, lake = root / "landing", Lake(root / "lake")
-    generate_city(landing, persons=PERSONS, seed=SEED)
-    ran = CliRunner().invoke(app, ["run", "--landing", str(landing), "--home", str(lake.home)], env={"COLUMNS": "200"})
-    assert "Resource directory:" in ran.output, ran.output
+    lake, _ = run_generated_city(root, PERSONS, SEED)
     yield lake
     shutil.rmtree(root, ignore_errors=True)
 

@@ -18,13 +18,11 @@ import statistics
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import pytest
-from typer.testing import CliRunner
 
-from conductor.cli import app
 from govlake.pii import find_unmasked
-from govlake.settings import Lake
+from tests.lake_fixtures import run_generated_city
+from tests.lake_fixtures import warehouse_rows as _rows
 
 pytestmark = pytest.mark.slow
 
@@ -39,25 +37,13 @@ QUERIES = ("信用代码", "身份号码", "人员", "企业", "地址", "专利
 REPEAT = 50  # a query over ~44 resources takes less than performance.now()'s resolution: time 50 and divide
 
 
-def _rows(lake: Lake, sql: str) -> list[dict]:
-    with duckdb.connect(str(lake.warehouse), read_only=True) as con:
-        cur = con.execute(sql)
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, r)) for r in cur.fetchall()]
-
-
 @pytest.fixture(scope="module")
 def city(tmp_path_factory):
-    from synth import generate_city
-
     root = tmp_path_factory.mktemp("site")
-    landing, lake = root / "landing", Lake(root / "lake")
-    generate_city(landing, persons=PERSONS, seed=SEED)
-    ran = CliRunner().invoke(app, ["run", "--landing", str(landing), "--home", str(lake.home)], env={"COLUMNS": "250"})
-    assert "Resource directory:" in ran.output, ran.output
+    lake, output = run_generated_city(root, PERSONS, SEED)
     yield {
         "lake": lake,
-        "output": ran.output,
+        "output": output,
         "site": lake.reports / "catalog",
         "resources": {r["name"]: r for r in _rows(lake, "SELECT * FROM catalog.resources")},
     }
