@@ -70,6 +70,7 @@ bench: env
 	$(VENV)/bin/python bench/ingest.py
 	$(VENV)/bin/python bench/build.py
 	$(VENV)/bin/python bench/quality.py
+	$(VENV)/bin/python bench/gateway.py
 
 clean:
 	rm -rf lake dbt_project/target dbt_project/logs .pytest_cache
