@@ -23,8 +23,10 @@ CREATE OR REPLACE MACRO sh_mask_personal(v) AS CASE
 END;
 
 -- 非个人信息 text: an ID number or a mobile where none belongs (a shifted delivery, a note) is
--- masked by its shape; only values holding a run of 11 digits reach the Python function
+-- masked by its shape; only values holding a run of 11 digits reach the Python function. A value
+-- under 11 bytes cannot hold one: the byte length first spares the regular expression (an
+-- analyst's count by a 6-digit region code over 1M rows: 51 -> 10 ms of CPU, bench/README.md)
 CREATE OR REPLACE MACRO sh_mask_shapes(v) AS CASE
-    WHEN regexp_matches(v, '[0-9０-９]{11}') THEN sh_mask_text(v)
+    WHEN strlen(v) >= 11 AND regexp_matches(v, '[0-9０-９]{11}') THEN sh_mask_text(v)
     ELSE v
 END;
