@@ -445,13 +445,14 @@ def main() -> None:
         idle_rss = server.rss()
         # one warm-up call of each kind (the engine builds its views on the first request)
         drive(server.url, person_code, [("page", 1), ("sql", QUERIES[0])], secrets.consumers, secrets.analysts)
-        cpu0 = server.cpu()
+        cpu0, client_cpu0 = server.cpu(), time.process_time()
         print(f"{args.clients} clients x {args.requests} requests against {server.url} …", flush=True)
         calls, seconds = run_clients(server.url, person_code, work_plan, secrets)
-        server_cpu = server.cpu() - cpu0
+        server_cpu, client_cpu = server.cpu() - cpu0, time.process_time() - client_cpu0
         load = summarise(calls, seconds)
         load["server_durations"] = server_durations(lake, calls)
         load["server_cpu_s"] = round(server_cpu, 1)
+        load["clients_cpu_s"] = round(client_cpu, 1)  # the client threads' process, on the same 2 cores
         load["server_peak_rss_mb"] = round(server.peak_rss / 2**20)
         load["server_idle_rss_mb"] = round(idle_rss / 2**20)
         pages = [("page", p) for mine in work_plan for kind, p in mine if kind == "page"]
