@@ -183,15 +183,17 @@ class Engine:
         base = f"SELECT * FROM ({select}) AS granted" + (f" WHERE {' AND '.join(where)}" if where else "")
         started = time.perf_counter()
         clear = tuple(c for c in clear if c in items)
-        # the file's identity is in the key: a new publication of it is counted anew
-        key = (resource.code, _identity(resource.parquet), tuple(sorted(clear)), tuple(sorted((filters or {}).items())))
         table = self._run(state, f"{base} LIMIT {int(limit)} OFFSET {int(offset)}", params, seconds)
-        total = state.totals.get(key)
+        # the file's identity is in the key: a new publication of it is counted anew
+        identity = _identity(resource.parquet)
+        key = (resource.code, identity, tuple(sorted(clear)), tuple(sorted((filters or {}).items())))
+        total = state.totals.get(key) if identity else None
         if total is None:
             total = self._run(state, f"SELECT count(*) AS n FROM ({base})", params, seconds).column(0)[0].as_py()
             if len(state.totals) >= MAX_TOTALS:
                 state.totals.clear()
-            state.totals[key] = total
+            if identity:
+                state.totals[key] = total
         return Result(_mask_output(table, clear), total=total, clear=clear, seconds=time.perf_counter() - started)
 
     def sql(self, text: str, role: str, row_limit: int = 10_000, seconds: float = 10.0) -> Result:
@@ -225,8 +227,12 @@ class Engine:
             cursor.close()
 
 
-def _identity(path) -> tuple:
-    st = os.stat(path)
+def _identity(path) -> tuple | None:
+    """(inode, size, mtime) of a published file; None when it is gone (nothing is cached then)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 

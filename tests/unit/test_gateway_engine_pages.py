@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from govlake.settings import Lake
-from sharing.engine import Engine, QueryTimeout
+from sharing.engine import Engine, QueryError, QueryTimeout
 from tests.published_fixtures import PERSON_CODE, PERSON_ITEMS, publish_small_layer, write_person_parquet
 
 ITEMS = list(PERSON_ITEMS)
@@ -55,6 +55,14 @@ def test_a_new_publication_of_the_file_is_counted_anew(engine):
     assert engine.rows(person, ITEMS, limit=10).total == 1_000
     write_person_parquet(engine.lake.home, 1_200)
     assert engine.rows(person, ITEMS, limit=10).total == 1_200
+
+
+def test_a_page_of_a_file_gone_since_publication_is_a_query_error(engine):
+    person = engine.layer.resource(PERSON_CODE)
+    engine.rows(person, ITEMS, limit=10)
+    person.parquet.unlink()
+    with pytest.raises(QueryError):
+        engine.rows(person, ITEMS, limit=10)
 
 
 def test_queries_start_no_thread_each_for_their_time_limit(engine, monkeypatch):
