@@ -1,0 +1,50 @@
+"""The directory an export is written to, and writing into it atomically.
+
+The target is the operator's choice, outside the lake or not; what is refused is a path that is
+a symlink (the file would land wherever the link points) or an existing file that is no
+directory. A file is written beside its final name and renamed into place, so a reader of the
+directory sees a whole export or none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+
+class TargetRefused(ValueError):
+    """The --to path cannot take an export; the message says why."""
+
+
+def check_target(path: Path) -> Path:
+    """`path` made absolute, refused when it or a parent is a symlink or it is not a directory.
+    Nothing is created here: a refused export writes nothing."""
+    path = Path(os.path.abspath(path))
+    for p in (path, *path.parents):
+        if p.is_symlink():
+            raise TargetRefused(f"{path}: {p} 是符号链接 — is a symlink; give the real directory")
+    if path.exists() and not path.is_dir():
+        raise TargetRefused(f"{path}: 已存在且不是目录 — exists and is not a directory")
+    return path
+
+
+def partial(path: Path) -> Path:
+    """Where `path` is written before it is renamed into place (hidden, same directory)."""
+    return path.with_name(f".{path.name}.{os.getpid()}.partial")
+
+
+def publish(tmp: Path, path: Path) -> Path:
+    """fsync `tmp` and rename it to `path` (a rename replaces a symlink instead of writing through it)."""
+    with tmp.open("rb") as f:
+        os.fsync(f.fileno())
+    tmp.replace(path)
+    return path
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
