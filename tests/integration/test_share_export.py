@@ -320,3 +320,11 @@ def test_the_engine_streams_every_row_in_batches_as_its_pages_deliver_them(city)
     streamed = [row for b in batches for row in b.to_pylist()]
     paged = engine.rows(resource, list(MASKED_ITEMS), limit=PERSONS + 1).table.to_pylist()
     assert streamed == paged
+
+
+def test_an_xlsx_export_beyond_a_sheets_rows_is_refused_before_anything_is_written(city, monkeypatch):
+    monkeypatch.setattr("sharing.export.run.MAX_ROWS", PERSONS - 1)
+    out = city["root"] / "too-many"
+    ran = _cli("--resource", PERSON, "--grant", "GRT-MASKED", "--format", "xlsx", "--to", str(out), lake=city["lake"])
+    assert ran.exit_code == 1 and "too many rows for XLSX" in ran.output
+    assert not out.exists()
