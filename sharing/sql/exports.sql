@@ -18,3 +18,5 @@ CREATE TABLE IF NOT EXISTS sharing.exports (
     created_by VARCHAR NOT NULL,
     created_at TIMESTAMPTZ NOT NULL
 );
+
+COMMENT ON TABLE sharing.exports IS '共享导出记录 — one row per masked export (govlake share export): who took what, under which grant, its checksum';
