@@ -38,7 +38,12 @@ def export(
         ),
     ],
     to: Annotated[
-        Path, typer.Option("--to", help="Directory the file is written to; created when missing, never a symlink.")
+        Path,
+        typer.Option(
+            "--to",
+            help="Directory the file is written to; created when missing; never a symlink, nor inside the lake "
+            "but for <lake>/exports.",
+        ),
     ],
     grant: Annotated[
         str | None,

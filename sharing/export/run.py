@@ -86,7 +86,7 @@ def _entitled(lake: Lake, request: Request, created_by: str) -> tuple[ExportInfo
     if bool(request.grant_id) == bool(request.consumer):
         raise ExportRefused("请给出 --grant 或 --for 之一 — give either --grant ID or --for DEPT")
     try:
-        target = check_target(request.to)
+        target = check_target(request.to, lake.home)
     except TargetRefused as e:
         raise ExportRefused(str(e)) from None
     resource = read_layer(lake).resource(request.resource)

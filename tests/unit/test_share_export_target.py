@@ -37,3 +37,23 @@ def test_an_existing_file_is_refused(tmp_path):
     (tmp_path / "out").write_text("not a directory")
     with pytest.raises(TargetRefused, match="not a directory"):
         check_target(tmp_path / "out")
+
+
+def test_a_place_inside_the_lake_is_refused(tmp_path):
+    lake = tmp_path / "lake"
+    for inside in (lake, lake / "curated" / "population", lake / "landing" / "gaj.household_register"):
+        with pytest.raises(TargetRefused, match="inside the lake"):
+            check_target(inside, lake)
+
+
+def test_the_lakes_exports_folder_and_places_outside_the_lake_are_accepted(tmp_path):
+    lake = tmp_path / "lake"
+    assert check_target(lake / "exports" / "mzj", lake) == lake / "exports" / "mzj"
+    assert check_target(tmp_path / "lake-exports", lake) == tmp_path / "lake-exports"
+
+
+def test_the_lake_is_recognised_through_a_symlinked_home(tmp_path):
+    (tmp_path / "real-lake").mkdir()
+    (tmp_path / "lake").symlink_to(tmp_path / "real-lake")
+    with pytest.raises(TargetRefused, match="inside the lake"):
+        check_target(tmp_path / "real-lake" / "curated", tmp_path / "lake")
