@@ -176,6 +176,17 @@ def test_an_item_the_grant_names_clear_is_delivered_in_full_and_only_that_one(ci
     assert [r["person_id"] for r in exported] == [_id_mask(r["person_id"]) for r in source]
 
 
+def test_an_unconditional_resource_exported_without_a_grant_masks_its_personal_items(city):
+    source = _curated(city["lake"], ENTERPRISE)
+    exported = _parquet_rows(city["files"][("formulas", "parquet")])
+    assert list(exported[0]) == [i.name for i in read_layer(city["lake"]).resource(ENTERPRISE).items]
+    for src, out in zip(source, exported, strict=True):
+        if src["legal_rep_id_no"]:
+            assert out["legal_rep_id_no"] == _id_mask(src["legal_rep_id_no"])
+        if src["legal_rep"]:
+            assert out["legal_rep"] == src["legal_rep"][0] + "*" * (len(src["legal_rep"]) - 1)
+
+
 def test_formula_like_text_gets_a_leading_apostrophe_in_csv_and_xlsx(city):
     for fmt, read in (("csv", _csv_rows), ("xlsx", _xlsx_rows)):
         names = [r["name"] for r in read(city["files"][("formulas", fmt)])[: len(FORMULAS)]]
