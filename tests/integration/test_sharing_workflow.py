@@ -159,6 +159,26 @@ def test_a_rejection_records_its_reason_and_who_decided(city):
     assert app_id in listed.output and "用途与所申请信息项不符" in listed.output
 
 
+def test_a_withdrawn_application_can_no_longer_be_decided(city):
+    app_id = _applied(city, "zrzy", "name")
+    done = _cli(city, "withdraw", app_id, "--by", "自然资源-钱", "--reason", "需求取消")
+    assert done.exit_code == 0, done.output
+    row = warehouse_rows(city, "SELECT status, reason FROM sharing.applications WHERE application_id = ?", [app_id])
+    assert row == [{"status": "已撤回", "reason": "需求取消"}]
+    late = _cli(city, "approve", app_id, "--as", "gaj", "--by", "公安-王")
+    assert late.exit_code == 1 and f"application {app_id} is 已撤回, not 待审批" in late.output
+
+
+def test_the_list_filters_by_resource_consumer_and_status(city):
+    pending = _applied(city, "swj", "name")
+    grant_id = _approved(city, _applied(city, "swj", "gender"))
+    listed = _cli(city, "list", "--consumer", "swj", "--status", "待审批")
+    assert listed.exit_code == 0 and pending in listed.output and grant_id not in listed.output
+    in_force = _cli(city, "list", "--consumer", "swj", "--resource", HOUSEHOLD, "--status", "有效").output
+    assert grant_id in in_force and pending not in in_force
+    assert "no application or grant matches" in _cli(city, "list", "--consumer", "swj", "--resource", ENTERPRISE).output
+
+
 def test_a_revoked_grant_is_out_of_force_when_the_command_returns(city):
     grant_id = _approved(city, _applied(city, "wjw", "name"))
     gateway = AccessReader(city)
