@@ -24,6 +24,12 @@ def grants(lake: Lake, *, resource=None, consumer=None, state=None, at: datetime
     return read_rows(lake, sql("grants"), [resource, consumer, state, at or now_utc()])
 
 
+def grant(lake: Lake, grant_id: str, at: datetime | None = None) -> dict | None:
+    """One grant with its state at `at` (naive UTC; default now), None when there is none."""
+    found = [g for g in grants(lake, at=at) if g["grant_id"] == grant_id]
+    return found[0] if found else None
+
+
 def events(lake: Lake, subject: str | None = None) -> list[dict]:
     return read_rows(
         lake, "SELECT * FROM sharing.events WHERE ? IS NULL OR subject = ? ORDER BY event_id", [subject, subject]

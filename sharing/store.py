@@ -119,6 +119,8 @@ def writing(
     """An audited change under the lake lock, in one transaction; on success access.json is
     rewritten from the warehouse before the lock is let go."""
     with audit.recorded(lake, action, subject=subject, actor=actor, refused=refused) as entry, lake_lock(lake):
+        if not (actor or "").strip():
+            raise ShareError("say who does this (--by): it is kept with the record and audited")
         con = duckdb.connect(str(lake.warehouse))
         try:
             ensure_schema(con)

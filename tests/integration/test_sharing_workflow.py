@@ -85,6 +85,16 @@ def test_an_approved_application_is_a_grant_in_the_access_snapshot_with_the_narr
     assert application["items"] == ["id_no", "name", "mobile"]  # what was asked stays on record
 
 
+def test_a_grant_is_found_in_the_warehouse_by_its_id_with_its_state(city):
+    from sharing.listing import grant
+
+    grant_id = _approved(city, _applied(city, "xyzx", "name", until="2027-04-30"))
+    found = grant(city, grant_id)
+    assert (found["consumer"], found["items"], found["state"]) == ("xyzx", ["name"], "有效")
+    assert grant(city, grant_id, at=datetime(2027, 4, 30, 16))["state"] == "已到期"
+    assert grant(city, "GRT-99999") is None
+
+
 def test_an_unconditionally_shared_resource_needs_no_application(city):
     done = _apply(city, "mzj", "uscc", resource=ENTERPRISE)
     assert done.exit_code == 1

@@ -100,3 +100,9 @@ def test_token_changes_are_in_the_history_and_the_audit_log(lake):
         ("share.token_revoke", token_id, "ok", "大数据局-李"),
         ("share.token_revoke", token_id, "refused", "大数据局-李"),
     ]
+
+
+def test_a_change_by_nobody_is_refused(lake):
+    done = _cli(lake, "create", "--for", "mzj", "--role", "consumer", "--by", " ")
+    assert done.exit_code == 1 and "say who does this (--by)" in done.output
+    assert not read_snapshot(lake).tokens
