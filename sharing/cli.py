@@ -34,6 +34,18 @@ app.add_typer(token_app, name="token")
 console = Console()
 err = Console(stderr=True)
 
+GRANT_COLUMNS = (
+    "授权 id",
+    "申请 application",
+    "使用部门 consumer",
+    "资源 resource",
+    "信息项 items",
+    "不脱敏 unmasked",
+    "用途 purpose",
+    "到期 expires (UTC)",
+    "状态 state",
+    "批准 granted (UTC)",
+)
 ByOpt = Annotated[str, typer.Option("--by", help="Who does this (a person, kept with the record and audited).")]
 AsOpt = Annotated[
     str, typer.Option("--as", help="The providing department deciding (a code of the registry, e.g. gaj).")
@@ -244,7 +256,7 @@ def list_(
     if apps:
         t = Table(title=f"共享申请 applications: {len(apps)}")
         for col in ("申请 id", "申请部门 consumer", "资源 resource", "信息项 items", "不脱敏 unmasked", "截止 until",
-                    "状态 status", "申请 applied", "审批 decided"):  # fmt: skip
+                    "状态 status", "申请 applied (UTC)", "审批 decided (UTC)"):  # fmt: skip
             t.add_column(col, no_wrap=col == "申请 id")
         for a in apps:
             decided = f"{a['decided_as'] or ''} {a['decided_by']}\n{_when(a['decided_at'])}" if a["decided_by"] else "—"
@@ -256,8 +268,7 @@ def list_(
         console.print(t)
     if given:
         t = Table(title=f"授权 grants: {len(given)}")
-        for col in ("授权 id", "申请 application", "使用部门 consumer", "资源 resource", "信息项 items",
-                    "不脱敏 unmasked", "用途 purpose", "到期 expires (UTC)", "状态 state", "批准 granted"):  # fmt: skip
+        for col in GRANT_COLUMNS:
             t.add_column(col, no_wrap=col == "授权 id")
         for g in given:
             granted = f"{g['granted_as']} {g['granted_by']}\n{_when(g['granted_at'])}"
@@ -331,7 +342,7 @@ def token_list(home: HomeOpt = None):
         return
     now = now_utc()
     t = Table(title=f"令牌 tokens: {len(rows)}")
-    for col in ("令牌 id", "持有者 holder", "角色 role", "到期 expires (UTC)", "状态 state", "创建 created"):
+    for col in ("令牌 id", "持有者 holder", "角色 role", "到期 expires (UTC)", "状态 state", "创建 created (UTC)"):
         t.add_column(col, no_wrap=col == "令牌 id")
     for r in rows:
         state = "已撤销" if r["revoked_at"] else "已到期" if r["expires_at"] <= now else "有效"
