@@ -1,4 +1,4 @@
-"""The gateway's masks in DuckDB, as docs/masking.md#masks and STANDARDS.md say them."""
+"""The gateway's masks in DuckDB, as docs/masking.md#masks says them."""
 
 from __future__ import annotations
 
