@@ -19,6 +19,7 @@ import logging
 import re
 import sys
 import traceback
+import unicodedata
 
 # not preceded or followed by another digit: "ID:371602199001011234" matches,
 # "2026100112345678901234" (22 digits) does not
@@ -35,6 +36,15 @@ def mask_text(text: str) -> str:
     text = _ID18.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
     text = _ID15.sub(lambda m: f"{m.group(1)}******{m.group(2)}", text)
     return _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
+
+
+def mask_shapes(text: str) -> str:
+    """mask_text, and when the NFKC form (full-width digits made ASCII) hides more, that form masked:
+    an ID number typed in full-width digits is still an ID number."""
+    masked = mask_text(text)
+    folded = unicodedata.normalize("NFKC", masked)
+    refolded = mask_text(folded)
+    return refolded if refolded != folded else masked
 
 
 def find_unmasked(text: str) -> list[str]:

@@ -23,7 +23,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from govlake.pii import mask_text
+from govlake.pii import mask_shapes
 
 SENSITIVE, PERSONAL, NOT_PERSONAL = "敏感个人信息", "个人信息", "非个人信息"
 ORDER = (SENSITIVE, PERSONAL, NOT_PERSONAL)  # most protected first
@@ -36,14 +36,6 @@ def stricter(*sensitivities: str | None) -> str:
     """The most protected of several sensitivities (an unknown one counts as 敏感个人信息)."""
     rank = [ORDER.index(s) if s in ORDER else 0 for s in sensitivities]
     return ORDER[min(rank, default=0)]
-
-
-def mask_shapes(text: str) -> str:
-    """mask_text, and when the NFKC form (full-width digits made ASCII) hides more, that form masked."""
-    masked = mask_text(text)
-    folded = unicodedata.normalize("NFKC", masked)
-    refolded = mask_text(folded)
-    return refolded if refolded != folded else masked
 
 
 class SampleMasker:
