@@ -69,6 +69,12 @@ class Engine:
         self._lock = threading.Lock()
         self._state: _State | None = None
 
+    def close(self) -> None:
+        with self._lock:
+            if self._state is not None:
+                self._state.con.close()
+                self._state = None
+
     # -- the published state -------------------------------------------------------------------
     def state(self) -> _State:
         stamp = layer_stamp(self.lake)

@@ -1,0 +1,1 @@
+"""The gateway service (`govlake serve`): FastAPI app, limits, output formats, the console."""
