@@ -285,7 +285,7 @@ def _access(token: Token, r: Resource, snapshot) -> dict:
     try:
         ent = entitle(token, r, snapshot)
     except Denied as e:
-        return {"readable": False, "reason": mask_shapes(e.reason)}
+        return {"readable": False, "status": e.status, "reason": mask_shapes(e.reason)}  # the status /rows answers
     out = {"readable": True, "basis": ent.basis, "items": len(ent.items)}
     if ent.grant:
         out.update(grant=ent.grant.grant_id, expires_at=ent.grant.expires_at, clear=list(ent.clear))

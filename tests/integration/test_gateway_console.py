@@ -28,7 +28,7 @@ from govlake.pii import find_unmasked
 from sharing.access import AccessSnapshot, Grant, Token, hash_token, write_snapshot
 from sharing.gateway.app import create_app
 from sharing.gateway.config import load_config
-from sharing.published import NOT_PERSONAL, directory_file, read_layer
+from sharing.published import NOT_PERSONAL, NOT_SHARED, directory_file, read_layer
 from tests.gateway_fixtures import serving
 from tests.lake_fixtures import run_generated_city
 
@@ -42,7 +42,8 @@ SECRETS = {"analyst": "glk_console_analyst", "rsj": "glk_console_rsj", "late": "
 GRANTED = ("person_id", "name", "mobile", "birth_date", "gender")
 FUTURE = (datetime.now(UTC) + timedelta(days=30)).isoformat(timespec="seconds")
 MODELS = {"person": "base_population__person", "household": "base_population__household",
-          "indicator": "base_macro_economy__indicator"}  # fmt: skip
+          "indicator": "base_macro_economy__indicator", "parcel": "base_spatial__land_parcel"}  # fmt: skip
+BASIS = "涉及不动产权利人信息，依据《不动产登记暂行条例》"  # made 不予共享 (parcel) for the test
 NETWORK_NOTICE = re.compile(r"^Failed to load resource: the server responded with a status of 4\d\d")
 
 
@@ -62,12 +63,16 @@ def _access(codes: dict, late: bool = True) -> AccessSnapshot:
 def city(tmp_path_factory):
     root = tmp_path_factory.mktemp("console")
     lake, _ = run_generated_city(root, PERSONS, SEED, defect_rate=0.0)
-    codes = {key: r.code for r in read_layer(lake).resources.values() for key, m in MODELS.items() if r.name == m}
+    layer = read_layer(lake)
+    codes = {key: r.code for r in layer.resources.values() for key, m in MODELS.items() if r.name == m}
+    codes["source"] = min(r.code for r in layer.resources.values() if r.kind == "source")  # no rows served
     path = directory_file(lake)
     directory = json.loads(path.read_text(encoding="utf-8"))
     for r in directory["resources"]:
         if r["code"] == codes["indicator"]:
             r["title"] += HOSTILE  # a value in the lake may be hostile: the console must show it as text
+        if r["code"] == codes["parcel"]:
+            r["sharing"], r["sharing_condition"] = NOT_SHARED, BASIS
     path.write_text(json.dumps(directory, ensure_ascii=False), encoding="utf-8")
     write_snapshot(lake, _access(codes))
     config = load_config(sql__row_limit=ROW_LIMIT, rate_limit__burst=10_000)
@@ -331,6 +336,8 @@ def test_each_resource_shows_how_the_caller_may_read_it(city, consumer):
     assert labels["person"].startswith("已授权") and "GRT-00001" in labels["person"]
     assert labels["indicator"].startswith("无条件共享")
     assert labels["household"].startswith("需申请")
+    assert labels["parcel"].startswith("不予共享") and BASIS in reasons["parcel"]
+    assert labels["source"].startswith("无数据服务")
     rows = city["api"].get(
         f"/resources/{city['codes']['household']}/rows", headers={"Authorization": f"Bearer {SECRETS['rsj']}"}
     )

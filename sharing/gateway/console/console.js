@@ -142,7 +142,9 @@
   }
 
   // -- the directory ---------------------------------------------------------------------------
-  function accessOf(a) {
+  // a: the "access" of a /resources answer; r: the resource (its 共享属性 tells a refusal from a
+  // missing application; a 404 is a resource the gateway serves no rows of)
+  function accessOf(a, r) {
     if (a.readable) {
       if (a.grant) {
         const until = a.expires_at ? ` 至 until ${a.expires_at}` : "";
@@ -152,16 +154,17 @@
       return ["granted", `可查询 readable`, a.basis];
     }
     const reason = a.reason || "";
-    if (/no grant in force|expired|revoked/.test(reason)) return ["apply", "需申请 needs application", reason];
-    if (/not served/.test(reason)) return ["none", "无数据服务 not served", reason];
-    return ["refused", "不予共享 refused", reason];
+    if (a.status === 404) return ["none", "无数据服务 not served", reason];
+    if (r.sharing === "不予共享") return ["refused", "不予共享 refused", reason];
+    if (a.status === 403) return ["apply", "需申请 needs application", reason];
+    return ["refused", "不可读 refused", reason];
   }
 
   function listResources() {
     const list = $("resources");
     list.replaceChildren();
     for (const r of state.resources) {
-      const [kind, label, detail] = accessOf(r.access);
+      const [kind, label, detail] = accessOf(r.access, r);
       const item = el("li");
       item.dataset.code = r.code;
       const button = el("button");
@@ -228,7 +231,7 @@
     $("detail-code").textContent = r.code;
     $("detail-sharing").textContent = [r.sharing, r.sharing_condition].filter(Boolean).join("：");
     $("detail-relation").textContent = r.relation || "";
-    const [kind, label, detail] = accessOf(r.access || {});
+    const [kind, label, detail] = accessOf(r.access || {}, r);
     const access = $("detail-access");
     access.replaceChildren(el("span", `access ${kind}`, label), " ", el("span", "reason", detail));
     const body = $("items").tBodies[0];
