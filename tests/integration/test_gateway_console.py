@@ -100,13 +100,14 @@ class Tab:
     requested and was asked to show in a dialog."""
 
     def __init__(self, browser, url: str):
-        self.messages, self.requests, self.dialogs = [], [], []
+        self.messages, self.requests, self.dialogs, self.refusals = [], [], [], []
         self.context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         self.page = self.context.new_page()
         self.page.on("console", lambda m: self.messages.append((m.type, m.text)))
         self.page.on("pageerror", lambda e: self.messages.append(("pageerror", str(e))))
         self.page.on("request", lambda r: self.requests.append((r.url, r.headers.get("authorization"))))
         self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.on("response", lambda r: self.refusals.append(r.url) if r.status >= 400 else None)
         self.response = self.page.goto(f"{url}/console/", wait_until="load")
         self.page.wait_for_selector("#sign-in", state="visible")
         self.texts: list[str] = []
@@ -440,6 +441,9 @@ def test_no_page_logs_an_error_or_requests_anything_off_loopback(analyst, consum
     for tab in _tabs(analyst, consumer, hostile, refused):
         errors = [m for m in tab.messages if m[0] in ("error", "pageerror") and not NETWORK_NOTICE.match(m[1])]
         assert errors == [], tab.messages
+        # the browser's own notice of each refused request the page then explains, and only those
+        notices = [m for m in tab.messages if m[0] == "error" and NETWORK_NOTICE.match(m[1])]
+        assert len(notices) == len(tab.refusals), (tab.messages, tab.refusals)
         hosts = {urlparse(url.removeprefix("blob:")).hostname for url, _ in tab.requests}
         assert hosts == {"127.0.0.1"}, tab.requests
 
