@@ -1,7 +1,7 @@
 """What the site shows, read from the warehouse in one read-only pass under the lake lock.
 
     data = collect(lake)      # SiteData: resources (published values), items, quality, samples,
-                              # departments, changes, versions
+                              # consumers (grants in force), departments, changes, versions
 
 A resource is shown with its PUBLISHED state (catalog.published: title, sharing and condition,
 opening, grade, update cycle, 信息项): a change waiting for a steward is not on the site, and a
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -102,6 +103,25 @@ def _published_items(state: dict, built: list[dict]) -> list[dict]:
     return out
 
 
+def _sharing(con, registry: Registry) -> dict[str, dict]:
+    """resource code -> its consumers in force and open applications, from the share workflow's
+    tables (sharing.*); {} for a lake where nobody applied yet (no such tables)."""
+    has = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'sharing' "
+        "AND table_name IN ('grants', 'applications')"
+    ).fetchall()[0][0]
+    if has < 2:
+        return {}
+    now = datetime.now(UTC).replace(tzinfo=None)
+    out = {}
+    for row in _dicts(con, _sql("sharing"), [now]):
+        for c in row["consumers"]:
+            dept = registry.departments.get(c["consumer"])
+            c["consumer_name"] = dept.name if dept else c["consumer"]
+        out[row["resource"]] = row
+    return out
+
+
 def collect(lake: Lake, registry: Registry | None = None) -> SiteData:
     if not lake.warehouse.exists():
         raise SiteError(f"no warehouse at {lake.warehouse}: run `govlake run` first")
@@ -120,6 +140,7 @@ def collect(lake: Lake, registry: Registry | None = None) -> SiteData:
             for q in _dicts(con, _sql("quality")):
                 quality.setdefault(q["resource_code"], []).append(q)
             changes, versions = _dicts(con, _sql("changes")), _dicts(con, _sql("versions"))
+            sharing = _sharing(con, registry)
             resources, notes = [], []
             for r in built:
                 if r["published_state"] is None:
@@ -136,6 +157,7 @@ def collect(lake: Lake, registry: Registry | None = None) -> SiteData:
                     shown["sample_error"] = mask_text(f"{r['relation']}: {str(e).splitlines()[0]}")
                     notes.append(f"{r['code']} {r['name']}: no sample rows ({shown['sample_error']})")
                 shown["changes"] = [c for c in changes if c["code"] == r["code"]]
+                shown["use"] = sharing.get(r["code"], {"consumers": [], "open_applications": 0})
                 resources.append(shown)
         finally:
             con.close()
