@@ -56,6 +56,14 @@ SUMMARY_KEYS = (
 EXAMPLE_SQL = "SELECT gender, count(*) AS n FROM population.base_population__person GROUP BY ALL"
 RESERVED = {"page", "page_size", "format", "items", "grant"}
 CONSOLE = Path(__file__).with_name("console")
+# The console's pages run only their own files: no inline script or style, no other origin, no
+# framing; a hostile value that reached the page as markup would still run nothing.
+CONSOLE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 DESCRIPTION = """政务数据共享交换网关 — the city's sharing gateway.
 
 Authenticate with `Authorization: Bearer <token>` (`govlake share token create`). Consumers read
@@ -106,6 +114,8 @@ def create_app(lake: Lake, config: GatewayConfig | None = None, engine: Engine |
             body = {"status": 500, "reason": "内部错误 — internal error", "request": request.state.id}
             response = JSONResponse(body, 500)
         response.headers["X-Request-Id"] = request.state.id
+        if request.url.path.startswith("/console"):
+            response.headers.update(CONSOLE_HEADERS)
         if request.url.path.startswith(("/api/", "/resources", "/sql")):
             _audit(lake, request, response.status_code, time.perf_counter() - started)
         return response
@@ -180,7 +190,8 @@ def create_app(lake: Lake, config: GatewayConfig | None = None, engine: Engine |
         r = resource_of(request, cls, seq)
         doc = {k: v for k, v in r.doc.items() if k not in ("items",)}
         items = [{**i, "masked": i.get("sensitivity") != "非个人信息"} for i in r.doc.get("items", [])]
-        return {**doc, "items": items, "access": _access(token, r, access.current()), "caller": _who(token)}
+        how = _access(token, r, access.current())
+        return {**doc, "relation": r.relation, "items": items, "access": how, "caller": _who(token)}
 
     @app.get("/resources/{cls}/{seq}/rows", summary="rows under your grant, masked in the engine")
     def rows(
@@ -274,7 +285,7 @@ def _access(token: Token, r: Resource, snapshot) -> dict:
     try:
         ent = entitle(token, r, snapshot)
     except Denied as e:
-        return {"readable": False, "reason": mask_shapes(e.reason)}
+        return {"readable": False, "status": e.status, "reason": mask_shapes(e.reason)}  # the status /rows answers
     out = {"readable": True, "basis": ent.basis, "items": len(ent.items)}
     if ent.grant:
         out.update(grant=ent.grant.grant_id, expires_at=ent.grant.expires_at, clear=list(ent.clear))
@@ -283,7 +294,13 @@ def _access(token: Token, r: Resource, snapshot) -> dict:
 
 def _summary(r: Resource, how: dict) -> dict:
     keys = SUMMARY_KEYS
-    return {**{k: r.doc.get(k) for k in keys}, "providers": list(r.providers), "items": len(r.items), "access": how}
+    return {
+        **{k: r.doc.get(k) for k in keys},
+        "relation": r.relation,  # the analysts' view, <library>.<model> (None: no curated table)
+        "providers": list(r.providers),
+        "items": len(r.items),
+        "access": how,
+    }
 
 
 def _audit(lake: Lake, request: Request, status: int, seconds: float) -> None:
