@@ -198,7 +198,7 @@ def create_app(lake: Lake, config: GatewayConfig | None = None, engine: Engine |
         request: Request,
         cls: str,
         seq: str,
-        page: Annotated[int, Query(ge=1, description="1-based page number")] = 1,
+        page: Annotated[int, Query(ge=1, le=10**9, description="1-based page number")] = 1,
         page_size: Annotated[int | None, Query(ge=1, description="rows per page")] = None,
         format: Annotated[str, Query(pattern="^(json|csv|parquet|arrow)$")] = "json",
         items: Annotated[str | None, Query(description="comma-separated 信息项 (default: all you may read)")] = None,

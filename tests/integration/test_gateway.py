@@ -418,6 +418,11 @@ def test_the_openapi_document_describes_every_endpoint(city):
     assert {"/resources", "/resources/{cls}/{seq}", "/resources/{cls}/{seq}/rows", "/sql"} <= set(paths)
 
 
+def test_a_page_number_past_any_offset_is_refused_as_invalid(city):
+    answer = _get(city, f"/resources/{INDICATOR}/rows", "mzj", page=10**18)
+    assert answer.status_code == 422 and "page" in answer.json()["reason"]
+
+
 def test_no_answer_holds_an_unmasked_id_number_or_mobile_outside_a_clear_grant(city):
     scanned = 0
     for answer in city["client"].answers:
