@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from catalog.consumers import consumers
 from catalog.site.masking import SampleMasker, stricter
 from govlake.lock import lake_lock
 from govlake.pii import mask_text
@@ -103,25 +103,6 @@ def _published_items(state: dict, built: list[dict]) -> list[dict]:
     return out
 
 
-def _sharing(con, registry: Registry) -> dict[str, dict]:
-    """resource code -> its consumers in force and open applications, from the share workflow's
-    tables (sharing.*); {} for a lake where nobody applied yet (no such tables)."""
-    has = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'sharing' "
-        "AND table_name IN ('grants', 'applications')"
-    ).fetchall()[0][0]
-    if has < 2:
-        return {}
-    now = datetime.now(UTC).replace(tzinfo=None)
-    out = {}
-    for row in _dicts(con, _sql("sharing"), [now]):
-        for c in row["consumers"]:
-            dept = registry.departments.get(c["consumer"])
-            c["consumer_name"] = dept.name if dept else c["consumer"]
-        out[row["resource"]] = row
-    return out
-
-
 def collect(lake: Lake, registry: Registry | None = None) -> SiteData:
     if not lake.warehouse.exists():
         raise SiteError(f"no warehouse at {lake.warehouse}: run `govlake run` first")
@@ -140,7 +121,7 @@ def collect(lake: Lake, registry: Registry | None = None) -> SiteData:
             for q in _dicts(con, _sql("quality")):
                 quality.setdefault(q["resource_code"], []).append(q)
             changes, versions = _dicts(con, _sql("changes")), _dicts(con, _sql("versions"))
-            sharing = _sharing(con, registry)
+            sharing = consumers(con, registry)
             resources, notes = [], []
             for r in built:
                 if r["published_state"] is None:

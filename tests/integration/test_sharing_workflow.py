@@ -256,3 +256,15 @@ def test_the_site_shows_the_consumer_of_a_grant_in_force(city):
     )
     section = page.split('id="sharing-section"')[1].split("</section>")[0]
     assert 'data-consumer="scjg"' in section and "滨州市市场监督管理局" in section and "低保资格核查" in section
+
+
+def test_catalog_show_names_the_consumers_and_open_applications_of_a_resource(city):
+    grant_id = _approved(city, _applied(city, "tjj", "region_code"))
+    _applied(city, "yjj", "region_code")  # waits for the provider
+    shown = CliRunner().invoke(app, ["catalog", "show", HOUSEHOLD, "--home", str(city.home)], env={"COLUMNS": "250"})
+    assert shown.exit_code == 0, shown.output
+    consumers = shown.output.split("使用部门 consumers")[1].split("待审批申请")[0]
+    assert grant_id in consumers and "滨州市统计局" in consumers
+    waiting = int(re.search(r"待审批申请 open applications\s*│\s*(\d+)", shown.output).group(1))
+    assert waiting == sum(1 for r in warehouse_rows(city, "SELECT status FROM sharing.applications WHERE resource = ?",
+                                                    [_code(city, HOUSEHOLD)]) if r["status"] == "待审批")  # fmt: skip
