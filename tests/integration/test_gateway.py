@@ -371,6 +371,12 @@ def test_duckdb_reads_the_parquet_format_and_it_names_its_request(city):
     assert meta[b"govlake.request_id"].decode() == answer.headers["x-request-id"]
 
 
+def test_csv_answers_defuse_text_a_spreadsheet_would_run(city):
+    answer = _sql(city, "SELECT '=HYPERLINK(\"http://x\")' AS a, '+1' AS b, 'plain' AS c", format="csv")
+    row = pd.read_csv(io.StringIO(answer.text), dtype=str).iloc[0].to_dict()
+    assert row == {"a": '\'=HYPERLINK("http://x")', "b": "'+1", "c": "plain"}
+
+
 def test_sql_answers_come_in_every_format(city):
     text = "SELECT gender, count(*) AS n FROM population.base_population__person GROUP BY ALL"
     csv_rows = pd.read_csv(io.StringIO(_sql(city, text, format="csv").text))
