@@ -25,9 +25,11 @@ from typing import Annotated
 
 from fastapi import Body, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from swagger_ui_bundle import swagger_ui_path
 
 from govlake import audit
 from govlake.pii import mask_shapes
@@ -97,9 +99,8 @@ def create_app(lake: Lake, config: GatewayConfig | None = None, engine: Engine |
         yield
         engine.close()
 
-    app = FastAPI(
-        title="govlake 共享交换网关", version="1", description=DESCRIPTION, docs_url="/api/docs", lifespan=lifespan
-    )
+    app = FastAPI(title="govlake 共享交换网关", version="1", description=DESCRIPTION, docs_url=None, lifespan=lifespan)
+    _offline_docs(app)
 
     # -- every request: an id, a duration, one audit record ----------------------------------
     @app.middleware("http")
@@ -274,6 +275,51 @@ def create_app(lake: Lake, config: GatewayConfig | None = None, engine: Engine |
     if site.is_dir() and not site.is_symlink():
         app.mount("/site", StaticFiles(directory=site, html=True, check_dir=False), name="site")
     return app
+
+
+def _offline_docs(app: FastAPI) -> None:
+    """Swagger UI at /api/docs from the swagger-ui-bundle package, not a CDN: a city's intranet
+    reaches no CDN, and the docs page should load nothing from outside the gateway."""
+    app.mount("/api/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/api/openapi-3.0.json", include_in_schema=False)
+    def openapi_30():
+        # the bundled Swagger UI (4.x) reads OpenAPI 3.0 only; /openapi.json stays 3.1
+        return as_openapi_30(app.openapi())
+
+    @app.get("/api/docs", include_in_schema=False)
+    def docs():
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi-3.0.json",
+            title=f"{app.title} — API",
+            swagger_js_url="/api/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/api/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/api/docs-assets/favicon-32x32.png",
+        )
+
+
+def as_openapi_30(doc: dict) -> dict:
+    """FastAPI's OpenAPI 3.1 document in 3.0 terms: `anyOf [X, null]` → X nullable, `examples`
+    lists → one `example`."""
+
+    def down(node):
+        if isinstance(node, list):
+            return [down(v) for v in node]
+        if not isinstance(node, dict):
+            return node
+        node = {k: down(v) for k, v in node.items()}
+        options = node.get("anyOf")
+        if isinstance(options, list) and {"type": "null"} in options:
+            rest = [o for o in options if o != {"type": "null"}]
+            node.pop("anyOf")
+            node.update(rest[0] if len(rest) == 1 else {"anyOf": rest}, nullable=True)
+        if isinstance(node.get("examples"), list) and "schema" not in node:
+            examples = node.pop("examples")
+            if examples:
+                node["example"] = examples[0]
+        return node
+
+    return {**down(doc), "openapi": "3.0.3"}
 
 
 def _who(token: Token) -> dict:

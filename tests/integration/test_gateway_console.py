@@ -434,6 +434,21 @@ def test_a_hostile_value_in_a_query_answer_is_shown_as_text_and_runs_nothing(hos
     assert hostile["images"] == 0 and hostile["tab"].dialogs == []
 
 
+def test_the_api_docs_render_every_endpoint_from_the_gateway_alone(city, browser):
+    context = browser.new_context()
+    page = context.new_page()
+    requested = []
+    page.on("request", lambda r: requested.append(r.url))
+    try:
+        page.goto(f"{city['url']}/api/docs", wait_until="load")
+        page.wait_for_selector(".opblock-summary-path", state="visible")
+        paths = set(page.eval_on_selector_all(".opblock-summary-path", "els => els.map(e => e.dataset.path)"))
+    finally:
+        context.close()
+    assert {"/resources", "/resources/{cls}/{seq}/rows", "/sql"} <= paths
+    assert {urlparse(url).hostname for url in requested} == {"127.0.0.1"}
+
+
 # -- every page ---------------------------------------------------------------------------------------
 
 
