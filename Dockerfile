@@ -9,6 +9,7 @@ COPY ingest ./ingest
 COPY transform ./transform
 COPY quality ./quality
 COPY catalog ./catalog
+COPY sharing ./sharing
 COPY conductor ./conductor
 COPY synth ./synth
 RUN uv sync --frozen --no-dev --extra deploy

@@ -157,7 +157,11 @@ def show(
     home: HomeOpt = None,
 ):
     """Show one resource: its directory fields, its 信息项 (name, Chinese name, type code,
-    sensitivity, grade), the GB/T 36344 scores of its sources and its lineage."""
+    sensitivity, grade), the GB/T 36344 scores of its sources, its lineage, and who uses it
+    (consumer departments with grants in force, open 共享申请)."""
+    from catalog.consumers import consumers
+    from govlake.registry import load_registry
+
     con = _connect(_lake(home))
     try:
         cur = con.execute("SELECT * FROM catalog.resources WHERE code = ? OR name = ?", [resource, resource])
@@ -178,6 +182,7 @@ def show(
             [r["code"]],
         ).fetchall()
         titles = dict(con.execute("SELECT code, title FROM catalog.resources").fetchall())
+        used = consumers(con, load_registry()).get(r["code"], {})  # who uses it: grants in force
     finally:
         con.close()
     fields = Table(title=f"{r['code']} {r['title']} — {r['title_en']}", show_header=False)
@@ -203,6 +208,8 @@ def show(
         ("下游 downstream", "\n".join(f"{c} {titles.get(c, '')}" for c in r["downstream"]) or "—"),
         ("关联资源 related", "\n".join(f"{c} {titles.get(c, '')}" for c in r["related"]) or "—"),
         ("质量 quality (overall)", "\n".join(f"{s} {b}: {v:.2f}" for s, b, _, v in quality) or "—"),
+        ("使用部门 consumers", "\n".join(_consumer(c) for c in used.get("consumers", [])) or "—"),
+        ("待审批申请 open applications", str(used.get("open_applications", 0))),
     ]  # fmt: skip
     for k, v in rows:
         fields.add_row(k, escape(str(v)))
@@ -213,6 +220,10 @@ def show(
     for pos, name, zh, type_code, sensitivity, grade in items:
         t.add_row(str(pos), name, zh, type_code, sensitivity, grade)
     console.print(t)
+
+
+def _consumer(c: dict) -> str:
+    return f"{c['consumer_name']} ({c['grant_id']}, {c['purpose']}, 至 {c['expires_at']:%Y-%m-%d})"
 
 
 ByOpt = Annotated[str, typer.Option("--by", help="Who decides (kept with the change and in the audit log).")]

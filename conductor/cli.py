@@ -23,6 +23,7 @@ from conductor.om_pipelines import airflow_pipelines  # light: Airflow loads whe
 from govlake.cli_options import HomeOpt
 from quality.cli import app as quality_app  # light: Great Expectations loads when a command runs
 from quality.disputes_cli import app as dispute_app  # 数据异议 tickets
+from sharing.cli import app as share_app  # 共享申请, grants and the gateway's tokens
 from sharing.gateway.cli import serve  # light: FastAPI and uvicorn load when it runs
 
 app = typer.Typer(
@@ -46,6 +47,7 @@ app.add_typer(quality_app, name="quality")
 app.add_typer(dispute_app, name="dispute")
 app.add_typer(audit_app, name="audit")
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(share_app, name="share")
 app.command("serve")(serve)
 catalog_cli.pipelines_provider = airflow_pipelines  # the DAGs published as OpenMetadata pipelines
 console = Console()

@@ -134,3 +134,8 @@ def _print_locations(lake: Lake, console: Console) -> None:
     ):
         mark = "" if path.exists() else "  [dim](not produced yet)[/]"
         console.print(f"  {label:<20} {path}{mark}")
+    console.print(
+        f"  {'sharing gateway':<20} govlake serve --home {lake.home}  "
+        "(console and API on http://127.0.0.1:8765/; tokens: govlake share token create)",
+        soft_wrap=True,
+    )

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import duckdb
@@ -195,6 +195,30 @@ class Engine:
             if identity:
                 state.totals[key] = total
         return Result(_mask_output(table, clear), total=total, clear=clear, seconds=time.perf_counter() - started)
+
+    def batches(
+        self, resource: Resource, items: list[str], clear: Iterable[str] = (), batch_rows: int = 65_536
+    ) -> Iterator[pa.RecordBatch]:
+        """Every row of a resource, as `rows` delivers a page of it (only `items`, masked but for
+        `clear`), in record batches streamed from the query: an export of a million persons holds
+        one batch in memory, not the table. No time limit: the caller is an operator's command."""
+        state = self.state()
+        chosen = [resource.item(name) for name in items]
+        select = self._select(state, resource, [i for i in chosen if i], clear)
+        clear = tuple(c for c in clear if c in items)
+        cursor = state.con.cursor()
+        try:
+            reader = cursor.sql(select).to_arrow_reader(batch_rows)
+            empty = True
+            for batch in reader:
+                empty = False
+                yield from _mask_output(pa.Table.from_batches([batch]), clear).to_batches()
+            if empty:  # one empty batch, so that a writer still learns the columns
+                yield pa.RecordBatch.from_pylist([], schema=reader.schema)
+        except duckdb.Error as e:
+            raise QueryError(mask_shapes(str(e).splitlines()[0])) from None
+        finally:
+            cursor.close()
 
     def sql(self, text: str, role: str, row_limit: int = 10_000, seconds: float = 10.0) -> Result:
         """An analyst's query: one SELECT (sharing/sql_guard.py) over the role's masking views."""

@@ -8,8 +8,9 @@ directory version. A resource without 信息项 still has its row.
 
 Text that a spreadsheet would take for a formula (starting with = + - @, a tab or a carriage
 return) stays text: the XLSX stores every string as a string cell; the CSV, which has no cell
-types, prefixes such a value with an apostrophe, as OWASP's CSV-injection guidance says — Excel
-then shows the text and evaluates nothing. The JSON export carries the values unaltered.
+types, prefixes such a value with an apostrophe (govlake/spreadsheet.py, the rule OWASP's
+CSV-injection guidance gives) — Excel then shows the text and evaluates nothing. The JSON
+export carries the values unaltered.
 """
 
 from __future__ import annotations
@@ -28,11 +29,11 @@ from openpyxl.utils import get_column_letter
 
 from catalog.export.files import replacing, write_bytes
 from catalog.export.reader import TITLE, PublishedDirectory
+from govlake.spreadsheet import defused
 
 FORM = Path(__file__).with_name("form.yaml")
 CSV_FILE, XLSX_FILE = "directory.csv", "directory.xlsx"
 SHEET, ABOUT_SHEET = "信息资源目录", "目录版本"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_WIDTH = 60  # characters; longer text wraps in the cell
 
 
@@ -73,13 +74,6 @@ def form_rows(directory: PublishedDirectory, form: Form) -> list[list]:
             # strict, so that a key form.yaml misspells fails here instead of emptying a column
             out.append([row[c.key] if item or not c.key.startswith("item.") else None for c in form.columns])
     return out
-
-
-def defused(value):
-    """A CSV value Excel will not evaluate: formula-like text gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def write_csv(directory: PublishedDirectory, out: Path, form: Form | None = None) -> Path:

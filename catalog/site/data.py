@@ -1,7 +1,7 @@
 """What the site shows, read from the warehouse in one read-only pass under the lake lock.
 
     data = collect(lake)      # SiteData: resources (published values), items, quality, samples,
-                              # departments, changes, versions
+                              # consumers (grants in force), departments, changes, versions
 
 A resource is shown with its PUBLISHED state (catalog.published: title, sharing and condition,
 opening, grade, update cycle, 信息项): a change waiting for a steward is not on the site, and a
@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from catalog.consumers import consumers
 from catalog.site.masking import SampleMasker, stricter
 from govlake.lock import lake_lock
 from govlake.pii import mask_text
@@ -120,6 +121,7 @@ def collect(lake: Lake, registry: Registry | None = None) -> SiteData:
             for q in _dicts(con, _sql("quality")):
                 quality.setdefault(q["resource_code"], []).append(q)
             changes, versions = _dicts(con, _sql("changes")), _dicts(con, _sql("versions"))
+            sharing = consumers(con, registry)
             resources, notes = [], []
             for r in built:
                 if r["published_state"] is None:
@@ -136,6 +138,7 @@ def collect(lake: Lake, registry: Registry | None = None) -> SiteData:
                     shown["sample_error"] = mask_text(f"{r['relation']}: {str(e).splitlines()[0]}")
                     notes.append(f"{r['code']} {r['name']}: no sample rows ({shown['sample_error']})")
                 shown["changes"] = [c for c in changes if c["code"] == r["code"]]
+                shown["use"] = sharing.get(r["code"], {"consumers": [], "open_applications": 0})
                 resources.append(shown)
         finally:
             con.close()

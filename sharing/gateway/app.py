@@ -25,9 +25,11 @@ from typing import Annotated
 
 from fastapi import Body, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from swagger_ui_bundle import swagger_ui_path
 
 from govlake import audit
 from govlake.pii import mask_shapes
@@ -56,6 +58,14 @@ SUMMARY_KEYS = (
 EXAMPLE_SQL = "SELECT gender, count(*) AS n FROM population.base_population__person GROUP BY ALL"
 RESERVED = {"page", "page_size", "format", "items", "grant"}
 CONSOLE = Path(__file__).with_name("console")
+# The console's pages run only their own files: no inline script or style, no other origin, no
+# framing; a hostile value that reached the page as markup would still run nothing.
+CONSOLE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 DESCRIPTION = """政务数据共享交换网关 — the city's sharing gateway.
 
 Authenticate with `Authorization: Bearer <token>` (`govlake share token create`). Consumers read
@@ -89,9 +99,8 @@ def create_app(lake: Lake, config: GatewayConfig | None = None, engine: Engine |
         yield
         engine.close()
 
-    app = FastAPI(
-        title="govlake 共享交换网关", version="1", description=DESCRIPTION, docs_url="/api/docs", lifespan=lifespan
-    )
+    app = FastAPI(title="govlake 共享交换网关", version="1", description=DESCRIPTION, docs_url=None, lifespan=lifespan)
+    _offline_docs(app)
 
     # -- every request: an id, a duration, one audit record ----------------------------------
     @app.middleware("http")
@@ -106,6 +115,8 @@ def create_app(lake: Lake, config: GatewayConfig | None = None, engine: Engine |
             body = {"status": 500, "reason": "内部错误 — internal error", "request": request.state.id}
             response = JSONResponse(body, 500)
         response.headers["X-Request-Id"] = request.state.id
+        if request.url.path.startswith("/console"):
+            response.headers.update(CONSOLE_HEADERS)
         if request.url.path.startswith(("/api/", "/resources", "/sql")):
             _audit(lake, request, response.status_code, time.perf_counter() - started)
         return response
@@ -180,14 +191,15 @@ def create_app(lake: Lake, config: GatewayConfig | None = None, engine: Engine |
         r = resource_of(request, cls, seq)
         doc = {k: v for k, v in r.doc.items() if k not in ("items",)}
         items = [{**i, "masked": i.get("sensitivity") != "非个人信息"} for i in r.doc.get("items", [])]
-        return {**doc, "items": items, "access": _access(token, r, access.current()), "caller": _who(token)}
+        how = _access(token, r, access.current())
+        return {**doc, "relation": r.relation, "items": items, "access": how, "caller": _who(token)}
 
     @app.get("/resources/{cls}/{seq}/rows", summary="rows under your grant, masked in the engine")
     def rows(
         request: Request,
         cls: str,
         seq: str,
-        page: Annotated[int, Query(ge=1, description="1-based page number")] = 1,
+        page: Annotated[int, Query(ge=1, le=10**9, description="1-based page number")] = 1,
         page_size: Annotated[int | None, Query(ge=1, description="rows per page")] = None,
         format: Annotated[str, Query(pattern="^(json|csv|parquet|arrow)$")] = "json",
         items: Annotated[str | None, Query(description="comma-separated 信息项 (default: all you may read)")] = None,
@@ -265,6 +277,51 @@ def create_app(lake: Lake, config: GatewayConfig | None = None, engine: Engine |
     return app
 
 
+def _offline_docs(app: FastAPI) -> None:
+    """Swagger UI at /api/docs from the swagger-ui-bundle package, not a CDN: a city's intranet
+    reaches no CDN, and the docs page should load nothing from outside the gateway."""
+    app.mount("/api/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/api/openapi-3.0.json", include_in_schema=False)
+    def openapi_30():
+        # the bundled Swagger UI (4.x) reads OpenAPI 3.0 only; /openapi.json stays 3.1
+        return as_openapi_30(app.openapi())
+
+    @app.get("/api/docs", include_in_schema=False)
+    def docs():
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi-3.0.json",
+            title=f"{app.title} — API",
+            swagger_js_url="/api/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/api/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/api/docs-assets/favicon-32x32.png",
+        )
+
+
+def as_openapi_30(doc: dict) -> dict:
+    """FastAPI's OpenAPI 3.1 document in 3.0 terms: `anyOf [X, null]` → X nullable, `examples`
+    lists → one `example`."""
+
+    def down(node):
+        if isinstance(node, list):
+            return [down(v) for v in node]
+        if not isinstance(node, dict):
+            return node
+        node = {k: down(v) for k, v in node.items()}
+        options = node.get("anyOf")
+        if isinstance(options, list) and {"type": "null"} in options:
+            rest = [o for o in options if o != {"type": "null"}]
+            node.pop("anyOf")
+            node.update(rest[0] if len(rest) == 1 else {"anyOf": rest}, nullable=True)
+        if isinstance(node.get("examples"), list) and "schema" not in node:
+            examples = node.pop("examples")
+            if examples:
+                node["example"] = examples[0]
+        return node
+
+    return {**down(doc), "openapi": "3.0.3"}
+
+
 def _who(token: Token) -> dict:
     return {"holder": token.holder, "role": token.role, "token_id": token.token_id}
 
@@ -274,7 +331,7 @@ def _access(token: Token, r: Resource, snapshot) -> dict:
     try:
         ent = entitle(token, r, snapshot)
     except Denied as e:
-        return {"readable": False, "reason": mask_shapes(e.reason)}
+        return {"readable": False, "status": e.status, "reason": mask_shapes(e.reason)}  # the status /rows answers
     out = {"readable": True, "basis": ent.basis, "items": len(ent.items)}
     if ent.grant:
         out.update(grant=ent.grant.grant_id, expires_at=ent.grant.expires_at, clear=list(ent.clear))
@@ -283,7 +340,13 @@ def _access(token: Token, r: Resource, snapshot) -> dict:
 
 def _summary(r: Resource, how: dict) -> dict:
     keys = SUMMARY_KEYS
-    return {**{k: r.doc.get(k) for k in keys}, "providers": list(r.providers), "items": len(r.items), "access": how}
+    return {
+        **{k: r.doc.get(k) for k in keys},
+        "relation": r.relation,  # the analysts' view, <library>.<model> (None: no curated table)
+        "providers": list(r.providers),
+        "items": len(r.items),
+        "access": how,
+    }
 
 
 def _audit(lake: Lake, request: Request, status: int, seconds: float) -> None:

@@ -11,13 +11,12 @@ import io
 import json
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from fastapi.responses import Response
 
-# text a spreadsheet would run as a formula (= + - @, a tab or CR first)
-FORMULA_START = r"^[=+\-@\t\r]"
+from sharing.export.csv_file import defuse_batch
+
 FORMATS = ("json", "csv", "parquet", "arrow")
 MEDIA = {
     "json": "application/json",
@@ -47,10 +46,5 @@ def encode(table: pa.Table, fmt: str, meta: dict, request_id: str, name: str = "
 
 
 def _neutralised(table: pa.Table) -> pa.Table:
-    for i, field in enumerate(table.schema):
-        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
-            column = table.column(i)
-            risky = pc.match_substring_regex(column, FORMULA_START)
-            quoted = pc.binary_join_element_wise("'", column, "")
-            table = table.set_column(i, field.name, pc.if_else(risky, quoted, column))
-    return table
+    """Formula-like text with a leading apostrophe, as the exports write it (govlake/spreadsheet.py)."""
+    return pa.Table.from_batches([defuse_batch(b) for b in table.to_batches()], schema=table.schema)

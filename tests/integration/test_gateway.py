@@ -371,6 +371,12 @@ def test_duckdb_reads_the_parquet_format_and_it_names_its_request(city):
     assert meta[b"govlake.request_id"].decode() == answer.headers["x-request-id"]
 
 
+def test_csv_answers_defuse_text_a_spreadsheet_would_run(city):
+    answer = _sql(city, "SELECT '=HYPERLINK(\"http://x\")' AS a, '+1' AS b, 'plain' AS c", format="csv")
+    row = pd.read_csv(io.StringIO(answer.text), dtype=str).iloc[0].to_dict()
+    assert row == {"a": '\'=HYPERLINK("http://x")', "b": "'+1", "c": "plain"}
+
+
 def test_sql_answers_come_in_every_format(city):
     text = "SELECT gender, count(*) AS n FROM population.base_population__person GROUP BY ALL"
     csv_rows = pd.read_csv(io.StringIO(_sql(city, text, format="csv").text))
@@ -416,6 +422,11 @@ def test_every_call_is_audited_with_caller_endpoint_resource_rows_status_and_dur
 def test_the_openapi_document_describes_every_endpoint(city):
     paths = city["client"].get("/openapi.json").json()["paths"]
     assert {"/resources", "/resources/{cls}/{seq}", "/resources/{cls}/{seq}/rows", "/sql"} <= set(paths)
+
+
+def test_a_page_number_past_any_offset_is_refused_as_invalid(city):
+    answer = _get(city, f"/resources/{INDICATOR}/rows", "mzj", page=10**18)
+    assert answer.status_code == 422 and "page" in answer.json()["reason"]
 
 
 def test_no_answer_holds_an_unmasked_id_number_or_mobile_outside_a_clear_grant(city):

@@ -4,6 +4,7 @@ samples, escaped text, a safe swap beside other files, an audit record (catalog/
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import duckdb
 import pyarrow as pa
@@ -202,3 +203,23 @@ def test_the_command_without_a_warehouse_says_what_to_run(lake):
 
     ran = CliRunner().invoke(app, ["catalog", "site", "--home", str(lake.home)], env={"COLUMNS": "300"})
     assert ran.exit_code == 1 and "govlake run" in ran.output
+
+
+def test_a_resource_page_shows_its_consumers_in_force_and_the_applications_waiting(city):
+    from sharing import workflow
+
+    def application(consumer: str, purpose: str) -> str:
+        return workflow.apply(
+            city, consumer=consumer, resource_code=PERSON, purpose=purpose, legal_basis="依法履职",
+            items=["name"], end_date=date(2027, 6, 30), by=f"{consumer}-经办人",
+        )["application_id"]  # fmt: skip
+
+    workflow.approve(city, application("mzj", "低保核查"), by="公安-王", as_dept="gaj")
+    revoked = workflow.approve(city, application("wjw", "出生登记"), by="公安-王", as_dept="gaj")
+    workflow.revoke(city, revoked["grant_id"], by="公安-王", reason="核查结束")
+    application("rsj", "参保核对")  # waits
+    write_site(city)
+    section = _page(city.reports / "catalog", PERSON).split('id="sharing-section"')[1].split("</section>")[0]
+    assert 'data-consumer="mzj"' in section and "低保核查" in section and "2027-06-30 16:00:00" in section
+    assert 'data-consumer="wjw"' not in section and 'data-consumer="rsj"' not in section
+    assert '<span id="open-applications">1</span>' in section
