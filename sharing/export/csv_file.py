@@ -13,6 +13,7 @@ import pyarrow.csv as pacsv
 
 from govlake.spreadsheet import FORMULA_PATTERN
 
+from .batches import write_batches
 from .info import ExportInfo
 
 BOM = "\ufeff".encode()
@@ -35,21 +36,11 @@ def defuse_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
 def write_csv(
     batches: Iterable[pa.RecordBatch], path: Path, info: ExportInfo, on_rows: Callable[[int], None] | None = None
 ) -> int:
-    rows, writer = 0, None
+    options = pacsv.WriteOptions(quoting_style="needed")
     with path.open("wb") as f:
         f.write(BOM)
-        try:
-            for batch in batches:
-                if writer is None:
-                    writer = pacsv.CSVWriter(f, batch.schema, write_options=pacsv.WriteOptions(quoting_style="needed"))
-                writer.write_batch(defuse_batch(batch))
-                rows += batch.num_rows
-                if on_rows:
-                    on_rows(batch.num_rows)
-        finally:
-            if writer is not None:
-                writer.close()
-    return rows
+        return write_batches(batches, lambda schema: pacsv.CSVWriter(f, schema, write_options=options), on_rows,
+                             prepare=defuse_batch)  # fmt: skip
 
 
 def manifest(info: ExportInfo, csv_name: str, rows: int, sha256: str) -> bytes:

@@ -8,23 +8,14 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .batches import write_batches
 from .info import ExportInfo
 
 
 def write_parquet(
     batches: Iterable[pa.RecordBatch], path: Path, info: ExportInfo, on_rows: Callable[[int], None] | None = None
 ) -> int:
-    rows, writer = 0, None
-    try:
-        for batch in batches:
-            if writer is None:
-                schema = batch.schema.with_metadata(info.metadata())
-                writer = pq.ParquetWriter(path, schema, compression="zstd")
-            writer.write_batch(batch)
-            rows += batch.num_rows
-            if on_rows:
-                on_rows(batch.num_rows)
-    finally:
-        if writer is not None:
-            writer.close()
-    return rows
+    def open_writer(schema: pa.Schema) -> pq.ParquetWriter:
+        return pq.ParquetWriter(path, schema.with_metadata(info.metadata()), compression="zstd")
+
+    return write_batches(batches, open_writer, on_rows)
