@@ -19,6 +19,7 @@ from rich.markup import escape
 from catalog import cli as catalog_cli
 from catalog.cli import app as catalog_app  # the resource directory: build, search, show
 from conductor.audit_cli import app as audit_app  # the audit log: show, verify
+from conductor.backup_cli import backup, restore  # snapshots by checksum, point-in-time restore
 from conductor.om_pipelines import airflow_pipelines  # light: Airflow loads when it is called
 from govlake.cli_options import HomeOpt
 from quality.cli import app as quality_app  # light: Great Expectations loads when a command runs
@@ -49,6 +50,8 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(share_app, name="share")
 app.command("serve")(serve)
+app.command("backup")(backup)
+app.command("restore")(restore)
 catalog_cli.pipelines_provider = airflow_pipelines  # the DAGs published as OpenMetadata pipelines
 console = Console()
 err = Console(stderr=True)
@@ -279,16 +282,27 @@ def verify(
         ),
     ] = False,
     source: SourcesOpt = None,
+    backup: Annotated[
+        Path | None,
+        typer.Option(
+            "--backup",
+            help="Check this backup (written by `govlake backup`) instead of the lake: every object of "
+            "every snapshot present and matching its sha256.",
+        ),
+    ] = None,
     home: HomeOpt = None,
 ):
     """Check the raw layer against its manifests: every part present, of its recorded size,
-    nothing else in a partition; with --checksums every part's sha256.
+    nothing else in a partition; with --checksums every part's sha256. With --backup DIR,
+    check a backup instead: exits 1 naming each missing or damaged object.
 
     Changes no data (a clean checksum pass is recorded, so the schedule restarts; a
     version-1 manifest gets its parts' sizes and sums recorded once). Exits 1 naming each
     damaged partition and part; `govlake ingest` then re-ingests those whose landing
     directory still holds the delivery.
     """
+    if backup is not None:
+        raise typer.Exit(_verify_backup(backup))
     from govlake.pii import mask_text
     from govlake.registry import load_registry
     from ingest.verify import verify_raw
@@ -314,6 +328,23 @@ def verify(
     if bad:
         err.print("`govlake ingest` re-ingests a damaged batch its landing directory still holds")
         raise typer.Exit(1)
+
+
+def _verify_backup(backup: Path) -> int:
+    from govlake.backup import BackupError, verify_backup
+
+    try:
+        checked = verify_backup(backup)
+    except BackupError as e:
+        err.print(f"[red]{escape(str(e))}[/]", highlight=False, soft_wrap=True)
+        return 1
+    for problem in checked.problems:
+        err.print(f"[red]damaged:[/] {escape(problem)}", highlight=False, soft_wrap=True)
+    console.print(
+        f"{checked.snapshots} snapshot(s), {checked.objects} object(s) checked: "
+        + (f"{len(checked.problems)} problem(s)" if checked.problems else "all match their sha256")
+    )
+    return 1 if checked.problems else 0
 
 
 @app.command()

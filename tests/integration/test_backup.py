@@ -1,0 +1,187 @@
+"""`govlake backup`, `restore` and `verify --backup` on a small hand-made lake (govlake/backup/).
+
+The whole pipeline's lake, two points in time and a destroyed lake are in
+test_backup_restore_city.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from datetime import UTC, datetime
+
+import pytest
+from typer.testing import CliRunner
+
+from conductor.cli import app
+from govlake.backup import BackupError, restore, take, verify_backup
+from govlake.lock import lake_lock
+from tests.backup_fixtures import checksums, small_lake, table_answers, tree_files, write_warehouse
+
+
+@pytest.fixture
+def filled(lake):
+    return small_lake(lake)
+
+
+def _cli(*args):
+    return CliRunner().invoke(app, [str(a) for a in args], env={"COLUMNS": "250"})
+
+
+def _object_of(backup, rel):
+    """The object a path of the newest snapshot is stored in."""
+    manifest = sorted((backup / "snapshots").glob("*.json"))[-1]
+    sha = json.loads(manifest.read_text())["files"][rel]["sha256"]
+    return backup / "objects" / sha[:2] / sha
+
+
+def test_restore_rebuilds_the_lake_file_for_file(filled, tmp_path):
+    take(filled, tmp_path / "backup")
+
+    restore(tmp_path / "backup", tmp_path / "restored")
+
+    assert checksums(tmp_path / "restored") == checksums(filled.home)
+
+
+def test_second_backup_of_an_unchanged_lake_writes_only_its_manifest(filled, tmp_path):
+    take(filled, tmp_path / "backup")
+    before = tree_files(tmp_path / "backup")
+
+    second = take(filled, tmp_path / "backup")
+
+    added = set(tree_files(tmp_path / "backup")) - set(before)
+    assert added == {f"snapshots/{second.manifest.name}"}
+    assert (second.objects_written, second.bytes_written) == (0, 0)
+
+
+def test_a_backup_copies_again_only_the_files_that_changed(filled, tmp_path):
+    take(filled, tmp_path / "backup")
+    (filled.home / "sharing" / "access.json").write_text('{"grants": ["G-1"]}')
+
+    second = take(filled, tmp_path / "backup")
+
+    assert (second.objects_written, second.bytes_written) == (1, len('{"grants": ["G-1"]}'))
+
+
+def test_a_symlink_in_the_lake_is_skipped_with_its_reason_not_followed(filled, tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("secret outside the lake")
+    (filled.home / "reports").mkdir()
+    (filled.home / "reports" / "link.txt").symlink_to(outside)
+    (filled.home / "linked-dir").symlink_to(tmp_path, target_is_directory=True)
+
+    snap = take(filled, tmp_path / "backup")
+
+    assert snap.skipped == {
+        "linked-dir": "symbolic link to a directory: not followed",
+        "reports/link.txt": "symbolic link: not followed",
+    }
+    stored = [p.read_bytes() for p in (tmp_path / "backup" / "objects").rglob("*") if p.is_file()]
+    assert b"secret outside the lake" not in stored
+
+
+def test_a_backup_inside_the_lake_is_refused(filled):
+    with pytest.raises(ValueError, match="inside the lake"):
+        take(filled, filled.home / "backup")
+
+
+def test_a_backup_waits_for_the_writer_holding_the_lake_lock_and_takes_its_result(filled, tmp_path):
+    done = []
+    with lake_lock(filled):
+        backup = threading.Thread(target=lambda: done.append(take(filled, tmp_path / "backup")))
+        backup.start()
+        time.sleep(1.0)
+        waited = not done
+        write_warehouse(filled, "INSERT INTO tickets VALUES (99)")  # the writer's last write
+    backup.join(30)
+
+    assert waited, "the backup ran while a writer held the lake lock"
+    restore(tmp_path / "backup", tmp_path / "restored")
+    assert table_answers(filled) == table_answers(type(filled)(tmp_path / "restored"))
+    assert table_answers(filled)["main.tickets"][0] == 4
+
+
+def test_restore_at_a_time_takes_the_newest_snapshot_taken_at_or_before_it(filled, tmp_path):
+    first = take(filled, tmp_path / "backup")
+    at_first = checksums(filled.home)
+    write_warehouse(filled, "INSERT INTO tickets VALUES (7)")
+    second = take(filled, tmp_path / "backup")
+    between = first.taken_at + (second.taken_at - first.taken_at) / 2
+
+    done = restore(tmp_path / "backup", tmp_path / "restored", at=between)
+
+    assert done.manifest == first.manifest
+    assert checksums(tmp_path / "restored") == at_first
+
+
+def test_restore_before_the_first_snapshot_is_refused(filled, tmp_path):
+    take(filled, tmp_path / "backup")
+
+    with pytest.raises(BackupError, match="no snapshot"):
+        restore(tmp_path / "backup", tmp_path / "restored", at=datetime(2020, 1, 1, tzinfo=UTC))
+
+
+def test_restore_into_a_non_empty_directory_is_refused(filled, tmp_path):
+    take(filled, tmp_path / "backup")
+    (tmp_path / "restored").mkdir()
+    (tmp_path / "restored" / "keep.txt").write_text("someone's file")
+
+    ran = _cli("restore", "--from", tmp_path / "backup", "--to", tmp_path / "restored")
+
+    assert ran.exit_code == 1
+    assert "not empty" in ran.output
+    assert os.listdir(tmp_path / "restored") == ["keep.txt"]
+
+
+def test_restore_names_an_object_that_no_longer_matches_its_sha256(filled, tmp_path):
+    take(filled, tmp_path / "backup")
+    damaged = _object_of(tmp_path / "backup", "sharing/access.json")
+    damaged.chmod(0o644)
+    damaged.write_text('{"grants": ["forged"]}')
+
+    with pytest.raises(BackupError, match=f"{damaged.name}.*sharing/access.json"):
+        restore(tmp_path / "backup", tmp_path / "restored")
+
+
+def test_restore_refuses_a_manifest_path_that_leaves_the_lake(filled, tmp_path):
+    snap = take(filled, tmp_path / "backup")
+    body = json.loads(snap.manifest.read_text())
+    body["files"]["../escaped.txt"] = body["files"].pop("sharing/access.json")
+    snap.manifest.write_text(json.dumps(body))
+
+    with pytest.raises(BackupError, match="would leave the lake"):
+        restore(tmp_path / "backup", tmp_path / "restored" / "lake")
+    assert not (tmp_path / "restored" / "escaped.txt").exists()
+
+
+def test_verify_backup_passes_an_intact_backup(filled, tmp_path):
+    take(filled, tmp_path / "backup")
+    take(filled, tmp_path / "backup")
+
+    ran = _cli("verify", "--backup", tmp_path / "backup")
+
+    assert ran.exit_code == 0, ran.output
+    assert "2 snapshot(s)" in ran.output and "all match" in ran.output
+
+
+def test_verify_backup_names_a_damaged_object_and_the_file_it_holds(filled, tmp_path):
+    take(filled, tmp_path / "backup")
+    damaged = _object_of(tmp_path / "backup", "audit/audit-2026-12.jsonl")
+    damaged.chmod(0o644)
+    damaged.write_text('{"seq": 2}\n')
+
+    ran = _cli("verify", "--backup", tmp_path / "backup")
+
+    assert ran.exit_code == 1
+    assert f"{damaged.name}: damaged" in ran.output and "audit/audit-2026-12.jsonl" in ran.output
+
+
+def test_verify_backup_names_a_missing_object(filled, tmp_path):
+    take(filled, tmp_path / "backup")
+    missing = _object_of(tmp_path / "backup", "warehouse.duckdb")
+    missing.unlink()
+
+    result = verify_backup(tmp_path / "backup")
+
+    assert [p for p in result.problems if missing.name in p and "missing" in p and "warehouse.duckdb" in p]
