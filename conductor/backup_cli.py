@@ -50,12 +50,12 @@ def restore(
     source: Annotated[Path, typer.Option("--from", help="Backup directory written by `govlake backup`.")],
     to: Annotated[Path, typer.Option("--to", help="Lake directory to create; must be new or empty.")],
     at: Annotated[
-        datetime | None,
+        str | None,
         typer.Option(
             "--at",
-            formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"],
-            help="Restore the newest snapshot taken at or before this time (UTC unless it carries an "
-            "offset, e.g. 2026-12-03T18:00:00+08:00); default: the newest snapshot.",
+            help="Restore the newest snapshot taken at or before this ISO 8601 time (UTC unless it carries an "
+            "offset: 2026-12-03, 2026-12-03T18:00:00+08:00); default: the newest snapshot.",
+            show_default=False,
         ),
     ] = None,
 ):
@@ -69,7 +69,12 @@ def restore(
     from govlake.backup import restore as run_restore
 
     try:
-        done = run_restore(source, to, at)
+        when = datetime.fromisoformat(at) if at else None
+    except ValueError:
+        err.print(f"[red]--at {escape(at)}: not an ISO 8601 time (e.g. 2026-12-03T18:00:00+08:00)[/]")
+        raise typer.Exit(2) from None
+    try:
+        done = run_restore(source, to, when)
     except BackupError as e:
         err.print(f"[red]{escape(str(e))}[/]", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
