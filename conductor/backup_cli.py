@@ -62,8 +62,10 @@ def restore(
     """Rebuild a lake from a backup as it was at a time, into a new, empty directory.
 
     Every file is checked against its sha256 as it is copied; a damaged or missing object
-    stops the restore, named (exit 1). Point GOVLAKE_HOME (or --home) at the restored
-    directory to query it, or move it into the lake's place.
+    stops the restore, named (exit 1). Restored elsewhere than the lake's own directory, the
+    views naming the lake's files by path (the analysts' database, the ops logs) are
+    re-pointed at the restored files; in place, every file is byte-identical. Point
+    GOVLAKE_HOME (or --home) at the restored directory to query it.
     """
     from govlake.backup import BackupError
     from govlake.backup import restore as run_restore
@@ -78,6 +80,8 @@ def restore(
     except BackupError as e:
         err.print(f"[red]{escape(str(e))}[/]", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
+    for view in done.repointed:
+        console.print(f"view re-pointed at the restored lake: {escape(view)}", highlight=False)
     console.print(
         f"restored snapshot {done.manifest.name} (taken {done.taken_at.isoformat()}): "
         f"{done.files} files, {done.bytes:,} bytes into {to}",

@@ -61,3 +61,10 @@ def table_answers(lake: Lake) -> dict[str, tuple[int, int]]:
             f"{s}.{t}": con.execute(f'SELECT count(*), coalesce(sum(hash(x)), 0) FROM "{s}"."{t}" x').fetchone()
             for s, t in tables
         }
+
+
+def view_answers(database: Path) -> dict[str, int]:
+    """Every view of a lake's DuckDB file → its row count: views read files by path."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        views = con.execute("SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal ORDER BY ALL")
+        return {f"{s}.{v}": con.execute(f'SELECT count(*) FROM "{s}"."{v}"').fetchone()[0] for s, v in views.fetchall()}

@@ -25,6 +25,8 @@ def load(path: Path) -> dict:
     try:
         body = json.loads(path.read_text(encoding="utf-8"))
         body["taken_at"] = datetime.fromisoformat(body["taken_at"])
+        if not isinstance(body["lake"], str):
+            raise ValueError("no lake path")
         for rel, entry in body["files"].items():
             safe_path(rel)
             # the sha names a file under objects/: only a sha256 may, never a path

@@ -2,7 +2,8 @@
 
 The target must be new or empty: a restore never mixes two states of a lake. Each file
 is copied from its object and checked against its sha256 as it is copied; the first
-damaged object stops the restore, named."""
+damaged object stops the restore, named. Restored into another directory than the lake's
+own, the views that name the lake's files by path are re-pointed (repoint.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from govlake.backup import manifests, store
+from govlake.backup.repoint import repoint_views
 
 
 @dataclass
@@ -19,6 +21,7 @@ class Restored:
     taken_at: datetime
     files: int
     bytes: int
+    repointed: list[str]
 
 
 def restore(backup: Path, target: Path, at: datetime | None = None) -> Restored:
@@ -40,4 +43,5 @@ def restore(backup: Path, target: Path, at: datetime | None = None) -> Restored:
         except store.ObjectDamaged as e:
             raise manifests.BackupError(f"{e} (for {rel})") from None
         total += entry["size"]
-    return Restored(manifest=manifest, taken_at=body["taken_at"], files=len(body["files"]), bytes=total)
+    repointed = repoint_views(target, body["lake"])
+    return Restored(manifest, body["taken_at"], files=len(body["files"]), bytes=total, repointed=repointed)

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from conductor.cli import app
 from govlake.settings import Lake
-from tests.backup_fixtures import checksums, table_answers
+from tests.backup_fixtures import checksums, table_answers, view_answers
 from tests.lake_fixtures import run_generated_city
 
 pytestmark = pytest.mark.slow
@@ -40,26 +40,46 @@ def two_points(tmp_path_factory):
         if change:
             _cli(*change, "--home", lake.home)
         taken = _taken_at(backup, _cli("backup", "--to", backup, "--home", lake.home))
-        points.append({"at": taken, "checksums": checksums(lake.home), "answers": table_answers(lake)})
+        points.append({"at": taken, "checksums": checksums(lake.home), "answers": _answers(lake)})
     shutil.rmtree(lake.home)
-    return root, backup, points
+    return lake, backup, points
 
 
-@pytest.mark.parametrize("point", [0, 1], ids=["after the run", "after a share command"])
-def test_each_point_restores_with_the_checksums_and_query_answers_it_had(two_points, point):
-    root, backup, points = two_points
-    restored = root / f"restored-{point}"
+def _answers(lake: Lake) -> dict:
+    """What the lake answers: its warehouse tables, and the views of both its DuckDB files."""
+    return {
+        "tables": table_answers(lake),
+        "warehouse views": view_answers(lake.warehouse),
+        "analysts' views": view_answers(lake.analysts),
+    }
 
-    _cli("restore", "--from", backup, "--at", points[point]["at"], "--to", restored)
 
-    assert checksums(restored) == points[point]["checksums"]
-    assert table_answers(Lake(restored)) == points[point]["answers"]
+def test_the_newest_point_restored_in_place_is_byte_identical_and_answers_as_then(two_points):
+    lake, backup, points = two_points
+
+    _cli("restore", "--from", backup, "--to", lake.home)
+
+    assert checksums(lake.home) == points[1]["checksums"]
+    assert _answers(lake) == points[1]["answers"]
+
+
+def test_an_earlier_point_restored_elsewhere_answers_as_then_from_its_own_files(two_points):
+    lake, backup, points = two_points
+    restored = Lake(lake.home.parent / "restored-at-the-run")
+
+    output = _cli("restore", "--from", backup, "--at", points[0]["at"], "--to", restored.home)
+
+    databases = {"warehouse.duckdb", "analysts.duckdb"}  # their path-bound views re-pointed
+    same = {p: s for p, s in checksums(restored.home).items() if p not in databases}
+    assert same == {p: s for p, s in points[0]["checksums"].items() if p not in databases}
+    assert _answers(restored) == points[0]["answers"]
+    assert "re-pointed" in output
 
 
 def test_the_two_points_differ_in_the_warehouse(two_points):
     _, _, points = two_points
 
-    changed = {t for t, a in points[1]["answers"].items() if points[0]["answers"].get(t) != a}
+    changed = {t for t, a in points[1]["answers"]["tables"].items() if points[0]["answers"]["tables"].get(t) != a}
 
     assert changed and all(t.startswith("sharing.") for t in changed)
 
