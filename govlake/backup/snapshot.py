@@ -72,8 +72,9 @@ def take(lake: Lake, backup: Path) -> Snapshot:
             files[rel] = {"sha256": sha, "size": size}
             snap.files += 1
             snap.bytes += size
-            snap.objects_written += bool(written)
-            snap.bytes_written += written
+            if written is not None:  # an empty file is a new object too, of 0 bytes
+                snap.objects_written += 1
+                snap.bytes_written += written
     _write_manifest(snap, lake, files)
     return snap
 

@@ -45,14 +45,14 @@ def copy_hashed(source, dest: Path) -> str:
     return digest.hexdigest()
 
 
-def put(backup: Path, path: Path) -> tuple[str, int]:
-    """Keep a lake file in the store: (sha256, bytes written) — 0 bytes when already kept.
+def put(backup: Path, path: Path) -> tuple[str, int | None]:
+    """Keep a lake file in the store: (sha256, bytes written) — None when already kept.
 
     The file is hashed first and copied only when its object is missing; the copy is hashed
     again and stored under what was actually copied."""
     sha = sha256_of(path)
     if object_path(backup, sha).is_file():
-        return sha, 0
+        return sha, None
     tmp = backup / "objects" / f".tmp-{uuid.uuid4().hex}"
     tmp.parent.mkdir(parents=True, exist_ok=True)
     try:

@@ -185,3 +185,11 @@ def test_verify_backup_names_a_missing_object(filled, tmp_path):
     result = verify_backup(tmp_path / "backup")
 
     assert [p for p in result.problems if missing.name in p and "missing" in p and "warehouse.duckdb" in p]
+
+
+def test_an_empty_file_is_counted_as_the_object_it_adds(filled, tmp_path):
+    (filled.home / "raw" / "_SUCCESS").write_bytes(b"")
+
+    snap = take(filled, tmp_path / "backup")
+
+    assert snap.objects_written == len(list((tmp_path / "backup" / "objects").rglob("*/*")))
