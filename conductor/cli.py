@@ -85,6 +85,20 @@ def _audited(action: str, subject):
     return wrap
 
 
+def _whole_run(command):
+    """The run is one state for a backup: it holds the run lock from first step to last,
+    its audit records included (govlake/backup/boundary.py)."""
+
+    @functools.wraps(command)
+    def whole_run_command(**kwargs):
+        from govlake.backup.boundary import whole_run
+
+        with whole_run(_lake(kwargs.get("home"))):
+            return command(**kwargs)
+
+    return whole_run_command
+
+
 @app.command()
 def generate(
     out: Annotated[Path, typer.Option("--out", "-o", help="Landing directory to write (created if missing).")],
@@ -169,6 +183,7 @@ def _ingest(lake, landing, sources, verbose=False):
 
 
 @app.command()
+@_whole_run
 @_audited(
     "pipeline.run",
     lambda kw: f"landing {kw['landing'] or '<lake>/landing'}; {', '.join(kw['source'] or ['all sources'])}",

@@ -4,7 +4,9 @@ The whole walk runs under the lake's writer lock (govlake/lock.py): every wareho
 writer — a dbt build, a quality run, a gate decision, a ticket, a share command, the
 curated publication — waits for it, so warehouse.duckdb (and its WAL, if one is there),
 analysts.duckdb, sharing/access.json and curated/ are copied as one state between two
-writes. Readers are not stopped: the lock is the writers' only, and a copy only reads.
+writes. Before it, the backup waits for a `govlake run` under way (boundary.py), so a
+snapshot is never taken between two steps of a run. Readers are not stopped: the locks are
+the writers' only, and a copy only reads.
 The warehouse is copied as its file, not through EXPORT DATABASE: the restored file is
 byte-identical, so its checksum proves the restore (the README's "Backup and restore"
 gives the measurement behind the choice).
@@ -28,6 +30,7 @@ from pathlib import Path
 import yaml
 
 from govlake.backup import store
+from govlake.backup.boundary import between_runs
 from govlake.lock import lake_lock
 from govlake.settings import Lake
 
@@ -60,7 +63,7 @@ def take(lake: Lake, backup: Path) -> Snapshot:
         raise ValueError(f"the backup directory {backup} is inside the lake {lake.home}: it would back itself up")
     exclude = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))["exclude"]
     (backup / "snapshots").mkdir(parents=True, exist_ok=True)
-    with lake_lock(lake):
+    with between_runs(lake), lake_lock(lake):
         taken_at = datetime.now(UTC)
         snap = Snapshot(manifest=backup / "snapshots" / snapshot_name(taken_at), taken_at=taken_at)
         files: dict[str, dict] = {}

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from conductor.cli import app
 from govlake.backup import BackupError, restore, take, verify_backup
+from govlake.backup.boundary import whole_run
 from govlake.lock import lake_lock
 from tests.backup_fixtures import checksums, small_lake, table_answers, tree_files, write_warehouse
 
@@ -100,6 +101,34 @@ def test_a_backup_waits_for_the_writer_holding_the_lake_lock_and_takes_its_resul
     restore(tmp_path / "backup", tmp_path / "restored")
     assert table_answers(filled) == table_answers(type(filled)(tmp_path / "restored"))
     assert table_answers(filled)["main.tickets"][0] == 4
+
+
+def test_a_backup_waits_for_a_pipeline_run_under_way_to_finish(filled, tmp_path):
+    done = []
+    with whole_run(filled):
+        backup = threading.Thread(target=lambda: done.append(take(filled, tmp_path / "backup")))
+        backup.start()
+        time.sleep(1.0)
+        waited = not done
+    backup.join(30)
+
+    assert waited, "the backup ran inside a pipeline run"
+    assert done
+
+
+def test_pipeline_runs_do_not_wait_for_each_other(filled):
+    entered = []
+
+    def second_run():
+        with whole_run(filled):
+            entered.append(True)
+
+    with whole_run(filled):
+        other = threading.Thread(target=second_run, daemon=True)
+        other.start()
+        other.join(5)
+
+        assert entered, "a second run waited for the first"
 
 
 def test_restore_at_a_time_takes_the_newest_snapshot_taken_at_or_before_it(filled, tmp_path):

@@ -3,14 +3,21 @@ point restored by `govlake restore --at` with the checksums and query answers it
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
+import subprocess
+import sys
+import time
 
 import pytest
 from typer.testing import CliRunner
 
 from conductor.cli import app
+from govlake.backup import take
+from govlake.backup.boundary import run_lock_path
 from govlake.settings import Lake
+from synth import generate_city
 from tests.backup_fixtures import checksums, table_answers, view_answers
 from tests.lake_fixtures import run_generated_city
 
@@ -88,3 +95,37 @@ def test_the_city_backup_verifies(two_points):
     _, backup, _ = two_points
 
     assert "2 snapshot(s)" in _cli("verify", "--backup", backup)
+
+
+def _run_lock_taken(lake: Lake) -> bool:
+    """Whether a run holds the run lock: an exclusive try fails (released at once if it succeeds)."""
+    path = run_lock_path(lake)
+    if not path.exists():
+        return False
+    with path.open("a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(f, fcntl.LOCK_UN)
+        return False
+
+
+def test_a_backup_started_during_a_run_is_the_lake_after_the_run(tmp_path):
+    landing, lake = tmp_path / "landing", Lake(tmp_path / "lake")
+    generate_city(landing, persons=300, seed=11, defect_rate=0.0)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "conductor.cli", "run", "--landing", landing, "--home", lake.home],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while not _run_lock_taken(lake) and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert run.poll() is None, "the run ended before the backup could start"
+
+    snap = take(lake, tmp_path / "backup")
+
+    assert run.wait(300) == 0
+    taken = {path: entry["sha256"] for path, entry in json.loads(snap.manifest.read_text())["files"].items()}
+    assert taken == checksums(lake.home)
