@@ -222,3 +222,13 @@ def test_an_empty_file_is_counted_as_the_object_it_adds(filled, tmp_path):
     snap = take(filled, tmp_path / "backup")
 
     assert snap.objects_written == len(list((tmp_path / "backup" / "objects").rglob("*/*")))
+
+
+def test_restore_refuses_a_time_it_cannot_read_and_restores_nothing(filled, tmp_path):
+    take(filled, tmp_path / "backup")
+
+    ran = _cli("restore", "--from", tmp_path / "backup", "--at", "the 3rd", "--to", tmp_path / "restored")
+
+    assert ran.exit_code == 2
+    assert "not an ISO 8601 time" in ran.output
+    assert not (tmp_path / "restored").exists()
