@@ -22,8 +22,11 @@ CONFIG_PATH = Path(__file__).with_name("orchestration.yaml")
 
 
 def task_defaults(config: dict, owner: str) -> dict:
-    """Every task's retries and timeouts (orchestration.yaml), its owner, and the callbacks that
-    put every task attempt in the audit log."""
+    """Every task's retries and timeouts (orchestration.yaml), its owner, the callbacks that
+    put every task attempt in the audit log, and the notifiers the environment configures
+    (conductor/notifications.py), told when a task has failed for good."""
+    from conductor.notifications import notifiers
+
     args = config["default_args"]
     return {
         "owner": owner,
@@ -31,6 +34,7 @@ def task_defaults(config: dict, owner: str) -> dict:
         "retry_delay": timedelta(minutes=args["retry_delay_minutes"]),
         "execution_timeout": timedelta(minutes=args["execution_timeout_minutes"]),
         **TASK_CALLBACKS,
+        "on_failure_callback": [TASK_CALLBACKS["on_failure_callback"], *notifiers()],
     }
 
 
@@ -122,11 +126,16 @@ def build_transform_dag():
         # a held batch stays held until it is re-delivered: retrying the gate changes nothing
         @task(task_id="quality_gate", retries=0)
         def quality_gate(_checked: dict) -> dict:
+            from airflow.sdk import get_current_context
+
+            from conductor.notifications import notifiers, notify_hold
             from conductor.pipeline import quality_gate
             from govlake.settings import Lake
 
             result = quality_gate(Lake.from_env())
             print(result["reason"] or f"quality gate passed: all {result['batches']} batches", flush=True)
+            if not result["passed"]:
+                notify_hold(get_current_context(), result, notifiers())
             return result
 
         # A held gate is a decision, not a breakdown: the run succeeds with publish_curated
@@ -288,11 +297,14 @@ def _ingest_dag(source: Source, registry, config: dict):
             from govlake.settings import Lake
 
             results = ingest_source(source.id, Lake.from_env())
+            from conductor.notices import BatchFailure
+
             failed = [r for r in results if r["status"] == "failed"]
             if failed:
-                raise RuntimeError(
+                raise BatchFailure(
                     f"{source.id}: {len(failed)} batch(es) failed: "
-                    + "; ".join(f"{r['batch']}: {' '.join(r['messages'])}" for r in failed)
+                    + "; ".join(f"{r['batch']}: {' '.join(r['messages'])}" for r in failed),
+                    batches=[r["batch"] for r in failed],
                 )
             return results
 
