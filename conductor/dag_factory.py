@@ -75,6 +75,7 @@ def build_transform_dag():
     registry = load_registry()
     config = load_config()
     assets = [raw_asset(s) for s in sorted(registry.sources)]
+    writers = config["warehouse_pool"]["name"]  # every task here writes the warehouse
     with DAG(
         dag_id=TRANSFORM_DAG_ID,
         description="dbt build → quality run → quality gate → publish curated",
@@ -102,7 +103,7 @@ def build_transform_dag():
         **DAG_CALLBACKS,
     ) as dag:
 
-        @task(task_id="dbt_build")
+        @task(task_id="dbt_build", pool=writers)
         def dbt_build() -> dict:
             from conductor.pipeline import transform, transform_failure, transform_summary
             from govlake.settings import Lake
@@ -116,7 +117,7 @@ def build_transform_dag():
                 raise RuntimeError(reason)
             return result
 
-        @task(task_id="quality_run")
+        @task(task_id="quality_run", pool=writers)
         def quality_run(_build: dict) -> dict:
             from conductor.pipeline import quality_run
             from govlake.settings import Lake
@@ -124,7 +125,7 @@ def build_transform_dag():
             return quality_run(Lake.from_env())
 
         # a held batch stays held until it is re-delivered: retrying the gate changes nothing
-        @task(task_id="quality_gate", retries=0)
+        @task(task_id="quality_gate", retries=0, pool=writers)
         def quality_gate(_checked: dict) -> dict:
             from airflow.sdk import get_current_context
 
@@ -141,7 +142,7 @@ def build_transform_dag():
         # A held gate is a decision, not a breakdown: the run succeeds with publish_curated
         # skipped (the reason in its log, the steward report and the audit log); a failed
         # task means the pipeline itself broke and needs an engineer.
-        @task(task_id="publish_curated", outlets=[curated_asset()])
+        @task(task_id="publish_curated", outlets=[curated_asset()], pool=writers)
         def publish(gate: dict) -> list[dict]:
             from airflow.sdk.exceptions import AirflowSkipException
 
@@ -154,7 +155,7 @@ def build_transform_dag():
 
         # the steward report explains a held gate: it runs once the gate is done, whatever
         # it decided (all_done: also after a gate task that broke)
-        @task(task_id="quality_report", trigger_rule="all_done")
+        @task(task_id="quality_report", trigger_rule="all_done", pool=writers)
         def quality_report() -> dict:
             from conductor.pipeline import quality_report
             from govlake.settings import Lake
@@ -178,6 +179,7 @@ def build_catalog_dag():
     install_masking()
 
     config = load_config()
+    writers = config["warehouse_pool"]["name"]  # both tasks write the warehouse (sync: its sync state)
     with DAG(
         dag_id=CATALOG_DAG_ID,
         description="resource directory (政务信息资源目录) after each curated publication",
@@ -200,7 +202,7 @@ def build_catalog_dag():
         **DAG_CALLBACKS,
     ) as dag:
 
-        @task(task_id="build_directory")
+        @task(task_id="build_directory", pool=writers)
         def build_directory() -> dict:
             from conductor.pipeline import catalog_build
             from govlake.settings import Lake
@@ -213,7 +215,7 @@ def build_catalog_dag():
             )
             return result
 
-        @task(task_id="sync_openmetadata")
+        @task(task_id="sync_openmetadata", pool=writers)
         def sync_openmetadata() -> dict:
             from airflow.sdk.exceptions import AirflowSkipException
 
