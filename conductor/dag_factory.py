@@ -258,7 +258,8 @@ def _ingest_dag(source: Source, registry, config: dict):
         f"Provider: {dept.name}. Delivery: {source.delivery.note}. Format: {source.format}"
         f"{' / ' + source.encoding if source.encoding else ''}. Files: `{source.file}`.\n\n"
         "Waits for a batch directory holding `_READY`, ingests every complete batch into "
-        f"raw Parquet (idempotent, atomic per batch), then updates the Asset `raw/{source.id}`."
+        f"raw Parquet (idempotent, atomic per batch), then updates the Asset `raw/{source.id}`; the "
+        "event's extra lists each batch with its status and rows written, quarantined and files rejected."
     )
     with DAG(
         dag_id=ingest_dag_id(source.id),
@@ -295,12 +296,14 @@ def _ingest_dag(source: Source, registry, config: dict):
 
         @task(task_id="ingest", outlets=[raw_asset(source.id)])
         def ingest(pending: list[str]) -> list[dict]:
+            from airflow.sdk import get_current_context
+
+            from conductor.asset_events import raw_event_extra
+            from conductor.notices import BatchFailure
             from conductor.pipeline import ingest_source
             from govlake.settings import Lake
 
             results = ingest_source(source.id, Lake.from_env())
-            from conductor.notices import BatchFailure
-
             failed = [r for r in results if r["status"] == "failed"]
             if failed:
                 raise BatchFailure(
@@ -308,6 +311,7 @@ def _ingest_dag(source: Source, registry, config: dict):
                     + "; ".join(f"{r['batch']}: {' '.join(r['messages'])}" for r in failed),
                     batches=[r["batch"] for r in failed],
                 )
+            get_current_context()["outlet_events"][raw_asset(source.id)].extra = raw_event_extra(results)
             return results
 
         ingest(wait_for_ready())
