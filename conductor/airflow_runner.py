@@ -26,7 +26,10 @@ def migrate() -> float:
     started = time.perf_counter()
     from airflow.utils.db import upgradedb
 
+    from conductor.airflow_pools import ensure_warehouse_pool
+
     upgradedb()
+    ensure_warehouse_pool()
     return time.perf_counter() - started
 
 

@@ -388,8 +388,8 @@ def airflow(ctx: typer.Context, home: HomeOpt = None):
     """Run an Airflow CLI command against the lake's Airflow home (e.g. `govlake airflow dags list`).
 
     Sets AIRFLOW_HOME to <lake>/airflow, the DAG folder to this project's dags/
-    and a SQLite metadata DB there. On first use the DB is migrated and the
-    DAGs serialized, so `dags list` shows them straight away.
+    and a SQLite metadata DB there. On first use the DB is migrated, the warehouse
+    writers' pool created and the DAGs serialized, so `dags list` shows them straight away.
     """
     import os
     import subprocess
@@ -401,8 +401,8 @@ def airflow(ctx: typer.Context, home: HomeOpt = None):
     env = airflow_environ(lake)
     if not (lake.airflow_home / "airflow.db").exists() and ctx.args[:1] != ["db"]:
         err.print(f"First use of {lake.airflow_home}: migrating the metadata DB and serializing the DAGs …")
-        for step in (["db", "migrate"], ["dags", "reserialize"]):
-            done = subprocess.run([sys.executable, "-m", "airflow", *step], env=env, capture_output=True, text=True)
+        for step in (["airflow", "db", "migrate"], ["conductor.airflow_pools"], ["airflow", "dags", "reserialize"]):
+            done = subprocess.run([sys.executable, "-m", *step], env=env, capture_output=True, text=True)
             if done.returncode != 0:
                 err.print(done.stdout + done.stderr)
                 raise typer.Exit(done.returncode)

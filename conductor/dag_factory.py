@@ -22,8 +22,11 @@ CONFIG_PATH = Path(__file__).with_name("orchestration.yaml")
 
 
 def task_defaults(config: dict, owner: str) -> dict:
-    """Every task's retries and timeouts (orchestration.yaml), its owner, and the callbacks that
-    put every task attempt in the audit log."""
+    """Every task's retries and timeouts (orchestration.yaml), its owner, the callbacks that
+    put every task attempt in the audit log, and the notifiers the environment configures
+    (conductor/notifications.py), told when a task has failed for good."""
+    from conductor.notifications import notifiers
+
     args = config["default_args"]
     return {
         "owner": owner,
@@ -31,6 +34,7 @@ def task_defaults(config: dict, owner: str) -> dict:
         "retry_delay": timedelta(minutes=args["retry_delay_minutes"]),
         "execution_timeout": timedelta(minutes=args["execution_timeout_minutes"]),
         **TASK_CALLBACKS,
+        "on_failure_callback": [TASK_CALLBACKS["on_failure_callback"], *notifiers()],
     }
 
 
@@ -71,6 +75,7 @@ def build_transform_dag():
     registry = load_registry()
     config = load_config()
     assets = [raw_asset(s) for s in sorted(registry.sources)]
+    writers = config["warehouse_pool"]["name"]  # every task here writes the warehouse
     with DAG(
         dag_id=TRANSFORM_DAG_ID,
         description="dbt build → quality run → quality gate → publish curated",
@@ -98,7 +103,7 @@ def build_transform_dag():
         **DAG_CALLBACKS,
     ) as dag:
 
-        @task(task_id="dbt_build")
+        @task(task_id="dbt_build", pool=writers)
         def dbt_build() -> dict:
             from conductor.pipeline import transform, transform_failure, transform_summary
             from govlake.settings import Lake
@@ -112,7 +117,7 @@ def build_transform_dag():
                 raise RuntimeError(reason)
             return result
 
-        @task(task_id="quality_run")
+        @task(task_id="quality_run", pool=writers)
         def quality_run(_build: dict) -> dict:
             from conductor.pipeline import quality_run
             from govlake.settings import Lake
@@ -120,19 +125,24 @@ def build_transform_dag():
             return quality_run(Lake.from_env())
 
         # a held batch stays held until it is re-delivered: retrying the gate changes nothing
-        @task(task_id="quality_gate", retries=0)
+        @task(task_id="quality_gate", retries=0, pool=writers)
         def quality_gate(_checked: dict) -> dict:
+            from airflow.sdk import get_current_context
+
+            from conductor.notifications import notifiers, notify_hold
             from conductor.pipeline import quality_gate
             from govlake.settings import Lake
 
             result = quality_gate(Lake.from_env())
             print(result["reason"] or f"quality gate passed: all {result['batches']} batches", flush=True)
+            if not result["passed"]:
+                notify_hold(get_current_context(), result, notifiers())
             return result
 
         # A held gate is a decision, not a breakdown: the run succeeds with publish_curated
         # skipped (the reason in its log, the steward report and the audit log); a failed
         # task means the pipeline itself broke and needs an engineer.
-        @task(task_id="publish_curated", outlets=[curated_asset()])
+        @task(task_id="publish_curated", outlets=[curated_asset()], pool=writers)
         def publish(gate: dict) -> list[dict]:
             from airflow.sdk.exceptions import AirflowSkipException
 
@@ -145,7 +155,7 @@ def build_transform_dag():
 
         # the steward report explains a held gate: it runs once the gate is done, whatever
         # it decided (all_done: also after a gate task that broke)
-        @task(task_id="quality_report", trigger_rule="all_done")
+        @task(task_id="quality_report", trigger_rule="all_done", pool=writers)
         def quality_report() -> dict:
             from conductor.pipeline import quality_report
             from govlake.settings import Lake
@@ -169,6 +179,7 @@ def build_catalog_dag():
     install_masking()
 
     config = load_config()
+    writers = config["warehouse_pool"]["name"]  # both tasks write the warehouse (sync: its sync state)
     with DAG(
         dag_id=CATALOG_DAG_ID,
         description="resource directory (政务信息资源目录) after each curated publication",
@@ -191,7 +202,7 @@ def build_catalog_dag():
         **DAG_CALLBACKS,
     ) as dag:
 
-        @task(task_id="build_directory")
+        @task(task_id="build_directory", pool=writers)
         def build_directory() -> dict:
             from conductor.pipeline import catalog_build
             from govlake.settings import Lake
@@ -204,7 +215,7 @@ def build_catalog_dag():
             )
             return result
 
-        @task(task_id="sync_openmetadata")
+        @task(task_id="sync_openmetadata", pool=writers)
         def sync_openmetadata() -> dict:
             from airflow.sdk.exceptions import AirflowSkipException
 
@@ -247,7 +258,8 @@ def _ingest_dag(source: Source, registry, config: dict):
         f"Provider: {dept.name}. Delivery: {source.delivery.note}. Format: {source.format}"
         f"{' / ' + source.encoding if source.encoding else ''}. Files: `{source.file}`.\n\n"
         "Waits for a batch directory holding `_READY`, ingests every complete batch into "
-        f"raw Parquet (idempotent, atomic per batch), then updates the Asset `raw/{source.id}`."
+        f"raw Parquet (idempotent, atomic per batch), then updates the Asset `raw/{source.id}`; the "
+        "event's extra lists each batch with its status and rows written, quarantined and files rejected."
     )
     with DAG(
         dag_id=ingest_dag_id(source.id),
@@ -284,16 +296,22 @@ def _ingest_dag(source: Source, registry, config: dict):
 
         @task(task_id="ingest", outlets=[raw_asset(source.id)])
         def ingest(pending: list[str]) -> list[dict]:
+            from airflow.sdk import get_current_context
+
+            from conductor.asset_events import raw_event_extra
+            from conductor.notices import BatchFailure
             from conductor.pipeline import ingest_source
             from govlake.settings import Lake
 
             results = ingest_source(source.id, Lake.from_env())
             failed = [r for r in results if r["status"] == "failed"]
             if failed:
-                raise RuntimeError(
+                raise BatchFailure(
                     f"{source.id}: {len(failed)} batch(es) failed: "
-                    + "; ".join(f"{r['batch']}: {' '.join(r['messages'])}" for r in failed)
+                    + "; ".join(f"{r['batch']}: {' '.join(r['messages'])}" for r in failed),
+                    batches=[r["batch"] for r in failed],
                 )
+            get_current_context()["outlet_events"][raw_asset(source.id)].extra = raw_event_extra(results)
             return results
 
         ingest(wait_for_ready())

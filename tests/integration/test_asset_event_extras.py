@@ -1,0 +1,62 @@
+"""The Asset event an ingestion publishes carries its batches and row counts (conductor/asset_events.py),
+read back from Airflow's metadata DB after a real dag.test() run of the generated DAG."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conductor.airflow_env import airflow_environ
+from conductor.dag_factory import ingest_dag_id
+from govlake.settings import Lake
+from tests.conftest import FIXTURES, REPO
+
+pytestmark = pytest.mark.airflow
+
+SOURCE = "wjw.death_record"
+
+RUN_AND_READ_EVENTS = """
+import json, sys
+from sqlalchemy import select
+from airflow.models.asset import AssetEvent, AssetModel
+from airflow.utils.session import create_session
+from conductor.airflow_runner import load_dags, migrate
+migrate()
+(dag,) = load_dags([sys.argv[1]])
+dag.test(run_conf={"only_new": False})
+with create_session() as session:
+    joined = select(AssetModel.uri, AssetEvent.extra).join(AssetModel, AssetEvent.asset_id == AssetModel.id)
+    rows = session.execute(joined)
+    print(json.dumps([[uri, extra] for uri, extra in rows]))
+"""
+
+
+@pytest.fixture(scope="module")
+def events(tmp_path_factory):
+    lake = Lake(tmp_path_factory.mktemp("asset_events") / "lake")
+    shutil.copytree(FIXTURES / "clean-city" / SOURCE, lake.landing / SOURCE)
+    proc = subprocess.run(
+        [sys.executable, "-c", RUN_AND_READ_EVENTS, ingest_dag_id(SOURCE)],
+        env=airflow_environ(lake),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return lake, json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_the_raw_asset_event_names_every_batch_with_its_rows(events):
+    lake, published = events
+    ((uri, extra),) = published
+    assert uri == f"govlake://raw/{SOURCE}"
+    delivered = sorted(p.name for p in (lake.landing / SOURCE).iterdir())
+    assert [(b["batch"], b["status"]) for b in extra["batches"]] == [(d, "loaded") for d in delivered]
+    for b in extra["batches"]:
+        manifest = json.loads((lake.raw_partition(SOURCE, b["batch"]) / "_manifest.json").read_text(encoding="utf-8"))
+        assert b["rows_written"] == manifest["totals"]["rows_written"]
+    assert extra["rows_written"] == sum(b["rows_written"] for b in extra["batches"]) > 0
+    assert extra["rows_quarantined"] == sum(b["rows_quarantined"] for b in extra["batches"])
