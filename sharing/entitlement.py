@@ -81,7 +81,7 @@ def _grant(consumer: str, resource: Resource, snapshot: AccessSnapshot, grant_id
     raise Denied(
         403,
         f"{consumer} 无 {resource.code} {resource.title} 的有效授权（有条件共享）— no grant in force: "
-        f"apply with `govlake share apply --resource {resource.code} --for {consumer} …`",
+        f"apply with `govlake share apply --resource {resource.code} --consumer {consumer} …`",
     )
 
 

@@ -100,3 +100,17 @@ def test_a_resource_without_a_curated_table_is_not_served():
     with pytest.raises(Denied) as refused:
         entitle(ANALYST, _resource(parquet=None), AccessSnapshot(), now=NOW)
     assert refused.value.status == 404
+
+
+def test_the_refusal_names_a_command_the_cli_accepts():
+    import typer
+
+    from sharing.cli import app
+
+    with pytest.raises(Denied) as refused:
+        entitle(RSJ, _resource(), AccessSnapshot(), now=NOW)
+    command = re.search(r"`govlake share apply ([^`]*)`", refused.value.reason).group(1)
+    named = set(re.findall(r"--[a-z-]+", command))
+    apply = typer.main.get_command(app).commands["apply"]
+    accepted = {opt for p in apply.params if p.param_type_name == "option" for opt in p.opts}
+    assert named and named <= accepted, (named, accepted)
