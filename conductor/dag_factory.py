@@ -105,16 +105,18 @@ def build_transform_dag():
 
         @task(task_id="dbt_build", pool=writers)
         def dbt_build() -> dict:
-            from conductor.pipeline import transform, transform_failure, transform_summary
+            from conductor.pipeline import transform, transform_summary
             from govlake.settings import Lake
+            from transform.failures import build_failure
 
             lake = Lake.from_env()
-            # dbt's node-by-node output goes to its log file; the task log gets one line
+            # dbt's node-by-node output goes to its log file; the task log gets one line, and
+            # on failure an exception naming the failing models and tests (so does the notice)
             result = transform(lake, publish=False, quiet=True)
             print(transform_summary(result, lake), flush=True)
-            reason = transform_failure(result)
-            if reason:
-                raise RuntimeError(reason)
+            failure = build_failure(result)
+            if failure:
+                raise failure
             return result
 
         @task(task_id="quality_run", pool=writers)

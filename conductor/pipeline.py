@@ -151,17 +151,6 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n != 1 else ''}" if n else ""
 
 
-def transform_failure(result: dict) -> str | None:
-    """A one-paragraph reason when the dbt build did not succeed, else None."""
-    if result["success"]:
-        return None
-    lines = [f"dbt build failed ({result['counts']})"]
-    if result.get("error"):
-        lines.append(result["error"])
-    lines += [f"{p['unique_id']}: {p['status']} {p.get('message') or ''}".strip() for p in result["problems"][:10]]
-    return "\n".join(lines)
-
-
 def quality_run(lake: Lake, progress=None) -> dict:
     """Every quality rule on every batch of the warehouse (quality.runner), then the run's
     GB/T 36344 scores appended to quality.scores (quality.scores)."""
