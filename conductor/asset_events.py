@@ -15,3 +15,15 @@ def raw_event_extra(results: list[dict]) -> dict:
         "rows_written": sum(b["rows_written"] for b in batches),
         "rows_quarantined": sum(b["rows_quarantined"] for b in batches),
     }
+
+
+def curated_event_extra(published: list[dict], gate: dict) -> dict:
+    """The curated Asset's event after a publication: the gate that let it through with the
+    batches it passed, and every table published with its rows."""
+    tables = [{"model": t["model"], "library": t["library"], "rows": t["rows"]} for t in published]
+    return {
+        "gate_id": gate["gate_id"],
+        "batches": gate["decided"],
+        "tables": tables,
+        "rows": sum(t["rows"] for t in tables),
+    }

@@ -96,7 +96,8 @@ def build_transform_dag():
             "after a passing gate `publish_curated` publishes — after a held one it is skipped, with the "
             "reason, and the run still succeeds: a hold is a decision for the stewards, not a breakdown. It publishes "
             "every base and theme table as `curated/<library>/<table>.parquet` and updates the Asset "
-            "`curated`. `quality_report` writes the steward report (`reports/quality/index.html`, a "
+            "`curated`, whose event's extra names the gate, the batches it passed and every table with its "
+            "rows. `quality_report` writes the steward report (`reports/quality/index.html`, a "
             "workbook per department) after the gate, also when it held a batch."
         ),
         default_args=task_defaults(config, owner="dsj"),
@@ -146,14 +147,18 @@ def build_transform_dag():
         # task means the pipeline itself broke and needs an engineer.
         @task(task_id="publish_curated", outlets=[curated_asset()], pool=writers)
         def publish(gate: dict) -> list[dict]:
+            from airflow.sdk import get_current_context
             from airflow.sdk.exceptions import AirflowSkipException
 
+            from conductor.asset_events import curated_event_extra
             from conductor.pipeline import publish_curated
             from govlake.settings import Lake
 
             if not gate["passed"]:
                 raise AirflowSkipException(gate["reason"])
-            return publish_curated(Lake.from_env())
+            published = publish_curated(Lake.from_env())
+            get_current_context()["outlet_events"][curated_asset()].extra = curated_event_extra(published, gate)
+            return published
 
         # the steward report explains a held gate: it runs once the gate is done, whatever
         # it decided (all_done: also after a gate task that broke)

@@ -178,6 +178,7 @@ class GateResult:
             "gate_id": self.gate_id,
             "passed": self.passed,
             "batches": len(self.decisions),
+            "decided": [{"source_id": d.source_id, "batch": d.batch} for d in self.decisions],
             "failed": [asdict(d) for d in self.failures],
             "reason": self.reason(),
         }

@@ -1,15 +1,17 @@
-"""The Asset event an ingestion publishes carries its batches and row counts (conductor/asset_events.py),
-read back from Airflow's metadata DB after a real dag.test() run of the generated DAG."""
+"""The Asset events an ingestion and a publication of curated carry their batches and row counts
+(conductor/asset_events.py), read back from Airflow's metadata DB after real dag.test() runs of the
+generated ingestion DAG and then the transform DAG."""
 
 import json
 import shutil
 import subprocess
 import sys
 
+import duckdb
 import pytest
 
 from conductor.airflow_env import airflow_environ
-from conductor.dag_factory import ingest_dag_id
+from conductor.dag_factory import TRANSFORM_DAG_ID, ingest_dag_id
 from govlake.settings import Lake
 from tests.conftest import FIXTURES, REPO
 
@@ -24,8 +26,8 @@ from airflow.models.asset import AssetEvent, AssetModel
 from airflow.utils.session import create_session
 from conductor.airflow_runner import load_dags, migrate
 migrate()
-(dag,) = load_dags([sys.argv[1]])
-dag.test(run_conf={"only_new": False})
+for dag in load_dags(sys.argv[1:]):
+    dag.test(run_conf={"only_new": False})
 with create_session() as session:
     joined = select(AssetModel.uri, AssetEvent.extra).join(AssetModel, AssetEvent.asset_id == AssetModel.id)
     rows = session.execute(joined)
@@ -38,7 +40,7 @@ def events(tmp_path_factory):
     lake = Lake(tmp_path_factory.mktemp("asset_events") / "lake")
     shutil.copytree(FIXTURES / "clean-city" / SOURCE, lake.landing / SOURCE)
     proc = subprocess.run(
-        [sys.executable, "-c", RUN_AND_READ_EVENTS, ingest_dag_id(SOURCE)],
+        [sys.executable, "-c", RUN_AND_READ_EVENTS, ingest_dag_id(SOURCE), TRANSFORM_DAG_ID],
         env=airflow_environ(lake),
         cwd=REPO,
         capture_output=True,
@@ -46,13 +48,12 @@ def events(tmp_path_factory):
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return lake, json.loads(proc.stdout.strip().splitlines()[-1])
+    return lake, dict(json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
 def test_the_raw_asset_event_names_every_batch_with_its_rows(events):
     lake, published = events
-    ((uri, extra),) = published
-    assert uri == f"govlake://raw/{SOURCE}"
+    extra = published[f"govlake://raw/{SOURCE}"]
     delivered = sorted(p.name for p in (lake.landing / SOURCE).iterdir())
     assert [(b["batch"], b["status"]) for b in extra["batches"]] == [(d, "loaded") for d in delivered]
     for b in extra["batches"]:
@@ -60,3 +61,16 @@ def test_the_raw_asset_event_names_every_batch_with_its_rows(events):
         assert b["rows_written"] == manifest["totals"]["rows_written"]
     assert extra["rows_written"] == sum(b["rows_written"] for b in extra["batches"]) > 0
     assert extra["rows_quarantined"] == sum(b["rows_quarantined"] for b in extra["batches"])
+
+
+def test_the_curated_asset_event_names_the_gate_its_batches_and_every_table_with_its_rows(events):
+    lake, published = events
+    extra = published["govlake://curated/"]  # Airflow normalises a URI without a path
+    delivered = sorted(p.name for p in (lake.landing / SOURCE).iterdir())
+    assert sorted((b["source_id"], b["batch"]) for b in extra["batches"]) == [(SOURCE, d) for d in delivered]
+    manifest = json.loads((lake.curated / "_manifest.json").read_text(encoding="utf-8"))["tables"]
+    assert {t["model"]: t["rows"] for t in extra["tables"]} == {m: t["rows"] for m, t in manifest.items()}
+    assert extra["rows"] == sum(t["rows"] for t in extra["tables"]) > 0
+    with duckdb.connect(str(lake.warehouse), read_only=True) as con:
+        ((gate_id,),) = con.execute("select distinct gate_id from quality.gate_decisions").fetchall()
+    assert extra["gate_id"] == gate_id
