@@ -9,6 +9,7 @@ that parses the DAGs — the task processes too — masks what it logs
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -40,6 +41,20 @@ def task_defaults(config: dict, owner: str) -> dict:
 
 def load_config() -> dict:
     return yaml.safe_load(CONFIG_PATH.read_text(encoding="utf-8"))
+
+
+SENSING_ENV = "GOVLAKE_READY_SENSING"
+SENSINGS = ("reschedule", "deferrable")
+
+
+def sensing(config: dict, env: dict[str, str] | None = None) -> str:
+    """How the _READY sensors wait (conductor/ready_sensing.py): the environment's choice, else
+    orchestration.yaml's."""
+    env = os.environ if env is None else env
+    chosen = env.get(SENSING_ENV) or config["ready_sensor"].get("sensing", "reschedule")
+    if chosen not in SENSINGS:
+        raise ValueError(f"ready sensing {chosen!r} ({SENSING_ENV} or orchestration.yaml): expected one of {SENSINGS}")
+    return chosen
 
 
 def ingest_dag_id(source_id: str) -> str:
@@ -256,7 +271,9 @@ def build_ingest_dags() -> dict[str, object]:
 
 
 def _ingest_dag(source: Source, registry, config: dict):
-    from airflow.sdk import DAG, Param, PokeReturnValue, task
+    from airflow.sdk import DAG, Param, task
+
+    from conductor.ready_sensing import ReadySensor
 
     dept = registry.departments[source.department]
     sensor = config["ready_sensor"]
@@ -264,7 +281,8 @@ def _ingest_dag(source: Source, registry, config: dict):
         f"### {source.title} ({source.id})\n\n"
         f"Provider: {dept.name}. Delivery: {source.delivery.note}. Format: {source.format}"
         f"{' / ' + source.encoding if source.encoding else ''}. Files: `{source.file}`.\n\n"
-        "Waits for a batch directory holding `_READY`, ingests every complete batch into "
+        "Waits for a batch directory holding `_READY` (in the triggerer when sensing is deferrable: "
+        "`conductor/ready_sensing.py`), ingests every complete batch into "
         f"raw Parquet (idempotent, atomic per batch), then updates the Asset `raw/{source.id}`; the "
         "event's extra lists each batch with its status and rows written, quarantined and files rejected."
     )
@@ -285,21 +303,15 @@ def _ingest_dag(source: Source, registry, config: dict):
             ),
         },
     ) as dag:
-
-        @task.sensor(
+        wait_for_ready = ReadySensor(
             task_id="wait_for_ready",
+            source_id=source.id,
+            deferrable=sensing(config) == "deferrable",
             poke_interval=sensor["poke_interval_seconds"],
             timeout=sensor["timeout_seconds"],
             mode=sensor["mode"],
             soft_fail=True,
         )
-        def wait_for_ready(params=None) -> PokeReturnValue:
-            from conductor.pipeline import pending_batches
-            from govlake.settings import Lake
-
-            pending = pending_batches(source.id, Lake.from_env())
-            ready = bool(pending) or not params["only_new"]
-            return PokeReturnValue(is_done=ready, xcom_value=pending)
 
         @task(task_id="ingest", outlets=[raw_asset(source.id)])
         def ingest(pending: list[str]) -> list[dict]:
@@ -321,5 +333,5 @@ def _ingest_dag(source: Source, registry, config: dict):
             get_current_context()["outlet_events"][raw_asset(source.id)].extra = raw_event_extra(results)
             return results
 
-        ingest(wait_for_ready())
+        ingest(wait_for_ready.output)
     return dag

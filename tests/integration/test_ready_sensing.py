@@ -1,0 +1,107 @@
+"""Deferrable `_READY` sensing (conductor/ready_sensing.py): the trigger, run in an event loop as
+the triggerer runs it, fires on a complete batch in the landing directory and ends the wait when
+nothing comes; the generated DAGs defer only where configured (GOVLAKE_READY_SENSING)."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conductor.airflow_env import airflow_environ
+from conductor.dag_factory import ingest_dag_id, load_config, sensing
+from govlake.settings import Lake
+from tests.conftest import FIXTURES, REPO
+
+pytestmark = pytest.mark.airflow
+
+SOURCE = "wjw.death_record"
+
+
+# the trigger's run() in an event loop as the triggerer runs it, in a child process with the
+# lake's Airflow environment (Airflow reads its configuration at import); argv: lake home,
+# timeout, a _READY to create 0.3 s after the trigger started polling ("" for none), source
+RUN_TRIGGER = """
+import asyncio, json, sys
+from pathlib import Path
+from conductor.ready_sensing import ReadyTrigger
+home, timeout, later = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+async def deliver_later():
+    if later:
+        await asyncio.sleep(0.3)
+        Path(later).touch()
+async def main():
+    trigger = ReadyTrigger(sys.argv[4], home, True, poke_interval=0.05, timeout_seconds=timeout)
+    _, event = await asyncio.gather(deliver_later(), anext(trigger.run()))
+    return event.payload
+print(json.dumps(asyncio.run(asyncio.wait_for(main(), timeout=30))))
+"""
+
+
+def _first_event(lake: Lake, timeout_seconds: float = 10, deliver_later: Path | None = None) -> dict:
+    proc = subprocess.run(
+        [sys.executable, "-c", RUN_TRIGGER, str(lake.home), str(timeout_seconds), str(deliver_later or ""), SOURCE],
+        env=airflow_environ(lake), cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_the_trigger_fires_with_the_complete_batches_of_the_landing_directory(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    shutil.copytree(FIXTURES / "clean-city" / SOURCE, lake.landing / SOURCE)
+    unfinished = sorted((lake.landing / SOURCE).iterdir())[-1]
+    (unfinished / "_READY").unlink()  # still being delivered: not a batch yet
+    delivered = sorted(p.name for p in (lake.landing / SOURCE).iterdir() if p != unfinished)
+    assert _first_event(lake) == {"pending": delivered}
+
+
+def test_the_trigger_fires_once_a_batch_becomes_complete_while_it_polls(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    shutil.copytree(FIXTURES / "clean-city" / SOURCE, lake.landing / SOURCE)
+    batch, *others = sorted((lake.landing / SOURCE).iterdir())
+    for other in others:
+        shutil.rmtree(other)
+    (batch / "_READY").unlink()
+    assert _first_event(lake, deliver_later=batch / "_READY") == {"pending": [batch.name]}
+
+
+def test_the_trigger_ends_the_wait_without_a_batch_when_its_time_is_up(tmp_path):
+    lake = Lake(tmp_path / "lake")
+    (lake.landing / SOURCE).mkdir(parents=True)
+    assert _first_event(lake, timeout_seconds=0.2) == {"pending": None}
+
+
+def test_sensing_is_reschedule_unless_configured_and_refuses_an_unknown_mode():
+    config = load_config()
+    assert sensing(config, env={}) == "reschedule"
+    assert sensing(config, env={"GOVLAKE_READY_SENSING": "deferrable"}) == "deferrable"
+    with pytest.raises(ValueError, match="GOVLAKE_READY_SENSING"):
+        sensing(config, env={"GOVLAKE_READY_SENSING": "poke"})
+
+
+PROBE = """
+import json, sys
+from airflow.dag_processing.dagbag import DagBag
+from conductor.airflow_env import DAGS_FOLDER
+bag = DagBag(dag_folder=str(DAGS_FOLDER / "ingest_dags.py"))
+assert not bag.import_errors, bag.import_errors
+sensor = bag.dags[sys.argv[1]].get_task("wait_for_ready")
+print(json.dumps({"deferrable": sensor.deferrable, "mode": sensor.mode}))
+"""
+
+
+@pytest.mark.parametrize("configured, deferrable", [(None, False), ("deferrable", True), ("reschedule", False)])
+def test_the_generated_sensor_defers_only_when_configured(tmp_path, configured, deferrable):
+    env = airflow_environ(Lake(tmp_path / "lake"))
+    env.pop("GOVLAKE_READY_SENSING", None)
+    if configured:
+        env["GOVLAKE_READY_SENSING"] = configured
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, ingest_dag_id(SOURCE)], env=env, cwd=REPO, capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads(proc.stdout.strip().splitlines()[-1])["deferrable"] is deferrable
