@@ -89,6 +89,7 @@ class ReadySensor(BaseSensorOperator):
         first = self.poke(context)
         if first.is_done:
             return first.xcom_value
+        print(f"{self.source_id}: no new complete batch yet; waiting in the triggerer", flush=True)
         self.defer(
             trigger=ReadyTrigger(
                 self.source_id,
@@ -107,4 +108,5 @@ class ReadySensor(BaseSensorOperator):
 
         if event["pending"] is None:
             raise AirflowSkipException(f"{self.source_id}: no new complete batch in {self.timeout:.0f} s")
+        print(f"{self.source_id}: complete batch(es) {', '.join(event['pending'])} found by the triggerer", flush=True)
         return event["pending"]
