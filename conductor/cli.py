@@ -225,8 +225,9 @@ def run(
     (<lake>/reports/quality/index.html, a workbook per department). Exits non-zero,
     with the reason, when a step fails or the gate holds promotion.
     """
-    from conductor.pipeline import promote, transform, transform_failure, transform_summary
+    from conductor.pipeline import promote, transform, transform_summary
     from govlake import audit
+    from transform.failures import build_failure
 
     lake = _lake(home)
     results = _ingest(lake, landing, source, verbose)
@@ -235,15 +236,15 @@ def run(
         built = transform(
             lake, quiet=not verbose, full_refresh=full_refresh, every_model=every_model, debug_log=verbose
         )
-    reason = transform_failure(built)
+    failure = build_failure(built)
     plan = built["plan"]
     console.print(
         f"dbt build: {plan['reason']}" + (f" ({', '.join(plan['changed_sources'])})" if plan["changed_sources"] else "")
     )
     if built["args"]:
         console.print(f"{transform_summary(built, lake)} → [bold]{lake.warehouse}[/]", highlight=False)
-    if reason:
-        err.print(f"[red]{reason}[/]")
+    if failure:
+        err.print(f"[red]{escape(str(failure))}[/]")
         raise typer.Exit(1)
     from catalog.cli import print_directory
     from quality.cli import print_gate, print_quality, print_report
