@@ -58,13 +58,19 @@ def test_the_trigger_fires_with_the_complete_batches_of_the_landing_directory(tm
     assert _first_event(lake) == {"pending": delivered}
 
 
-def test_the_trigger_fires_once_a_batch_becomes_complete_while_it_polls(tmp_path):
+def _one_batch_not_yet_complete(tmp_path) -> tuple[Lake, Path]:
+    """A lake whose landing holds one batch of the source, still without its _READY."""
     lake = Lake(tmp_path / "lake")
     shutil.copytree(FIXTURES / "clean-city" / SOURCE, lake.landing / SOURCE)
     batch, *others = sorted((lake.landing / SOURCE).iterdir())
     for other in others:
         shutil.rmtree(other)
     (batch / "_READY").unlink()
+    return lake, batch
+
+
+def test_the_trigger_fires_once_a_batch_becomes_complete_while_it_polls(tmp_path):
+    lake, batch = _one_batch_not_yet_complete(tmp_path)
     assert _first_event(lake, deliver_later=batch / "_READY") == {"pending": [batch.name]}
 
 
@@ -128,12 +134,7 @@ print(json.dumps({"states": {t: str(ti.state) for t, ti in tis.items()},
 
 @pytest.mark.slow
 def test_a_deferred_sensor_waits_for_a_batch_completed_after_it_started_and_it_is_ingested(tmp_path):
-    lake = Lake(tmp_path / "lake")
-    shutil.copytree(FIXTURES / "clean-city" / SOURCE, lake.landing / SOURCE)
-    batch, *others = sorted((lake.landing / SOURCE).iterdir())
-    for other in others:
-        shutil.rmtree(other)
-    (batch / "_READY").unlink()
+    lake, batch = _one_batch_not_yet_complete(tmp_path)
     proc = subprocess.run(
         [sys.executable, "-c", RUN_DEFERRED, ingest_dag_id(SOURCE), str(batch / "_READY")],
         env=airflow_environ(lake) | {"GOVLAKE_READY_SENSING": "deferrable"}, cwd=REPO, capture_output=True,
