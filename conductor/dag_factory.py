@@ -57,6 +57,23 @@ def sensing(config: dict, env: dict[str, str] | None = None) -> str:
     return chosen
 
 
+POKE_ENV = "GOVLAKE_READY_POKE_SECONDS"
+
+
+def poke_interval(config: dict, env: dict[str, str] | None = None) -> float:
+    """Seconds between two looks for `_READY`: the environment's choice (a deployment that wants
+    deliveries picked up sooner), else orchestration.yaml's."""
+    env = os.environ if env is None else env
+    chosen = env.get(POKE_ENV) or config["ready_sensor"]["poke_interval_seconds"]
+    try:
+        seconds = float(chosen)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise ValueError(f"ready poke interval {chosen!r} ({POKE_ENV} or orchestration.yaml): expected seconds > 0")
+    return seconds
+
+
 def ingest_dag_id(source_id: str) -> str:
     return "ingest__" + source_id.replace(".", "__")
 
@@ -307,7 +324,7 @@ def _ingest_dag(source: Source, registry, config: dict):
             task_id="wait_for_ready",
             source_id=source.id,
             deferrable=sensing(config) == "deferrable",
-            poke_interval=sensor["poke_interval_seconds"],
+            poke_interval=poke_interval(config),
             timeout=sensor["timeout_seconds"],
             mode=sensor["mode"],
             soft_fail=True,

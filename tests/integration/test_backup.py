@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conductor.cli import app
+from govlake import audit
 from govlake.backup import BackupError, restore, take, verify_backup
 from govlake.backup.boundary import whole_run
 from govlake.lock import lake_lock
@@ -85,6 +86,24 @@ def test_a_symlink_in_the_lake_is_skipped_with_its_reason_not_followed(filled, t
 def test_a_backup_inside_the_lake_is_refused(filled):
     with pytest.raises(ValueError, match="inside the lake"):
         take(filled, filled.home / "backup")
+
+
+def _audit_records(lake, action):
+    lines = [line for f in audit.log_files(lake) for line in f.read_text(encoding="utf-8").splitlines()]
+    return [r for r in map(json.loads, lines) if r["action"] == action]
+
+
+def test_a_backup_is_in_the_lake_s_audit_log_with_where_it_went_and_how_it_ended(filled, tmp_path):
+    assert _cli("backup", "--to", tmp_path / "backup", "--home", filled.home).exit_code == 0
+    assert _cli("backup", "--to", filled.home / "inside", "--home", filled.home).exit_code == 2
+
+    records = _audit_records(filled, "backup")
+    assert [(r["subject"], r["outcome"]) for r in records] == [
+        (f"snapshot of the lake to {tmp_path / 'backup'}", "started"),
+        (f"snapshot of the lake to {tmp_path / 'backup'}", "ok"),
+        (f"snapshot of the lake to {filled.home / 'inside'}", "started"),
+        (f"snapshot of the lake to {filled.home / 'inside'}", "failed"),
+    ]
 
 
 def test_a_backup_waits_for_the_writer_holding_the_lake_lock_and_takes_its_result(filled, tmp_path):
@@ -196,14 +215,15 @@ def test_verify_backup_passes_an_intact_backup(filled, tmp_path):
 
 def test_verify_backup_names_a_damaged_object_and_the_file_it_holds(filled, tmp_path):
     take(filled, tmp_path / "backup")
-    damaged = _object_of(tmp_path / "backup", "audit/audit-2026-12.jsonl")
+    (log,) = (f.relative_to(filled.home).as_posix() for f in audit.log_files(filled))
+    damaged = _object_of(tmp_path / "backup", log)
     damaged.chmod(0o644)
     damaged.write_text('{"seq": 2}\n')
 
     ran = _cli("verify", "--backup", tmp_path / "backup")
 
     assert ran.exit_code == 1
-    assert f"{damaged.name}: damaged" in ran.output and "audit/audit-2026-12.jsonl" in ran.output
+    assert f"{damaged.name}: damaged" in ran.output and log in ran.output
 
 
 def test_verify_backup_names_a_missing_object(filled, tmp_path):
