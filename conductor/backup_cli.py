@@ -25,11 +25,12 @@ def backup(
 
     Holds the lake's writer lock while it copies, so the warehouse, the analysts' database,
     curated Parquet and the sharing grants are taken as one state between two writes;
-    readers (the gateway, analysts) are not stopped. Files already in DIR are not copied
-    again: a second backup of an unchanged lake writes only its manifest,
+    readers (the gateway, analysts) are not stopped. Waits for a `govlake run` under way, and
+    for an Airflow transform run between its tasks, to finish: a snapshot is never half a run.
+    Files already in DIR are not copied again: a second backup of an unchanged lake writes only its manifest,
     DIR/snapshots/<UTC time>.json. Symbolic links are recorded as skipped, never followed.
     """
-    from govlake.backup import take
+    from govlake.backup import BackupError, take
     from govlake.settings import Lake
 
     try:
@@ -37,6 +38,9 @@ def backup(
     except (FileNotFoundError, ValueError) as e:
         err.print(f"[red]{escape(str(e))}[/]", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
+    except BackupError as e:  # an Airflow run left open too long: named, nothing written
+        err.print(f"[red]{escape(str(e))}[/]", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
     for rel, reason in snap.skipped.items():
         err.print(f"[yellow]skipped[/] {escape(rel)}: {reason}", highlight=False, soft_wrap=True)
     console.print(

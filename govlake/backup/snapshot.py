@@ -61,9 +61,10 @@ def take(lake: Lake, backup: Path) -> Snapshot:
         raise FileNotFoundError(f"no lake at {lake.home}")
     if backup == lake.home or lake.home in backup.parents:
         raise ValueError(f"the backup directory {backup} is inside the lake {lake.home}: it would back itself up")
-    exclude = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))["exclude"]
+    config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    exclude = config["exclude"]
     (backup / "snapshots").mkdir(parents=True, exist_ok=True)
-    with between_runs(lake), lake_lock(lake):
+    with between_runs(lake, wait_seconds=config["open_run_wait_seconds"]), lake_lock(lake):
         taken_at = datetime.now(UTC)
         snap = Snapshot(manifest=backup / "snapshots" / snapshot_name(taken_at), taken_at=taken_at)
         files: dict[str, dict] = {}

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from conductor.cli import app
 from govlake import audit
 from govlake.backup import BackupError, restore, take, verify_backup
-from govlake.backup.boundary import whole_run
+from govlake.backup.boundary import between_runs, dag_run_step, open_run, open_run_path, whole_run
 from govlake.lock import lake_lock
 from tests.backup_fixtures import checksums, small_lake, table_answers, tree_files, write_warehouse
 
@@ -133,6 +133,41 @@ def test_a_backup_waits_for_a_pipeline_run_under_way_to_finish(filled, tmp_path)
 
     assert waited, "the backup ran inside a pipeline run"
     assert done
+
+
+def test_a_backup_waits_for_an_airflow_run_between_two_of_its_tasks(filled, tmp_path):
+    with dag_run_step(filled, "scheduled__2027-01-31T06:00:00+00:00", opens=True):
+        pass  # dbt_build done; quality_run not yet started
+    done = []
+    backup = threading.Thread(target=lambda: done.append(take(filled, tmp_path / "backup")))
+    backup.start()
+    time.sleep(1.0)
+    waited = not done
+    with dag_run_step(filled, "scheduled__2027-01-31T06:00:00+00:00", closes=True):
+        pass  # quality_report, the run's last task
+    backup.join(30)
+
+    assert waited, "the backup ran between two tasks of an Airflow run"
+    assert done and open_run(filled) is None
+
+
+def test_a_backup_gives_up_on_a_run_left_open_naming_it_and_the_marker(filled):
+    with dag_run_step(filled, "manual__2027-01-30T23:00:00+00:00", opens=True):
+        pass
+    with (
+        pytest.raises(BackupError, match=r"manual__2027-01-30T23:00:00\+00:00 .*has not finished") as raised,
+        between_runs(filled, wait_seconds=0.3, poll_seconds=0.1),
+    ):
+        pytest.fail("the backup went ahead inside an open run")
+    assert str(open_run_path(filled)) in str(raised.value)
+
+
+def test_a_task_closes_only_its_own_run(filled):
+    with dag_run_step(filled, "run-a", opens=True):
+        pass
+    with dag_run_step(filled, "run-b", closes=True):
+        pass
+    assert open_run(filled)["run"] == "run-a"
 
 
 def test_pipeline_runs_do_not_wait_for_each_other(filled):
