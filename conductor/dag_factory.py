@@ -97,7 +97,7 @@ TRANSFORM_DAG_ID = "transform__dbt_build"
 def build_transform_dag():
     """dbt_build → quality_run → quality_gate → publish_curated, scheduled whenever any
     raw-layer Asset is updated; publish_curated runs only when the gate passed, the steward
-    report (quality_report) after the gate whatever it decided."""
+    report (quality_report) last, after the gate and the publication whatever they did."""
     from functools import reduce
 
     from airflow.sdk import DAG, task
