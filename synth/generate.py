@@ -88,8 +88,12 @@ def generate_city(
     defect_rate: float = 0.01,
     end_date: date = date(2026, 10, 3),
     progress: Callable[[str, int], None] | None = None,
+    daily_days: int = 5,
 ) -> GenerateSummary:
     """Write OUT/<source id>/<YYYY-MM-DD>/<files> + _READY for all sources, and OUT/_truth/.
+
+    `daily_days` daily batches end at end_date (synth.timeline.Timeline.ending: a longer
+    span is the same kind of world delivered over more days, what a soak replays day by day).
 
     The same arguments give byte-identical files. A previous synthetic city in
     OUT (recognised by OUT/_truth) is replaced; any other non-empty source
@@ -102,7 +106,7 @@ def generate_city(
     out = Path(out)
     registry = load_registry()
     _prepare(out, sorted(registry.sources))
-    params = (int(seed), int(persons), end_date, float(defect_rate))
+    params = (int(seed), int(persons), end_date, float(defect_rate), int(daily_days))
     # GOVLAKE_SYNTH_WORKERS=1|2 overrides the choice (the files are the same either way)
     workers = int(os.environ.get("GOVLAKE_SYNTH_WORKERS", "0")) or (
         2 if persons >= PARALLEL_FROM and (os.cpu_count() or 1) >= 2 else 1
@@ -135,8 +139,8 @@ def _prepare(out: Path, source_ids: list[str]) -> None:
 def _run_group(params, source_ids, out: str, progress) -> list[SourceResult]:
     from synth.sources import registry_of_generators
 
-    seed, persons, end_date, rate = params
-    world = World(load_registry(), seed, persons, end_date)
+    seed, persons, end_date, rate, daily_days = params
+    world = World(load_registry(), seed, persons, end_date, daily_days)
     gens_by_id = registry_of_generators()
     gens = []
     for sid in source_ids:
@@ -193,7 +197,7 @@ def _run_parallel(params, out: str, progress, workers: int) -> list[SourceResult
 
 
 def _write_truth(out: Path, registry, params, results: list[SourceResult]) -> GenerateSummary:
-    seed, persons, end_date, rate = params
+    seed, persons, end_date, rate, daily_days = params
     truth_dir = out / TRUTH_DIR
     truth_dir.mkdir(parents=True, exist_ok=True)
     by_id = {r.source_id: r for r in results}
@@ -213,7 +217,7 @@ def _write_truth(out: Path, registry, params, results: list[SourceResult]) -> Ge
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(CHANGE_HEADER)
         n_changes = 0
-        for row in irregularities(registry, Timeline.ending(end_date)):
+        for row in irregularities(registry, Timeline.ending(end_date, daily_days)):
             w.writerow([row["source"], row["batch"], row["file"], "", "", "", row["kind"], row["old"], row["new"]])
             n_changes += 1
         for sid in order:

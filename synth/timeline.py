@@ -62,8 +62,10 @@ def age_on(birth: int, day: int) -> int:
 class Timeline:
     """The batch anchors for a generation ending at `end`.
 
-    daily: the last five days; monthly: the last three 1sts; quarterly: the last
-    two quarter starts. `start` is the earliest batch date of any source: all
+    daily: the last five days (`days` of them when given); monthly: the last three
+    1sts, or more so that two precede the daily span; quarterly: the last two quarter
+    starts, or more so that one precedes it. A longer span is one world delivered over
+    more days (bench/soak.py); the default span gives the calendar it always gave. `start` is the earliest batch date of any source: all
     "history" (the first batch of an incremental source) lies before it.
     """
 
@@ -73,12 +75,18 @@ class Timeline:
     quarterly: tuple[date, ...]
 
     @classmethod
-    def ending(cls, end: date) -> Timeline:
-        daily = tuple(end - timedelta(days=4 - i) for i in range(5))
+    def ending(cls, end: date, days: int = 5) -> Timeline:
+        if days < 5:
+            raise ValueError("the daily span is at least five days")
+        daily = tuple(end - timedelta(days=days - 1 - i) for i in range(days))
         m0 = end.replace(day=1)
-        monthly = tuple(add_months(m0, -2 + i) for i in range(3))
+        firsts_in_span = sum(d.day == 1 for d in daily)
+        months = max(3, firsts_in_span + 2)
+        monthly = tuple(add_months(m0, -(months - 1) + i) for i in range(months))
         q0 = date(end.year, (end.month - 1) // 3 * 3 + 1, 1)
-        quarterly = (add_months(q0, -3), q0)
+        quarter_starts_in_span = sum(d.day == 1 and d.month % 3 == 1 for d in daily)
+        quarters = max(2, quarter_starts_in_span + 1)
+        quarterly = tuple(add_months(q0, -3 * (quarters - 1 - i)) for i in range(quarters))
         return cls(end, daily, monthly, quarterly)
 
     @property

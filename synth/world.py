@@ -39,7 +39,7 @@ EVENT_RATES = {
 
 
 class World:
-    def __init__(self, registry: Registry, seed: int, persons: int, end_date: date) -> None:
+    def __init__(self, registry: Registry, seed: int, persons: int, end_date: date, daily_days: int = 5) -> None:
         if persons < 1:
             raise ValueError("persons must be at least 1")
         self.registry = registry
@@ -47,7 +47,7 @@ class World:
         # offsets for the number scramblers, so small seeds do not give small numbers
         self.salt = int(stream(self.seed, "salt").integers(2**62))
         self.persons = int(persons)
-        self.timeline = Timeline.ending(end_date)
+        self.timeline = Timeline.ending(end_date, daily_days)
         self.batches: dict[str, list[Batch]] = schedule(registry, self.timeline)
         self.lineage = Lineage(registry.city)
         self.n_blocks = math.ceil(self.persons / BLOCK)
