@@ -17,12 +17,13 @@ export UV_COMPILE_BYTECODE := 1
 
 SQLFLUFF := $(TOOLS)/sqlfluff/bin/sqlfluff
 
-.PHONY: env sqlfluff browser postgres demo test test-fast bench clean help
+.PHONY: env sqlfluff browser postgres demo test test-fast bench bench-scale bench-soak clean help
 
 help:
 	@echo "make demo    create the environment, generate the synthetic city, run the pipeline through Airflow"
 	@echo "make test    create the environment if needed and run the whole test suite"
 	@echo "make bench   run the benchmarks under bench/ (1,000,000 persons; slow)"
+	@echo "make bench-scale / bench-soak   issue 18's 10M run and 30-day soak (hours)"
 	@echo "make clean   remove the lake and build outputs (keeps .venv)"
 
 $(UV):
@@ -81,6 +82,17 @@ bench: env
 	$(VENV)/bin/python bench/build.py
 	$(VENV)/bin/python bench/quality.py
 	$(VENV)/bin/python bench/gateway.py
+
+# Issue 18, hours each (bench/README.md): the whole pipeline at 1M and 10M persons under a
+# bounded memory, and 30 days of deliveries on the 100,000-person city. --resume: a run
+# interrupted goes on from its last measured stage or day.
+SCALE_PERSONS ?= --persons 1000000 --persons 10000000
+GOVLAKE_MEMORY_LIMIT ?= 8GB
+bench-scale: env
+	GOVLAKE_MEMORY_LIMIT=$(GOVLAKE_MEMORY_LIMIT) $(VENV)/bin/python bench/scale.py $(SCALE_PERSONS) --resume
+
+bench-soak: env browser
+	$(VENV)/bin/python bench/soak.py --persons 100000 --days 30 --resume
 
 clean:
 	rm -rf lake dbt_project/target dbt_project/logs .pytest_cache

@@ -136,6 +136,45 @@ def timed_child(cmd: list[str], what: str) -> dict:
     }
 
 
+def sampled_run(cmd: list[str], what: str, ok_codes: tuple[int, ...] = (0,)) -> tuple[int, str, dict]:
+    """Run `cmd` in a fresh process: (its exit code, its stdout, {seconds, cpu_s, peak_rss_mb}
+    of its process tree). An exit code outside ok_codes stops the benchmark, quoting the
+    output's tail masked (it may quote a delivered row)."""
+    from govlake.pii import mask_text
+
+    sampler = TreeSampler()
+    t = sampler.start_clock()
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    secs = time.perf_counter() - t
+    sampler.stop()
+    if out.returncode not in ok_codes:
+        raise SystemExit(
+            mask_text(f"{what} failed (exit {out.returncode}):\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+        )
+    measure = {
+        "seconds": round(secs, 2),
+        "cpu_s": round(sampler.cpu(), 1),
+        "peak_rss_mb": round(sampler.peak_rss / 2**20),
+    }
+    return out.returncode, out.stdout, measure
+
+
+def du_bytes(path: Path) -> int:
+    """Bytes under `path` as `du -sb` counts them (a hard-linked file once, symlinks not followed)."""
+    if not path.exists():
+        return 0
+    out = subprocess.run(["du", "-sb", str(path)], capture_output=True, text=True, check=True)
+    return int(out.stdout.split()[0])
+
+
+def git_commit() -> str:
+    """The checkout's commit, "+dirty" when it has uncommitted changes (its figures are then
+    not those of the commit alone)."""
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    return head + ("+dirty" if dirty else "")
+
+
 def ensure_city(landing: Path, persons: int, seed: int) -> dict:
     """Generate the city once (in a subprocess, timed); later calls read the stamp."""
     stamp = landing / "_truth" / "bench_generation.json"

@@ -65,8 +65,9 @@ class Timeline:
     daily: the last five days (`days` of them when given); monthly: the last three
     1sts, or more so that two precede the daily span; quarterly: the last two quarter
     starts, or more so that one precedes it. A longer span is one world delivered over
-    more days (bench/soak.py); the default span gives the calendar it always gave. `start` is the earliest batch date of any source: all
-    "history" (the first batch of an incremental source) lies before it.
+    more days (bench/soak.py); the default span gives the calendar it always gave.
+    `start` is the earliest batch date of any source: all "history" (the first batch of
+    an incremental source) lies before it.
     """
 
     end: date
