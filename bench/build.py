@@ -54,16 +54,22 @@ def newest_daily_batches(landing: Path) -> list[Path]:
 
 
 def landing_without(landing: Path, held: list[Path], into: Path) -> Path:
-    """A view of the landing zone (symlinked batch directories) without the held-back batches."""
+    """A copy of the landing zone without the held-back batches, its files hard-linked
+    (ingestion refuses a symlinked batch directory: nothing outside the lake is read)."""
     if into.exists():
         shutil.rmtree(into)
     skip = {p.resolve() for p in held}
     for batch in sorted(landing.glob("*.*/*")):
         if batch.is_dir() and batch.resolve() not in skip:
-            target = into / batch.parent.name / batch.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.symlink_to(batch.resolve(), target_is_directory=True)
+            shutil.copytree(batch, into / batch.parent.name / batch.name, copy_function=link_or_copy)
     return into
+
+
+def link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:  # another file system
+        shutil.copy2(src, dst)
 
 
 def ingest(landing: Path, lake_home: Path) -> dict:

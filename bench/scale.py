@@ -94,34 +94,15 @@ def run_stage(stage: str, lake_home: Path, landing: Path) -> dict:
 
 
 def prepare_landings(landing: Path, work: Path, daily: str) -> tuple[Path, Path, list[str]]:
-    """Two landing zones of the city: without the newest day of the daily sources, and with
-    the replayed delivery added."""
-    from build import newest_daily_batches
+    """Two landing zones of the city (bench/build.py's, files hard-linked): without the newest
+    day of the daily sources, and with the replayed delivery added."""
+    from build import landing_without, newest_daily_batches
 
     held = newest_daily_batches(landing)
     replayed = [p for p in held if daily == "day" or p.parent.name == ONE_BATCH_SOURCE]
-    before = landing_view(landing, held, work / "landing-before")
-    after = landing_view(landing, [p for p in held if p not in replayed], work / "landing-daily")
+    before = landing_without(landing, held, work / "landing-before")
+    after = landing_without(landing, [p for p in held if p not in replayed], work / "landing-daily")
     return before, after, sorted(f"{p.parent.name}/{p.name}" for p in replayed)
-
-
-def landing_view(landing: Path, held: list[Path], into: Path) -> Path:
-    """The landing's batch directories but the held ones, their files hard-linked (ingestion
-    refuses a symlinked batch directory: bench/build.py's landing_without no longer ingests)."""
-    if into.exists():
-        shutil.rmtree(into)
-    skip = set(held)
-    for batch in sorted(landing.glob("*.*/*")):
-        if batch.is_dir() and batch not in skip:
-            shutil.copytree(batch, into / batch.parent.name / batch.name, copy_function=link_or_copy)
-    return into
-
-
-def link_or_copy(src: str, dst: str) -> None:
-    try:
-        os.link(src, dst)
-    except OSError:  # another file system
-        shutil.copy2(src, dst)
 
 
 def check_disk(persons: int, results: dict, landing: Path, work: Path) -> None:
