@@ -33,15 +33,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import DATA, RESULTS, ROOT, city_dir, du_bytes, ensure_city, git_commit, machine, sampled_run
-from scaling import STAGES, disk_needed, evaluate, exponents, measured, merge_stage
+from scaling import DISK_SAFETY, STAGES, disk_needed, evaluate, exponents, measured, merge_stage
 
 sys.path.insert(0, str(ROOT))
 
 MEMORY_ENV = "GOVLAKE_MEMORY_LIMIT"
 ONE_BATCH_SOURCE = "scjg.enterprise_register"  # bench/build.py's one daily batch
-# Bytes of landing plus lake per person when no smaller size was measured to extrapolate
-# from: measured by this script's validation run at 20,000 persons (see bench/README.md).
-DEFAULT_BYTES_PER_PERSON = 40_000
+# Bytes per person when no smaller size was measured to extrapolate from: this script's
+# validation run at 20,000 persons (2026-12-06), the lake at its largest 94.4 MB (`du -sb`,
+# after daily_catalog), the landing 24.6 MB. Small cities carry more fixed overhead per person.
+LAKE_BYTES_PER_PERSON = 4_700
+LANDING_BYTES_PER_PERSON = 1_230
 
 
 # --- one stage, in its own process ------------------------------------------------------------
@@ -111,7 +113,8 @@ def check_disk(persons: int, results: dict, landing: Path, work: Path) -> None:
     present = (landing / "_truth" / "bench_generation.json").exists()
     need = disk_needed(persons, results, present)
     if need is None:
-        need = int(persons * DEFAULT_BYTES_PER_PERSON * (0.5 if present else 1))
+        per_person = LAKE_BYTES_PER_PERSON + (0 if present else LANDING_BYTES_PER_PERSON)
+        need = int(persons * per_person * DISK_SAFETY)
     work.mkdir(parents=True, exist_ok=True)
     free = shutil.disk_usage(work).free
     if free < need:

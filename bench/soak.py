@@ -111,14 +111,21 @@ def parquet_rows(root: Path) -> int:
     )
 
 
-def warehouse_rows(warehouse: Path) -> int:
+def warehouse_facts(warehouse: Path) -> dict:
+    """The warehouse's rows (DuckDB's estimate per table, summed) and the batches the newest
+    gate decision held (source/batch: why curated was not published that day)."""
     import duckdb
 
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        return con.execute("SELECT coalesce(sum(estimated_size), 0)::BIGINT FROM duckdb_tables()").fetchone()[0]
+        rows = con.execute("SELECT coalesce(sum(estimated_size), 0)::BIGINT FROM duckdb_tables()").fetchone()[0]
+        held = con.execute(
+            "SELECT source_id || '/' || batch FROM quality.gate_decisions WHERE NOT passed AND gate_id = "
+            "(SELECT max_by(gate_id, decided_at) FROM quality.gate_decisions) ORDER BY 1"
+        ).fetchall()
     finally:
         con.close()
+    return {"warehouse_rows": rows, "held_batches": [h[0] for h in held]}
 
 
 def sizes(lake_home: Path) -> dict:
@@ -130,7 +137,7 @@ def sizes(lake_home: Path) -> dict:
         "landing_bytes": du_bytes(lake_home / "landing"),
         "raw_rows": parquet_rows(lake_home / "raw"),
         "curated_rows": parquet_rows(lake_home / "curated"),
-        "warehouse_rows": warehouse_rows(warehouse),
+        **warehouse_facts(warehouse),
     }
 
 

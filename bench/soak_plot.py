@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
-WIDTH, HEIGHT = 1100, 900
+WIDTH, HEIGHT = 1100, 1100
 
 
 def figure(results: dict):
@@ -19,24 +19,27 @@ def figure(results: dict):
     days = results["days"]
     x = [d["day"] for d in days]
     fig = make_subplots(
-        rows=3,
+        rows=4,
         cols=1,
         shared_xaxes=True,
-        subplot_titles=("wall and CPU seconds", "peak RSS (MB)", "warehouse and lake (MB); raw rows (millions)"),
+        subplot_titles=("wall and CPU seconds", "peak RSS (MB)", "warehouse and lake (MB)", "rows"),
     )
     fig.add_scatter(x=x, y=[d["seconds"] for d in days], name="wall s", row=1, col=1)
     fig.add_scatter(x=x, y=[d["cpu_s"] for d in days], name="CPU s", row=1, col=1)
     fig.add_scatter(x=x, y=[d["peak_rss_mb"] for d in days], name="peak RSS MB", row=2, col=1)
     fig.add_scatter(x=x, y=[d["warehouse_bytes"] / 1e6 for d in days], name="warehouse MB", row=3, col=1)
     fig.add_scatter(x=x, y=[d["lake_bytes"] / 1e6 for d in days], name="lake MB", row=3, col=1)
-    fig.add_scatter(x=x, y=[d["raw_rows"] / 1e6 for d in days], name="raw rows (M)", row=3, col=1)
+    fig.add_scatter(x=x, y=[d["raw_rows"] for d in days], name="raw rows", row=4, col=1)
+    fig.add_scatter(x=x, y=[d["warehouse_rows"] for d in days], name="warehouse rows", row=4, col=1)
+    fig.add_scatter(x=x, y=[d["curated_rows"] for d in days], name="curated rows", row=4, col=1)
+    fig.update_xaxes(dtick=1)
     p = results["params"]
     fig.update_layout(
         title=f"soak: {p['persons']:,} persons, {p['days']} days (day 0: the history) — {results['commit'][:12]}",
         width=WIDTH,
         height=HEIGHT,
     )
-    fig.update_xaxes(title_text="day", row=3, col=1)
+    fig.update_xaxes(title_text="day", row=4, col=1)
     return fig
 
 
