@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import DATA, RESULTS, ROOT, city_dir, du_bytes, ensure_city, git_commit, machine, sampled_run
-from scaling import DISK_SAFETY, STAGES, disk_needed, evaluate, exponents, measured, merge_stage
+from scaling import DISK_SAFETY, STAGES, disk_needed, evaluate, exponents, merge_stage, resumable
 
 sys.path.insert(0, str(ROOT))
 
@@ -129,10 +129,10 @@ def measure_size(args, persons: int, results: dict, run: dict) -> dict:
     landing = city_dir(persons, args.seed) if args.work is None else base / f"city-{persons}-{args.seed}"
     work = base / f"scale-{persons}-{args.seed}"
     lake_home = work / "lake"
-    resuming = args.resume and lake_home.exists()
-    if args.resume and not resuming:
-        print(f"{persons:,}: no lake at {lake_home} to resume; measuring every stage", flush=True)
-    if not resuming:
+    done = resumable(results, persons, run) if args.resume and lake_home.exists() else 0
+    if args.resume and not done:
+        print(f"{persons:,}: nothing measured by this commit on a lake at {lake_home}; every stage", flush=True)
+    if not done:
         check_disk(persons, results, landing, base)
         if work.exists():
             shutil.rmtree(work)
@@ -141,10 +141,9 @@ def measure_size(args, persons: int, results: dict, run: dict) -> dict:
     generation = ensure_city(landing, persons, args.seed)
     before, after, replayed = prepare_landings(landing, work, args.daily)
     run = {**run, "daily": args.daily, "replayed": replayed}
-    for stage in STAGES:
-        if resuming and measured(results, persons, stage, run):
-            print(f"{persons:,} {stage}: measured by this commit, skipped (--resume)", flush=True)
-            continue
+    if done:
+        print(f"{persons:,}: {', '.join(STAGES[:done])} measured by this commit, skipped (--resume)", flush=True)
+    for stage in STAGES[done:]:
         if stage == "generate":
             record = {k: generation[k] for k in ("seconds", "cpu_s", "peak_rss_mb")}
             record.update(reused=not fresh, rows=generation["rows"], files=generation["files"])

@@ -67,6 +67,16 @@ def measured(results: dict, persons: int, stage: str, run: dict) -> dict | None:
     return entry["stages"].get(stage)
 
 
+def resumable(results: dict, persons: int, run: dict) -> int:
+    """How many of STAGES, from the first, this run (commit and memory limit) already measured
+    for `persons`: --resume goes on after them, on the lake they left. A stage measured after
+    a gap is not counted: the lake has moved on since."""
+    n = 0
+    while n < len(STAGES) and measured(results, persons, STAGES[n], run):
+        n += 1
+    return n
+
+
 def exponent(t_small: float, t_big: float, small: int, big: int) -> float | None:
     """log(t_big/t_small) / log(big/small): 1 is linear; None without two positive times."""
     if t_small <= 0 or t_big <= 0 or big == small:

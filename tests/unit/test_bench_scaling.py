@@ -137,3 +137,19 @@ def test_the_disk_a_size_needs_is_the_largest_smaller_run_scaled_with_headroom(s
     assert need == math.floor((6 * 10**9 + 2 * 10**9) * 10 * scaling.DISK_SAFETY)
     assert scaling.disk_needed(10_000_000, results, landing_present=True) == 6 * 10**10 * scaling.DISK_SAFETY
     assert scaling.disk_needed(20_000, results, landing_present=False) is None
+
+
+def test_a_resumed_run_goes_on_after_the_stages_this_commit_measured_in_order(scaling):
+    results = {}
+    for name in scaling.STAGES[:4]:
+        scaling.merge_stage(results, 2_000, name, stage(1.0), RUN)
+    assert scaling.resumable(results, 2_000, RUN) == 4
+    scaling.merge_stage(results, 2_000, scaling.STAGES[6], stage(1.0), RUN)  # after a gap
+    assert scaling.resumable(results, 2_000, RUN) == 4
+
+
+def test_nothing_is_resumed_from_another_commit_or_size(scaling):
+    results = measured_size(scaling, {}, 2_000, lambda name, n: 1.0)
+    assert scaling.resumable(results, 2_000, RUN) == len(scaling.STAGES)
+    assert scaling.resumable(results, 2_000, {**RUN, "commit": "def"}) == 0
+    assert scaling.resumable(results, 20_000, RUN) == 0
