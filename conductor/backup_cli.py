@@ -19,6 +19,16 @@ err = Console(stderr=True)
 
 def backup(
     to: Annotated[Path, typer.Option("--to", help="Backup directory (created if missing; outside the lake).")],
+    keep: Annotated[
+        int | None,
+        typer.Option(
+            "--keep",
+            min=1,
+            help="After the snapshot, keep only the newest N snapshots in DIR and delete the objects "
+            "no kept snapshot uses (default: keep every snapshot).",
+            show_default=False,
+        ),
+    ] = None,
     home: HomeOpt = None,
 ):
     """Snapshot the whole lake into DIR: every file stored once by its sha256, plus a manifest.
@@ -29,6 +39,8 @@ def backup(
     for an Airflow transform run between its tasks, to finish: a snapshot is never half a run.
     Files already in DIR are not copied again: a second backup of an unchanged lake writes only its manifest,
     DIR/snapshots/<UTC time>.json. Symbolic links are recorded as skipped, never followed.
+    With --keep N, older snapshots are then deleted with the objects only they used (a
+    schedule's retention: `--keep 30` for a month of daily backups).
     """
     from govlake.backup import BackupError, take
     from govlake.settings import Lake
@@ -48,6 +60,21 @@ def backup(
         f"{snap.objects_written} new object(s), {snap.bytes_written:,} bytes written to {to}",
         highlight=False,
     )
+    if keep:
+        from govlake import audit
+        from govlake.backup.prune import prune
+
+        try:
+            pruned = prune(to, keep)
+        except BackupError as e:  # a kept manifest unreadable: nothing was deleted
+            err.print(f"[red]{escape(str(e))}[/]", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        audit.annotate(kept=len(pruned.kept), removed=pruned.removed, bytes_freed=pruned.bytes_freed)
+        console.print(
+            f"kept the newest {len(pruned.kept)} snapshot(s); removed {len(pruned.removed)} older one(s) and "
+            f"{pruned.objects_removed} object(s) only they used, {pruned.bytes_freed:,} bytes freed",
+            highlight=False,
+        )
 
 
 def restore(

@@ -18,6 +18,7 @@ from conductor.cli import app
 from govlake import audit
 from govlake.backup import BackupError, restore, take, verify_backup
 from govlake.backup.boundary import between_runs, dag_run_step, open_run, open_run_path, whole_run
+from govlake.backup.prune import prune
 from govlake.lock import lake_lock
 from tests.backup_fixtures import checksums, small_lake, table_answers, tree_files, write_warehouse
 
@@ -287,3 +288,79 @@ def test_restore_refuses_a_time_it_cannot_read_and_restores_nothing(filled, tmp_
     assert ran.exit_code == 2
     assert "not an ISO 8601 time" in ran.output
     assert not (tmp_path / "restored").exists()
+
+
+def _three_snapshots(lake, backup):
+    """Three snapshots, the warehouse different in each: (snapshot, warehouse object) per point."""
+    taken = []
+    for n in (1, 2, 3):
+        write_warehouse(lake, f"CREATE OR REPLACE TABLE tickets AS SELECT range AS id FROM range({n * 10})")
+        snap = take(lake, backup)
+        sha = json.loads(snap.manifest.read_text())["files"]["warehouse.duckdb"]["sha256"]
+        taken.append((snap, sha))
+    return taken
+
+
+def test_keeping_the_newest_two_snapshots_deletes_the_oldest_and_the_objects_only_it_used(filled, tmp_path):
+    backup = tmp_path / "backup"
+    (first, first_warehouse), *rest = _three_snapshots(filled, backup)
+
+    pruned = prune(backup, keep=2)
+
+    assert pruned.removed == [first.manifest.name]
+    assert not first.manifest.exists()
+    assert not (backup / "objects" / first_warehouse[:2] / first_warehouse).exists()
+    assert pruned.objects_removed >= 1 and pruned.bytes_freed > 0
+    # what the kept snapshots use is all there: they verify and restore
+    assert verify_backup(backup).problems == [] and verify_backup(backup).snapshots == 2
+    restore(backup, tmp_path / "restored")
+    assert table_answers(type(filled)(tmp_path / "restored"))["main.tickets"][0] == 30
+
+
+def test_an_unreadable_kept_snapshot_stops_the_prune_before_anything_is_deleted(filled, tmp_path):
+    backup = tmp_path / "backup"
+    _three_snapshots(filled, backup)
+    sorted((backup / "snapshots").glob("*.json"))[-1].write_text("{not json")
+    before = tree_files(backup)
+
+    with pytest.raises(BackupError, match="unreadable snapshot manifest"):
+        prune(backup, keep=2)
+
+    assert tree_files(backup) == before
+
+
+def test_a_prune_waits_for_a_snapshot_being_taken_into_the_same_directory(filled, tmp_path):
+    from govlake.backup import store
+
+    backup = tmp_path / "backup"
+    _three_snapshots(filled, backup)
+    done = []
+    with store.writing(backup):  # a snapshot under way
+        pruning = threading.Thread(target=lambda: done.append(prune(backup, keep=1)))
+        pruning.start()
+        time.sleep(1.0)
+        waited = not done
+    pruning.join(30)
+
+    assert waited, "the prune deleted objects while a snapshot was being taken"
+    assert len(done[0].kept) == 1
+
+
+def test_backup_keep_prunes_after_the_snapshot_and_says_what_it_removed(filled, tmp_path):
+    backup = tmp_path / "backup"
+    _three_snapshots(filled, backup)
+
+    ran = _cli("backup", "--to", backup, "--keep", 1, "--home", filled.home)
+
+    assert ran.exit_code == 0, ran.output
+    assert "kept the newest 1 snapshot(s); removed 3 older one(s)" in ran.output
+    assert len(list((backup / "snapshots").glob("*.json"))) == 1
+    (record,) = [r for r in _audit_records(filled, "backup") if r["outcome"] == "ok"]
+    assert record["details"]["kept"] == 1 and len(record["details"]["removed"]) == 3
+
+
+def test_keeping_no_snapshot_is_refused(filled, tmp_path):
+    take(filled, tmp_path / "backup")
+    assert _cli("backup", "--to", tmp_path / "backup", "--keep", 0, "--home", filled.home).exit_code == 2
+    with pytest.raises(ValueError, match="at least the newest"):
+        prune(tmp_path / "backup", keep=0)
