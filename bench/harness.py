@@ -45,7 +45,14 @@ def city_dir(persons: int, seed: int) -> Path:
 
 
 def machine() -> dict:
-    return {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+    import psutil
+
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
 class TreeSampler:
@@ -142,6 +149,7 @@ def sampled_run(cmd: list[str], what: str, ok_codes: tuple[int, ...] = (0,)) -> 
     output's tail masked (it may quote a delivered row)."""
     from govlake.pii import mask_text
 
+    load = os.getloadavg()[0]  # the machine is shared: how busy it was when the run started
     sampler = TreeSampler()
     t = sampler.start_clock()
     out = subprocess.run(cmd, capture_output=True, text=True)
@@ -155,6 +163,7 @@ def sampled_run(cmd: list[str], what: str, ok_codes: tuple[int, ...] = (0,)) -> 
         "seconds": round(secs, 2),
         "cpu_s": round(sampler.cpu(), 1),
         "peak_rss_mb": round(sampler.peak_rss / 2**20),
+        "load_average_at_start": round(load, 2),
     }
     return out.returncode, out.stdout, measure
 
