@@ -109,7 +109,7 @@ def prepare_landings(landing: Path, work: Path, daily: str) -> tuple[Path, Path,
 
 def check_disk(persons: int, results: dict, landing: Path, work: Path) -> None:
     """Refuse a run the disk cannot hold: the need extrapolated from the largest smaller size
-    measured (scaling.disk_needed), else DEFAULT_BYTES_PER_PERSON."""
+    measured (scaling.disk_needed), else the per-person sizes above."""
     present = (landing / "_truth" / "bench_generation.json").exists()
     need = disk_needed(persons, results, present)
     if need is None:
