@@ -62,8 +62,14 @@ class DbtRunResult:
         return asdict(self)
 
 
-def dbt_dir(lake: Lake) -> Path:
-    return lake.dbt
+ENGINES = ("duckdb", "spark")  # profiles.yml's outputs (docs/spark.md)
+
+
+def dbt_dir(lake: Lake, engine: str = "duckdb") -> Path:
+    """Where a build's target/, logs/ and artifacts go: <lake>/dbt/ for the warehouse's
+    engine, <lake>/spark/dbt/ for Spark, so a Spark build never replaces the manifest and
+    run results the quality layer and the catalog read."""
+    return lake.dbt if engine == "duckdb" else lake.home / engine / "dbt"
 
 
 def run_dbt(
@@ -78,6 +84,7 @@ def run_dbt(
     debug_log: bool = False,
     indirect_selection: str = "cautious",
     project_dir: Path = DBT_PROJECT,
+    engine: str = "duckdb",
 ) -> DbtRunResult:
     """Invoke `dbt <command>` on the project for `lake`; never raises for a failed run.
 
@@ -93,11 +100,16 @@ def run_dbt(
     default) runs a test only when every model it reads is selected, so an ad-hoc build
     never tests a relationship against a table it did not build; a build that knows the
     unselected tables are current (transform.build_plan) passes "eager".
+    `engine` picks the profile's output: "duckdb" (the warehouse) or "spark" (dbt-spark in
+    session mode, its tables in <lake>/spark/warehouse/); a Spark build is always a full
+    refresh (docs/spark.md).
     """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     from dbt.cli.main import dbtRunner  # ~2 s import: only when dbt is actually run
 
     args = [command] if isinstance(command, str) else list(command)
-    out = dbt_dir(lake)
+    out = dbt_dir(lake, engine)
     target, logs = out / "target", out / "logs"
     args += [
         "--project-dir",
@@ -108,6 +120,8 @@ def run_dbt(
         str(target),
         "--log-path",
         str(logs),
+        "--target",
+        engine,
     ]
     if select:
         args += ["--select", *select]
@@ -115,7 +129,7 @@ def run_dbt(
             args += ["--indirect-selection", indirect_selection]
     if exclude:
         args += ["--exclude", *exclude]
-    if full_refresh:
+    if full_refresh or (engine == "spark" and args[0] in ("build", "run", "seed")):
         args.append("--full-refresh")
     if threads:
         args += ["--threads", str(threads)]
