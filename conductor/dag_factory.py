@@ -57,6 +57,17 @@ def sensing(config: dict, env: dict[str, str] | None = None) -> str:
     return chosen
 
 
+ENGINES = ("duckdb", "spark")
+
+
+def dbt_engine(config: dict) -> str:
+    """Where the transform DAG's dbt_build runs (orchestration.yaml `dbt.engine`, default duckdb)."""
+    chosen = (config.get("dbt") or {}).get("engine", "duckdb")
+    if chosen not in ENGINES:
+        raise ValueError(f"dbt engine {chosen!r} (orchestration.yaml dbt.engine): expected one of {ENGINES}")
+    return chosen
+
+
 def ingest_dag_id(source_id: str) -> str:
     return "ingest__" + source_id.replace(".", "__")
 
@@ -91,6 +102,7 @@ def build_transform_dag():
     config = load_config()
     assets = [raw_asset(s) for s in sorted(registry.sources)]
     writers = config["warehouse_pool"]["name"]  # every task here writes the warehouse
+    engine = dbt_engine(config)
     with DAG(
         dag_id=TRANSFORM_DAG_ID,
         description="dbt build → quality run → quality gate → publish curated",
@@ -113,7 +125,9 @@ def build_transform_dag():
             "every base and theme table as `curated/<library>/<table>.parquet` and updates the Asset "
             "`curated`, whose event's extra names the gate, the batches it passed and every table with its "
             "rows. `quality_report` writes the steward report (`reports/quality/index.html`, a "
-            "workbook per department) after the gate, also when it held a batch."
+            "workbook per department) after the gate, also when it held a batch. With `dbt.engine: spark` "
+            "(orchestration.yaml) dbt_build builds every model on Spark into `<lake>/spark/warehouse/` "
+            "and the steps that read the warehouse are skipped (docs/spark.md)."
         ),
         default_args=task_defaults(config, owner="dsj"),
         **DAG_CALLBACKS,
@@ -128,7 +142,7 @@ def build_transform_dag():
             lake = Lake.from_env()
             # dbt's node-by-node output goes to its log file; the task log gets one line, and
             # on failure an exception naming the failing models and tests (so does the notice)
-            result = transform(lake, publish=False, quiet=True)
+            result = transform(lake, publish=False, quiet=True, engine=engine)
             print(transform_summary(result, lake), flush=True)
             failure = build_failure(result)
             if failure:
@@ -137,8 +151,13 @@ def build_transform_dag():
 
         @task(task_id="quality_run", pool=writers)
         def quality_run(_build: dict) -> dict:
+            from airflow.sdk.exceptions import AirflowSkipException
+
             from conductor.pipeline import quality_run
             from govlake.settings import Lake
+
+            if engine != "duckdb":  # the rules read the warehouse, which this build left as it was
+                raise AirflowSkipException(f"dbt built on {engine}: the warehouse was not rebuilt (docs/spark.md)")
 
             return quality_run(Lake.from_env())
 
