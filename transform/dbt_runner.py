@@ -145,7 +145,11 @@ def run_dbt(
     with _in_process, lake_lock(lake), _env(GOVLAKE_HOME=str(lake.home)):
         before = _mtimes(target)
         try:
-            res = dbtRunner().invoke(args)
+            res = None
+            if engine == "spark" and args[0] in ("build", "run", "test", "compile"):
+                res = _declare_raw_sources(dbtRunner(), args)
+            if res is None or res.success:
+                res = dbtRunner().invoke(args)
         finally:
             _release_duckdb()
         invocation_id = _invocation_id()
@@ -163,6 +167,26 @@ def run_dbt(
     if result.run_results:
         _summarise(Path(result.run_results), result)
     return result
+
+
+def _declare_raw_sources(runner, args: list[str]):
+    """Spark reads raw Parquet through external tables, declared before the command by the
+    operation register_raw_sources (dbt_project/macros/cross_db/register_raw_sources.sql):
+    an on-run-start hook would do it too, but every run's results would list the hook."""
+    shared = [a for a in args[1:] if a not in ("--full-refresh",)]
+    shared = _without_option(shared, ("--select", "--exclude", "--indirect-selection", "--threads"))
+    return runner.invoke(["run-operation", "register_raw_sources", *shared])
+
+
+def _without_option(args: list[str], options: tuple[str, ...]) -> list[str]:
+    """args without the named options and their values (each value until the next --option)."""
+    out, skipping = [], False
+    for a in args:
+        if a.startswith("--"):
+            skipping = a in options
+        if not skipping:
+            out.append(a)
+    return out
 
 
 def _summarise(path: Path, result: DbtRunResult) -> None:

@@ -1,5 +1,6 @@
-{# on-run-start: make every dbt source readable on engines that cannot point a source at
-   files. DuckDB reads raw Parquet through each source's meta.external_location, so it
+{# Run as an operation before a build (transform/dbt_runner.py, engine spark; not a hook,
+   which every run's results would list): make every dbt source readable on engines that
+   cannot point a source at files. DuckDB reads raw Parquet through each source's meta.external_location, so it
    needs nothing. Spark gets one external table per source over <lake>/raw/<source>/,
    declared with the raw schema (every registry column as text, plus the lineage columns):
    a source that has not delivered yet is an empty table, a batch missing a column reads it
@@ -10,7 +11,6 @@
     {{ return(adapter.dispatch('register_raw_sources', 'govlake')()) }}
 {%- endmacro %}
 
-{#- nothing to run: dbt skips an empty hook's SQL -#}
 {% macro default__register_raw_sources() -%}
 {%- endmacro %}
 
