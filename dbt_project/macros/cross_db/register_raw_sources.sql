@@ -1,7 +1,7 @@
 {# Run as an operation before a build (transform/dbt_runner.py, engine spark; not a hook,
    which every run's results would list): make every dbt source readable on engines that
-   cannot point a source at files. DuckDB reads raw Parquet through each source's meta.external_location, so it
-   needs nothing. Spark gets one external table per source over <lake>/raw/<source>/,
+   cannot point a source at files. DuckDB reads raw Parquet through each source's
+   meta.external_location, so it needs nothing. Spark gets one external table per source over <lake>/raw/<source>/,
    declared with the raw schema (every registry column as text, plus the lineage columns):
    a source that has not delivered yet is an empty table, a batch missing a column reads it
    as NULL (DuckDB's union_by_name), and the batch=... directories are read as plain
