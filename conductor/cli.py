@@ -51,8 +51,6 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(share_app, name="share")
 app.command("serve")(serve)
-app.command("backup")(backup)
-app.command("restore")(restore)
 catalog_cli.pipelines_provider = airflow_pipelines  # the DAGs published as OpenMetadata pipelines
 console = Console()
 err = Console(stderr=True)
@@ -98,6 +96,11 @@ def _whole_run(command):
             return command(**kwargs)
 
     return whole_run_command
+
+
+# a backup is an action on the lake like a run: the audit log says when, where to, and how it ended
+app.command("backup")(_audited("backup", lambda kw: f"snapshot of the lake to {kw['to']}")(backup))
+app.command("restore")(restore)
 
 
 @app.command()
