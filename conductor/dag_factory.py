@@ -57,6 +57,17 @@ def sensing(config: dict, env: dict[str, str] | None = None) -> str:
     return chosen
 
 
+ENGINES = ("duckdb", "spark")
+
+
+def dbt_engine(config: dict) -> str:
+    """Where the transform DAG's dbt_build runs (orchestration.yaml `dbt.engine`, default duckdb)."""
+    chosen = (config.get("dbt") or {}).get("engine", "duckdb")
+    if chosen not in ENGINES:
+        raise ValueError(f"dbt engine {chosen!r} (orchestration.yaml dbt.engine): expected one of {ENGINES}")
+    return chosen
+
+
 POKE_ENV = "GOVLAKE_READY_POKE_SECONDS"
 
 
@@ -108,6 +119,7 @@ def build_transform_dag():
     config = load_config()
     assets = [raw_asset(s) for s in sorted(registry.sources)]
     writers = config["warehouse_pool"]["name"]  # every task here writes the warehouse
+    engine = dbt_engine(config)
     with DAG(
         dag_id=TRANSFORM_DAG_ID,
         description="dbt build → quality run → quality gate → publish curated",
@@ -132,7 +144,9 @@ def build_transform_dag():
             "rows. `quality_report` writes the steward report (`reports/quality/index.html`, a "
             "workbook per department) after the gate and the publication, also when the gate held a batch. "
             "From `dbt_build` to `quality_report` the run is open to backups: `govlake backup` waits for "
-            "it to close (`govlake/backup/boundary.py`)."
+            "it to close (`govlake/backup/boundary.py`). With `dbt.engine: spark` (orchestration.yaml) "
+            "dbt_build builds every model on Spark into `<lake>/spark/warehouse/` and the steps that read "
+            "the warehouse are skipped (docs/spark.md)."
         ),
         default_args=task_defaults(config, owner="dsj"),
         **DAG_CALLBACKS,
@@ -152,7 +166,7 @@ def build_transform_dag():
             # dbt's node-by-node output goes to its log file; the task log gets one line, and
             # on failure an exception naming the failing models and tests (so does the notice)
             with dag_run_step(lake, get_current_context()["run_id"], opens=True):
-                result = transform(lake, publish=False, quiet=True)
+                result = transform(lake, publish=False, quiet=True, engine=engine)
             print(transform_summary(result, lake), flush=True)
             failure = build_failure(result)
             if failure:
@@ -162,10 +176,14 @@ def build_transform_dag():
         @task(task_id="quality_run", pool=writers)
         def quality_run(_build: dict) -> dict:
             from airflow.sdk import get_current_context
+            from airflow.sdk.exceptions import AirflowSkipException
 
             from conductor.pipeline import quality_run
             from govlake.backup.boundary import dag_run_step
             from govlake.settings import Lake
+
+            if engine != "duckdb":  # the rules read the warehouse, which this build left as it was
+                raise AirflowSkipException(f"dbt built on {engine}: the warehouse was not rebuilt (docs/spark.md)")
 
             lake = Lake.from_env()
             with dag_run_step(lake, get_current_context()["run_id"]):
