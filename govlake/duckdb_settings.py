@@ -6,7 +6,7 @@
     con = connect(None, config={"threads": 1})             # in memory, never spilling
 
 GOVLAKE_MEMORY_LIMIT   DuckDB's memory limit, e.g. "8GB", "500MB", "40%" (default 50%: of the
-                       memory DuckDB finds, cgroup limits included). It bounds DuckDB's buffer
+                       memory DuckDB finds on the machine). It bounds DuckDB's buffer
                        manager only, not the Python process around it, and each process (a dbt
                        build, the gateway, an Airflow task) has its own: half leaves room for
                        the rest — DuckDB's own default is 80%.
