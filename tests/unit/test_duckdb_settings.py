@@ -162,3 +162,20 @@ def test_the_check_for_direct_connects_sees_one(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text("import duckdb\ncon = duckdb.connect()\nfrom duckdb import connect\n")
     assert len(_direct_connects(sample)) == 2
+
+
+def test_a_bad_memory_limit_stops_a_command_with_one_line_naming_the_setting(lake):
+    import subprocess
+    import sys
+
+    duckdb.connect(str(lake.warehouse)).close()
+    done = subprocess.run(
+        [sys.executable, "-m", "conductor.cli", "quality", "gate", "--home", str(lake.home)],
+        capture_output=True,
+        text=True,
+        env={"COLUMNS": "300", "PATH": "", "GOVLAKE_MEMORY_LIMIT": "lots"},
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and "│" not in done.stderr, done.stderr
+    assert "GOVLAKE_MEMORY_LIMIT='lots'" in done.stderr, done.stderr
