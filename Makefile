@@ -17,7 +17,7 @@ export UV_COMPILE_BYTECODE := 1
 
 SQLFLUFF := $(TOOLS)/sqlfluff/bin/sqlfluff
 
-.PHONY: env sqlfluff browser demo test test-fast bench clean help
+.PHONY: env sqlfluff browser postgres demo test test-fast bench clean help
 
 help:
 	@echo "make demo    create the environment, generate the synthetic city, run the pipeline through Airflow"
@@ -57,10 +57,20 @@ browser:
 	else echo "make: chromium and a CJK font are needed for the steward report's browser test;" \
 	          "as root run: $(APT_INSTALL)" >&2; fi
 
+# The scheduler test (tests/e2e/test_airflow_scheduler.py) runs Airflow on a throwaway PostgreSQL
+# cluster it makes with Debian's initdb, as a deployment's metadata database.
+PG_APT_INSTALL := apt-get update && apt-get install -y --no-install-recommends postgresql
+
+postgres:
+	@if command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then sh -c '$(PG_APT_INSTALL)'; \
+	elif command -v sudo >/dev/null; then sudo sh -c '$(PG_APT_INSTALL)'; \
+	else echo "make: PostgreSQL's server is needed for the scheduler test; as root run: $(PG_APT_INSTALL)" >&2; fi
+
 demo: env
 	$(VENV)/bin/govlake demo --persons $(PERSONS) --seed $(SEED)
 
-test: env sqlfluff browser
+test: env sqlfluff browser postgres
 	$(VENV)/bin/python -m pytest
 
 test-fast: env

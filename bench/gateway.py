@@ -303,24 +303,35 @@ def run_clients(
     """All clients at once (a barrier starts them together); their calls and the wall time. Each
     client has its own tokens, or with `rotate` (one client) takes all of them in turn."""
     results: list[list[Call]] = [[] for _ in work]
-    barrier = threading.Barrier(len(work) + 1)
 
     def one(i: int) -> None:
-        barrier.wait()
         if rotate:
             consumers, analysts = secrets.consumers, secrets.analysts
         else:
             consumers, analysts = [secrets.consumers[i]], [secrets.analysts[i]]
         results[i] = drive(url, person_code, work[i], consumers, analysts)
 
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(work))]
+    seconds = all_at_once(one, len(work))
+    return [c for r in results for c in r], seconds
+
+
+def all_at_once(one, n: int) -> float:
+    """one(0) … one(n - 1), each in a thread, released together by a barrier; the seconds from
+    their release until the last is done."""
+    barrier = threading.Barrier(n + 1)
+
+    def released(i: int) -> None:
+        barrier.wait()
+        one(i)
+
+    threads = [threading.Thread(target=released, args=(i,)) for i in range(n)]
     for t in threads:
         t.start()
     barrier.wait()
     started = time.perf_counter()
     for t in threads:
         t.join()
-    return [c for r in results for c in r], time.perf_counter() - started
+    return time.perf_counter() - started
 
 
 def server_durations(lake: Path, calls: list[Call]) -> dict:
@@ -359,22 +370,14 @@ def floor(parquet: Path, offsets: list[int], clients: int) -> dict:
 
     shares = [offsets[i::clients] for i in range(clients)]
     threaded: list[list[float]] = [[] for _ in shares]
-    barrier = threading.Barrier(clients + 1)
+    cursors = [con.cursor() for _ in shares]  # one per thread, opened before the clock starts
 
     def one(i: int) -> None:
-        cursor = con.cursor()
-        barrier.wait()
-        threaded[i] = [page(cursor, o) for o in shares[i]]
-        cursor.close()
+        threaded[i] = [page(cursors[i], o) for o in shares[i]]
 
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    started = time.perf_counter()
-    for t in threads:
-        t.join()
-    thr_seconds = time.perf_counter() - started
+    thr_seconds = all_at_once(one, clients)
+    for cursor in cursors:
+        cursor.close()
     con.close()
     flat = [ms for share in threaded for ms in share]
     return {

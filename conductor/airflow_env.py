@@ -7,6 +7,7 @@ imported, so whoever runs Airflow for govlake starts a process with this.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from govlake.settings import Lake
@@ -30,6 +31,9 @@ def airflow_environ(lake: Lake, base: dict[str, str] | None = None) -> dict[str,
             "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
             "SCARF_ANALYTICS": "false",
             "DO_NOT_TRACK": "1",
+            # `airflow standalone` starts its components as `airflow …` from PATH: this
+            # environment's, also when it is not activated
+            "PATH": os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")]),
         }
     )
     return env

@@ -19,17 +19,30 @@ err = Console(stderr=True)
 
 def backup(
     to: Annotated[Path, typer.Option("--to", help="Backup directory (created if missing; outside the lake).")],
+    keep: Annotated[
+        int | None,
+        typer.Option(
+            "--keep",
+            min=1,
+            help="After the snapshot, keep only the newest N snapshots in DIR and delete the objects "
+            "no kept snapshot uses (default: keep every snapshot).",
+            show_default=False,
+        ),
+    ] = None,
     home: HomeOpt = None,
 ):
     """Snapshot the whole lake into DIR: every file stored once by its sha256, plus a manifest.
 
     Holds the lake's writer lock while it copies, so the warehouse, the analysts' database,
     curated Parquet and the sharing grants are taken as one state between two writes;
-    readers (the gateway, analysts) are not stopped. Files already in DIR are not copied
-    again: a second backup of an unchanged lake writes only its manifest,
+    readers (the gateway, analysts) are not stopped. Waits for a `govlake run` under way, and
+    for an Airflow transform run between its tasks, to finish: a snapshot is never half a run.
+    Files already in DIR are not copied again: a second backup of an unchanged lake writes only its manifest,
     DIR/snapshots/<UTC time>.json. Symbolic links are recorded as skipped, never followed.
+    With --keep N, older snapshots are then deleted with the objects only they used (a
+    schedule's retention: `--keep 30` for a month of daily backups).
     """
-    from govlake.backup import take
+    from govlake.backup import BackupError, take
     from govlake.settings import Lake
 
     try:
@@ -37,6 +50,9 @@ def backup(
     except (FileNotFoundError, ValueError) as e:
         err.print(f"[red]{escape(str(e))}[/]", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
+    except BackupError as e:  # an Airflow run left open too long: named, nothing written
+        err.print(f"[red]{escape(str(e))}[/]", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
     for rel, reason in snap.skipped.items():
         err.print(f"[yellow]skipped[/] {escape(rel)}: {reason}", highlight=False, soft_wrap=True)
     console.print(
@@ -44,6 +60,21 @@ def backup(
         f"{snap.objects_written} new object(s), {snap.bytes_written:,} bytes written to {to}",
         highlight=False,
     )
+    if keep:
+        from govlake import audit
+        from govlake.backup.prune import prune
+
+        try:
+            pruned = prune(to, keep)
+        except BackupError as e:  # a kept manifest unreadable: nothing was deleted
+            err.print(f"[red]{escape(str(e))}[/]", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        audit.annotate(kept=len(pruned.kept), removed=pruned.removed, bytes_freed=pruned.bytes_freed)
+        console.print(
+            f"kept the newest {len(pruned.kept)} snapshot(s); removed {len(pruned.removed)} older one(s) and "
+            f"{pruned.objects_removed} object(s) only they used, {pruned.bytes_freed:,} bytes freed",
+            highlight=False,
+        )
 
 
 def restore(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import sys
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -50,8 +51,6 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(share_app, name="share")
 app.command("serve")(serve)
-app.command("backup")(backup)
-app.command("restore")(restore)
 catalog_cli.pipelines_provider = airflow_pipelines  # the DAGs published as OpenMetadata pipelines
 console = Console()
 err = Console(stderr=True)
@@ -97,6 +96,11 @@ def _whole_run(command):
             return command(**kwargs)
 
     return whole_run_command
+
+
+# a backup is an action on the lake like a run: the audit log says when, where to, and how it ended
+app.command("backup")(_audited("backup", lambda kw: f"snapshot of the lake to {kw['to']}")(backup))
+app.command("restore")(restore)
 
 
 @app.command()
@@ -182,6 +186,13 @@ def _ingest(lake, landing, sources, verbose=False):
     return results
 
 
+class Engine(StrEnum):
+    """Where `govlake run` builds the dbt project (profiles.yml's outputs)."""
+
+    duckdb = "duckdb"
+    spark = "spark"
+
+
 @app.command()
 @_whole_run
 @_audited(
@@ -211,6 +222,15 @@ def run(
             "--every-model", help="Build every model, not only those downstream of sources with new raw data."
         ),
     ] = False,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            help="Where dbt builds: duckdb (the warehouse; default) or spark (dbt-spark on a local Spark, "
+            "every model, its tables in <lake>/spark/warehouse/; the quality, curated and catalog steps, "
+            "which read the warehouse, are not run; docs/spark.md).",
+        ),
+    ] = Engine.duckdb,
     home: HomeOpt = None,
 ):
     """Run the pipeline in-process over a landing zone, without a scheduler.
@@ -234,7 +254,12 @@ def run(
     console.print(f"Raw layer: [bold]{lake.raw}[/]   quarantine: [bold]{lake.quarantine}[/]")
     with err.status("dbt build …"):
         built = transform(
-            lake, quiet=not verbose, full_refresh=full_refresh, every_model=every_model, debug_log=verbose
+            lake,
+            quiet=not verbose,
+            full_refresh=full_refresh,
+            every_model=every_model,
+            debug_log=verbose,
+            engine=engine.value,
         )
     failure = build_failure(built)
     plan = built["plan"]
@@ -242,10 +267,14 @@ def run(
         f"dbt build: {plan['reason']}" + (f" ({', '.join(plan['changed_sources'])})" if plan["changed_sources"] else "")
     )
     if built["args"]:
-        console.print(f"{transform_summary(built, lake)} → [bold]{lake.warehouse}[/]", highlight=False)
+        built_into = lake.warehouse if engine is Engine.duckdb else lake.home / engine.value / "warehouse"
+        console.print(f"{transform_summary(built, lake)} → [bold]{built_into}[/]", highlight=False)
     if failure:
         err.print(f"[red]{escape(str(failure))}[/]")
         raise typer.Exit(1)
+    if engine is not Engine.duckdb:
+        err.print("quality, curated and catalog read the warehouse: not run after a build elsewhere (docs/spark.md)")
+        raise typer.Exit(1 if any(r.status == "failed" for r in results) else 0)
     from catalog.cli import print_directory
     from quality.cli import print_gate, print_quality, print_report
 

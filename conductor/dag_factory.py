@@ -57,6 +57,34 @@ def sensing(config: dict, env: dict[str, str] | None = None) -> str:
     return chosen
 
 
+ENGINES = ("duckdb", "spark")
+
+
+def dbt_engine(config: dict) -> str:
+    """Where the transform DAG's dbt_build runs (orchestration.yaml `dbt.engine`, default duckdb)."""
+    chosen = (config.get("dbt") or {}).get("engine", "duckdb")
+    if chosen not in ENGINES:
+        raise ValueError(f"dbt engine {chosen!r} (orchestration.yaml dbt.engine): expected one of {ENGINES}")
+    return chosen
+
+
+POKE_ENV = "GOVLAKE_READY_POKE_SECONDS"
+
+
+def poke_interval(config: dict, env: dict[str, str] | None = None) -> float:
+    """Seconds between two looks for `_READY`: the environment's choice (a deployment that wants
+    deliveries picked up sooner), else orchestration.yaml's."""
+    env = os.environ if env is None else env
+    chosen = env.get(POKE_ENV) or config["ready_sensor"]["poke_interval_seconds"]
+    try:
+        seconds = float(chosen)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise ValueError(f"ready poke interval {chosen!r} ({POKE_ENV} or orchestration.yaml): expected seconds > 0")
+    return seconds
+
+
 def ingest_dag_id(source_id: str) -> str:
     return "ingest__" + source_id.replace(".", "__")
 
@@ -80,7 +108,7 @@ TRANSFORM_DAG_ID = "transform__dbt_build"
 def build_transform_dag():
     """dbt_build → quality_run → quality_gate → publish_curated, scheduled whenever any
     raw-layer Asset is updated; publish_curated runs only when the gate passed, the steward
-    report (quality_report) after the gate whatever it decided."""
+    report (quality_report) last, after the gate and the publication whatever they did."""
     from functools import reduce
 
     from airflow.sdk import DAG, task
@@ -91,6 +119,7 @@ def build_transform_dag():
     config = load_config()
     assets = [raw_asset(s) for s in sorted(registry.sources)]
     writers = config["warehouse_pool"]["name"]  # every task here writes the warehouse
+    engine = dbt_engine(config)
     with DAG(
         dag_id=TRANSFORM_DAG_ID,
         description="dbt build → quality run → quality gate → publish curated",
@@ -113,22 +142,31 @@ def build_transform_dag():
             "every base and theme table as `curated/<library>/<table>.parquet` and updates the Asset "
             "`curated`, whose event's extra names the gate, the batches it passed and every table with its "
             "rows. `quality_report` writes the steward report (`reports/quality/index.html`, a "
-            "workbook per department) after the gate, also when it held a batch."
+            "workbook per department) after the gate and the publication, also when the gate held a batch. "
+            "From `dbt_build` to `quality_report` the run is open to backups: `govlake backup` waits for "
+            "it to close (`govlake/backup/boundary.py`). With `dbt.engine: spark` (orchestration.yaml) "
+            "dbt_build builds every model on Spark into `<lake>/spark/warehouse/` and the steps that read "
+            "the warehouse are skipped (docs/spark.md)."
         ),
         default_args=task_defaults(config, owner="dsj"),
         **DAG_CALLBACKS,
     ) as dag:
-
+        # Every task changes the lake: the run is open to backups from dbt_build to
+        # quality_report, which runs last whatever became of the others (boundary.dag_run_step)
         @task(task_id="dbt_build", pool=writers)
         def dbt_build() -> dict:
+            from airflow.sdk import get_current_context
+
             from conductor.pipeline import transform, transform_summary
+            from govlake.backup.boundary import dag_run_step
             from govlake.settings import Lake
             from transform.failures import build_failure
 
             lake = Lake.from_env()
             # dbt's node-by-node output goes to its log file; the task log gets one line, and
             # on failure an exception naming the failing models and tests (so does the notice)
-            result = transform(lake, publish=False, quiet=True)
+            with dag_run_step(lake, get_current_context()["run_id"], opens=True):
+                result = transform(lake, publish=False, quiet=True, engine=engine)
             print(transform_summary(result, lake), flush=True)
             failure = build_failure(result)
             if failure:
@@ -137,10 +175,19 @@ def build_transform_dag():
 
         @task(task_id="quality_run", pool=writers)
         def quality_run(_build: dict) -> dict:
+            from airflow.sdk import get_current_context
+            from airflow.sdk.exceptions import AirflowSkipException
+
             from conductor.pipeline import quality_run
+            from govlake.backup.boundary import dag_run_step
             from govlake.settings import Lake
 
-            return quality_run(Lake.from_env())
+            if engine != "duckdb":  # the rules read the warehouse, which this build left as it was
+                raise AirflowSkipException(f"dbt built on {engine}: the warehouse was not rebuilt (docs/spark.md)")
+
+            lake = Lake.from_env()
+            with dag_run_step(lake, get_current_context()["run_id"]):
+                return quality_run(lake)
 
         # a held batch stays held until it is re-delivered: retrying the gate changes nothing
         @task(task_id="quality_gate", retries=0, pool=writers)
@@ -149,9 +196,12 @@ def build_transform_dag():
 
             from conductor.notifications import notifiers, notify_hold
             from conductor.pipeline import quality_gate
+            from govlake.backup.boundary import dag_run_step
             from govlake.settings import Lake
 
-            result = quality_gate(Lake.from_env())
+            lake = Lake.from_env()
+            with dag_run_step(lake, get_current_context()["run_id"]):
+                result = quality_gate(lake)
             print(result["reason"] or f"quality gate passed: all {result['batches']} batches", flush=True)
             if not result["passed"]:
                 notify_hold(get_current_context(), result, notifiers())
@@ -167,26 +217,34 @@ def build_transform_dag():
 
             from conductor.asset_events import curated_event_extra
             from conductor.pipeline import publish_curated
+            from govlake.backup.boundary import dag_run_step
             from govlake.settings import Lake
 
             if not gate["passed"]:
                 raise AirflowSkipException(gate["reason"])
-            published = publish_curated(Lake.from_env())
+            lake = Lake.from_env()
+            with dag_run_step(lake, get_current_context()["run_id"]):
+                published = publish_curated(lake)
             get_current_context()["outlet_events"][curated_asset()].extra = curated_event_extra(published, gate)
             return published
 
-        # the steward report explains a held gate: it runs once the gate is done, whatever
-        # it decided (all_done: also after a gate task that broke)
+        # the steward report explains a held gate: it runs once the gate and the publication
+        # are done, whatever they decided (all_done: also after a task that broke), and
+        # closes the run for backups
         @task(task_id="quality_report", trigger_rule="all_done", pool=writers)
         def quality_report() -> dict:
+            from airflow.sdk import get_current_context
+
             from conductor.pipeline import quality_report
+            from govlake.backup.boundary import dag_run_step
             from govlake.settings import Lake
 
-            return quality_report(Lake.from_env())
+            lake = Lake.from_env()
+            with dag_run_step(lake, get_current_context()["run_id"], closes=True):
+                return quality_report(lake)
 
         gate = quality_gate(quality_run(dbt_build()))
-        publish(gate)
-        gate >> quality_report()
+        publish(gate) >> quality_report()
     return dag
 
 
@@ -307,7 +365,7 @@ def _ingest_dag(source: Source, registry, config: dict):
             task_id="wait_for_ready",
             source_id=source.id,
             deferrable=sensing(config) == "deferrable",
-            poke_interval=sensor["poke_interval_seconds"],
+            poke_interval=poke_interval(config),
             timeout=sensor["timeout_seconds"],
             mode=sensor["mode"],
             soft_fail=True,

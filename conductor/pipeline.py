@@ -88,6 +88,7 @@ def transform(
     full_refresh: bool = False,
     every_model: bool = False,
     debug_log: bool = False,
+    engine: str = "duckdb",
 ) -> dict:
     """Build the dbt project (staging, base libraries, themes) on the lake's raw layer and,
     with publish=True and a successful build, publish the curated Parquet copies
@@ -101,9 +102,15 @@ def transform(
     First the raw layer is checked against its manifests — part sizes, and before a full
     refresh (which rebuilds from the whole raw layer) every part's sha256: damage raises
     RawDamaged instead of building curated short by the damaged rows. Here, not in
-    transform: stages do not import each other."""
-    from transform.build_plan import build
+    transform: stages do not import each other.
 
+    engine="spark" builds every model on Spark instead (docs/spark.md): its tables land in
+    <lake>/spark/warehouse/, the warehouse and curated/ are left as they are."""
+    from transform.build_plan import build, build_on_engine
+
+    if engine != "duckdb":
+        check_raw(lake, checksums=True)  # a full build: it reads the whole raw layer
+        return build_on_engine(lake, engine, quiet=quiet, debug_log=debug_log)
     check_raw(lake, checksums=full_refresh)
     result = build(lake, quiet=quiet, full_refresh=full_refresh, every_model=every_model, debug_log=debug_log)
     # 回流: a 数据异议 ticket closes as 已更正 once its authoritative source delivered a changed

@@ -5,3 +5,8 @@ Expectations; results in the warehouse schema `quality` (see quality/README.md).
     from quality.runner import run_quality
     summary = run_quality(Lake.from_env())          # or sources=[...], batches=[...]
 """
+
+from quality.gx_import import without_spark_connect
+
+# before anything here imports Great Expectations (quality/gx_import.py says why)
+without_spark_connect()

@@ -18,6 +18,7 @@ from types import ModuleType
 
 def import_gx() -> ModuleType:
     """`great_expectations`; the first import in a process pauses the collector and freezes what it made."""
+    without_spark_connect()
     if "great_expectations" in sys.modules:  # frozen already (or imported by someone else: leave it)
         import great_expectations
 
@@ -31,3 +32,13 @@ def import_gx() -> ModuleType:
         if enabled:
             gc.enable()
     return great_expectations
+
+
+def without_spark_connect() -> None:
+    """GX looks for pyspark's Spark Connect classes at import. With pyspark installed (the Spark
+    engine, docs/spark.md) that import runs Spark Connect's dependency check, which calls
+    sys.exit(0) in a process whose __main__ is neither a file nor a module (`python -c`, an
+    embedding): the process would end, silently, in the middle of a quality run. govlake drives
+    Spark in session mode only, never through Connect, so the package is marked absent (an
+    ImportError GX expects) unless something already imported it."""
+    sys.modules.setdefault("pyspark.sql.connect", None)

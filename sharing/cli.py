@@ -74,6 +74,17 @@ def _fail(e: Exception):
     raise typer.Exit(1) from None
 
 
+def _decide(step, *args, done: str, **kwargs) -> None:
+    """One workflow step that ends an application or a grant: done's line, or the refusal's."""
+    from sharing.store import ShareError
+
+    try:
+        step(*args, **kwargs)
+    except ShareError as e:
+        _fail(e)
+    console.print(done)
+
+
 def _date(value: str | None, option: str) -> date | None:
     if value is None:
         return None
@@ -176,14 +187,10 @@ def reject(
     home: HomeOpt = None,
 ):
     """Reject an application as its providing department, with the reason the applicant reads."""
-    from sharing.store import ShareError
     from sharing.workflow import reject as do_reject
 
-    try:
-        do_reject(_lake(home), application, by=by, as_dept=as_dept, reason=reason)
-    except ShareError as e:
-        _fail(e)
-    console.print(f"{application} 已驳回 rejected")
+    _decide(do_reject, _lake(home), application, by=by, as_dept=as_dept, reason=reason,
+            done=f"{application} 已驳回 rejected")  # fmt: skip
 
 
 @app.command()
@@ -194,14 +201,9 @@ def withdraw(
     home: HomeOpt = None,
 ):
     """Withdraw a pending application (已撤回), as the applying department."""
-    from sharing.store import ShareError
     from sharing.workflow import withdraw as do_withdraw
 
-    try:
-        do_withdraw(_lake(home), application, by=by, reason=reason)
-    except ShareError as e:
-        _fail(e)
-    console.print(f"{application} 已撤回 withdrawn")
+    _decide(do_withdraw, _lake(home), application, by=by, reason=reason, done=f"{application} 已撤回 withdrawn")
 
 
 @app.command()
@@ -213,14 +215,9 @@ def revoke(
 ):
     """Revoke a grant: it stops working at once (the gateway's access file is rewritten before
     this returns)."""
-    from sharing.store import ShareError
     from sharing.workflow import revoke as do_revoke
 
-    try:
-        do_revoke(_lake(home), grant, by=by, reason=reason)
-    except ShareError as e:
-        _fail(e)
-    console.print(f"{grant} 已撤销 revoked")
+    _decide(do_revoke, _lake(home), grant, by=by, reason=reason, done=f"{grant} 已撤销 revoked")
 
 
 @app.command("list")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from govlake import audit
 from govlake.settings import Lake
 
 
@@ -19,8 +20,7 @@ def small_lake(lake: Lake) -> Lake:
     with duckdb.connect() as con:
         con.execute(f"COPY (SELECT range AS id, 'row ' || range AS note FROM range(500)) TO '{part}' (FORMAT parquet)")
     (part.parent / "_manifest.json").write_text(json.dumps({"parts": {part.name: sha256(part)}}))
-    lake.audit.mkdir()
-    (lake.audit / "audit-2026-12.jsonl").write_text('{"seq": 1}\n')
+    audit.record(lake, "fixture.small_lake", subject="a lake of each kind of file", outcome="ok")
     (lake.home / "sharing").mkdir()
     (lake.home / "sharing" / "access.json").write_text('{"grants": []}')
     write_warehouse(lake, "CREATE TABLE tickets AS SELECT range AS id FROM range(3)")

@@ -117,6 +117,15 @@ def build(
     return {**result.as_dict(), "plan": plan.as_dict()}
 
 
+def build_on_engine(lake: Lake, engine: str, *, quiet: bool = False, debug_log: bool = False) -> dict:
+    """`dbt build` of every model on another engine than the warehouse's (docs/spark.md):
+    a full build, so no plan and no ledger entry (the ledger says what the warehouse holds).
+    The result has build()'s shape."""
+    result = run_dbt(lake, "build", exclude=["test_type:unit"], quiet=quiet, debug_log=debug_log, engine=engine)
+    plan = {"select": None, "reason": f"every model, on {engine} (its builds are full)", "changed_sources": []}
+    return {**result.as_dict(), "plan": plan}
+
+
 def fingerprints(lake: Lake) -> dict[str, str]:
     """One fingerprint per source (its raw files: name, size, mtime) and one of the project."""
     prints = {PROJECT_KEY: project_fingerprint()}

@@ -64,8 +64,14 @@ class DbtRunResult:
         return asdict(self)
 
 
-def dbt_dir(lake: Lake) -> Path:
-    return lake.dbt
+ENGINES = ("duckdb", "spark")  # profiles.yml's outputs (docs/spark.md)
+
+
+def dbt_dir(lake: Lake, engine: str = "duckdb") -> Path:
+    """Where a build's target/, logs/ and artifacts go: <lake>/dbt/ for the warehouse's
+    engine, <lake>/spark/dbt/ for Spark, so a Spark build never replaces the manifest and
+    run results the quality layer and the catalog read."""
+    return lake.dbt if engine == "duckdb" else lake.home / engine / "dbt"
 
 
 def run_dbt(
@@ -80,6 +86,7 @@ def run_dbt(
     debug_log: bool = False,
     indirect_selection: str = "cautious",
     project_dir: Path = DBT_PROJECT,
+    engine: str = "duckdb",
 ) -> DbtRunResult:
     """Invoke `dbt <command>` on the project for `lake`; never raises for a failed run.
 
@@ -95,11 +102,16 @@ def run_dbt(
     default) runs a test only when every model it reads is selected, so an ad-hoc build
     never tests a relationship against a table it did not build; a build that knows the
     unselected tables are current (transform.build_plan) passes "eager".
+    `engine` picks the profile's output: "duckdb" (the warehouse) or "spark" (dbt-spark in
+    session mode, its tables in <lake>/spark/warehouse/); a Spark build is always a full
+    refresh (docs/spark.md).
     """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     from dbt.cli.main import dbtRunner  # ~2 s import: only when dbt is actually run
 
     args = [command] if isinstance(command, str) else list(command)
-    out = dbt_dir(lake)
+    out = dbt_dir(lake, engine)
     target, logs = out / "target", out / "logs"
     args += [
         "--project-dir",
@@ -110,6 +122,8 @@ def run_dbt(
         str(target),
         "--log-path",
         str(logs),
+        "--target",
+        engine,
     ]
     if select:
         args += ["--select", *select]
@@ -117,7 +131,7 @@ def run_dbt(
             args += ["--indirect-selection", indirect_selection]
     if exclude:
         args += ["--exclude", *exclude]
-    if full_refresh:
+    if full_refresh or (engine == "spark" and args[0] in ("build", "run", "seed")):
         args.append("--full-refresh")
     if threads:
         args += ["--threads", str(threads)]
@@ -143,7 +157,11 @@ def run_dbt(
     ):
         before = _mtimes(target)
         try:
-            res = dbtRunner().invoke(args)
+            res = None
+            if engine == "spark" and args[0] in ("build", "run", "test", "compile"):
+                res = _declare_raw_sources(dbtRunner(), args)
+            if res is None or res.success:
+                res = dbtRunner().invoke(args)
         finally:
             _release_duckdb()
         invocation_id = _invocation_id()
@@ -161,6 +179,26 @@ def run_dbt(
     if result.run_results:
         _summarise(Path(result.run_results), result)
     return result
+
+
+def _declare_raw_sources(runner, args: list[str]):
+    """Spark reads raw Parquet through external tables, declared before the command by the
+    operation register_raw_sources (dbt_project/macros/cross_db/register_raw_sources.sql):
+    an on-run-start hook would do it too, but every run's results would list the hook."""
+    shared = [a for a in args[1:] if a not in ("--full-refresh",)]
+    shared = _without_option(shared, ("--select", "--exclude", "--indirect-selection", "--threads"))
+    return runner.invoke(["run-operation", "register_raw_sources", *shared])
+
+
+def _without_option(args: list[str], options: tuple[str, ...]) -> list[str]:
+    """args without the named options and their values (each value until the next --option)."""
+    out, skipping = [], False
+    for a in args:
+        if a.startswith("--"):
+            skipping = a in options
+        if not skipping:
+            out.append(a)
+    return out
 
 
 def _summarise(path: Path, result: DbtRunResult) -> None:

@@ -220,7 +220,7 @@ def source_register_csv(registry: Registry) -> str:
 
 
 def seeds_yml() -> str:
-    varchar = "varchar"
+    varchar = "string"  # DuckDB's alias of varchar; Spark wants a length after varchar
     doc = {
         "version": 2,
         "seeds": [

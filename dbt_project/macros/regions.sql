@@ -18,11 +18,28 @@
 {%- endmacro %}
 
 {% macro region_flag(expr, batch='_batch') -%}
+    {{ return(adapter.dispatch('region_flag', 'govlake')(expr, batch)) }}
+{%- endmacro %}
+
+{% macro default__region_flag(expr, batch) -%}
     case
         when {{ expr }} is null then null
         else nullif(coalesce(
             (select max(case when r.valid_to <= cast({{ batch }} as date) then 'retired_region_code' else '' end)
              from {{ ref('gbt2260_regions') }} as r where r.code = {{ expr }}),
             'unknown_region_code'), '')
+    end
+{%- endmacro %}
+
+{# Spark does not decorrelate an aggregate that mixes the outer batch with the code
+   table's columns: the same answer from the earliest valid_to (some row is retired on the
+   batch date exactly when the earliest is) and a count. #}
+{% macro spark__region_flag(expr, batch) -%}
+    case
+        when {{ expr }} is null then null
+        when (select min(r.valid_to) from {{ ref('gbt2260_regions') }} as r where r.code = {{ expr }})
+            <= cast({{ batch }} as date) then 'retired_region_code'
+        when (select count(*) from {{ ref('gbt2260_regions') }} as r where r.code = {{ expr }}) = 0
+            then 'unknown_region_code'
     end
 {%- endmacro %}

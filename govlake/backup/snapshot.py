@@ -61,24 +61,28 @@ def take(lake: Lake, backup: Path) -> Snapshot:
         raise FileNotFoundError(f"no lake at {lake.home}")
     if backup == lake.home or lake.home in backup.parents:
         raise ValueError(f"the backup directory {backup} is inside the lake {lake.home}: it would back itself up")
-    exclude = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))["exclude"]
+    config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    exclude = config["exclude"]
     (backup / "snapshots").mkdir(parents=True, exist_ok=True)
-    with between_runs(lake), lake_lock(lake):
-        taken_at = datetime.now(UTC)
-        snap = Snapshot(manifest=backup / "snapshots" / snapshot_name(taken_at), taken_at=taken_at)
-        files: dict[str, dict] = {}
-        for rel, path in _walk(lake.home, snap.skipped):
-            if any(fnmatch.fnmatch(rel, pattern) for pattern in exclude):
-                continue
-            sha, written = store.put(backup, path)
-            size = path.lstat().st_size
-            files[rel] = {"sha256": sha, "size": size}
-            snap.files += 1
-            snap.bytes += size
-            if written is not None:  # an empty file is a new object too, of 0 bytes
-                snap.objects_written += 1
-                snap.bytes_written += written
-    _write_manifest(snap, lake, files)
+    # the backup directory's lock until the manifest names every object this snapshot counted
+    # on: a prune cannot delete one in between (store.writing)
+    with store.writing(backup):
+        with between_runs(lake, wait_seconds=config["open_run_wait_seconds"]), lake_lock(lake):
+            taken_at = datetime.now(UTC)
+            snap = Snapshot(manifest=backup / "snapshots" / snapshot_name(taken_at), taken_at=taken_at)
+            files: dict[str, dict] = {}
+            for rel, path in _walk(lake.home, snap.skipped):
+                if any(fnmatch.fnmatch(rel, pattern) for pattern in exclude):
+                    continue
+                sha, written = store.put(backup, path)
+                size = path.lstat().st_size
+                files[rel] = {"sha256": sha, "size": size}
+                snap.files += 1
+                snap.bytes += size
+                if written is not None:  # an empty file is a new object too, of 0 bytes
+                    snap.objects_written += 1
+                    snap.bytes_written += written
+        _write_manifest(snap, lake, files)
     return snap
 
 

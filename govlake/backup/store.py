@@ -6,9 +6,12 @@ crashed backup leaves whole objects or none; an object, once there, is never wri
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 CHUNK = 1 << 20
@@ -16,6 +19,19 @@ CHUNK = 1 << 20
 
 class ObjectDamaged(RuntimeError):
     """An object's content no longer hashes to its name (or a file changed while being copied)."""
+
+
+@contextmanager
+def writing(backup: Path, *, exclusive: bool = False) -> Iterator[None]:
+    """The backup directory's lock: snapshots share it (each may find an object already there
+    and count on it staying); pruning, which deletes objects, takes it alone."""
+    backup.mkdir(parents=True, exist_ok=True)
+    with (backup / ".lock").open("a+") as f:
+        fcntl.flock(f, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def object_path(backup: Path, sha: str) -> Path:

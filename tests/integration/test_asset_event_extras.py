@@ -1,17 +1,20 @@
 """The Asset events an ingestion and a publication of curated carry their batches and row counts
 (conductor/asset_events.py), read back from Airflow's metadata DB after real dag.test() runs of the
-generated ingestion DAG and then the transform DAG."""
+generated ingestion DAG and then the transform DAG; and, watched while it runs, the transform run
+is open to backups from its first task to its last (govlake/backup/boundary.py)."""
 
 import json
 import shutil
 import subprocess
 import sys
+import time
 
 import duckdb
 import pytest
 
 from conductor.airflow_env import airflow_environ
 from conductor.dag_factory import TRANSFORM_DAG_ID, ingest_dag_id
+from govlake.backup.boundary import open_run
 from govlake.settings import Lake
 from tests.conftest import FIXTURES, REPO
 
@@ -36,19 +39,36 @@ with create_session() as session:
 
 
 @pytest.fixture(scope="module")
-def events(tmp_path_factory):
-    lake = Lake(tmp_path_factory.mktemp("asset_events") / "lake")
+def watched(tmp_path_factory):
+    """The Asset events after the two DAG runs, and every Airflow run seen open to backups
+    (<lake>/dbt/.open-run.json) while they ran, looked at every 50 ms."""
+    root = tmp_path_factory.mktemp("asset_events")
+    lake = Lake(root / "lake")
     shutil.copytree(FIXTURES / "clean-city" / SOURCE, lake.landing / SOURCE)
-    proc = subprocess.run(
+    out, errs = (root / "stdout").open("w+"), (root / "stderr").open("w+")
+    proc = subprocess.Popen(
         [sys.executable, "-c", RUN_AND_READ_EVENTS, ingest_dag_id(SOURCE), TRANSFORM_DAG_ID],
         env=airflow_environ(lake),
         cwd=REPO,
-        capture_output=True,
+        stdout=out,
+        stderr=errs,
         text=True,
-        timeout=600,
     )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return lake, dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+    seen_open, deadline = set(), time.monotonic() + 600
+    while proc.poll() is None and time.monotonic() < deadline:
+        if run := open_run(lake):
+            seen_open.add(run["run"])
+        time.sleep(0.05)
+    proc.kill()
+    assert proc.wait() == 0, errs.seek(0) or errs.read()[-3000:]
+    out.seek(0)
+    return lake, dict(json.loads(out.read().strip().splitlines()[-1])), seen_open
+
+
+@pytest.fixture(scope="module")
+def events(watched):
+    lake, published, _ = watched
+    return lake, published
 
 
 def test_the_raw_asset_event_names_every_batch_with_its_rows(events):
@@ -74,3 +94,9 @@ def test_the_curated_asset_event_names_the_gate_its_batches_and_every_table_with
     with duckdb.connect(str(lake.warehouse), read_only=True) as con:
         ((gate_id,),) = con.execute("select distinct gate_id from quality.gate_decisions").fetchall()
     assert extra["gate_id"] == gate_id
+
+
+def test_the_transform_run_is_open_to_backups_while_it_runs_and_closed_after_its_last_task(watched):
+    lake, _, seen_open = watched
+    (run,) = seen_open  # the transform run's, from dbt_build on; the ingestion run opens none
+    assert run and open_run(lake) is None

@@ -1,5 +1,5 @@
 """The transform DAG runs dbt_build → quality_run → quality_gate → publish_curated, in that order,
-and quality_report after the gate whatever it decided.
+and quality_report last, after the gate and the publication whatever they did.
 
 Structure only, from the DAG file Airflow parses (dags/transform_dags.py), in a child
 process with the lake's Airflow environment (Airflow reads its configuration at import).
@@ -67,13 +67,14 @@ def test_transform_dag_gates_publication_on_the_quality_run(tasks):
         "quality_run": ["dbt_build"],
         "quality_gate": ["quality_run"],
         "publish_curated": ["quality_gate"],
-        "quality_report": ["quality_gate"],
+        "quality_report": ["publish_curated"],
     }
     # publish only after a gate that succeeded; a held gate is not retried; curated is the Asset
     assert tasks["publish_curated"]["trigger_rule"] == "all_success"
     assert tasks["quality_gate"]["retries"] == 0
     assert tasks["publish_curated"]["outlets"] == ["curated"]
-    # the steward report explains a held gate: it runs when the gate is done, whatever happened
+    # the steward report explains a held gate: it runs last (it closes the run for backups),
+    # after the gate and the publication, whatever happened to them
     assert tasks["quality_report"]["trigger_rule"] == "all_done"
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conductor.airflow_env import airflow_environ
-from conductor.dag_factory import ingest_dag_id, load_config, sensing
+from conductor.dag_factory import ingest_dag_id, load_config, poke_interval, sensing
 from govlake.settings import Lake
 from tests.conftest import FIXTURES, REPO
 
@@ -86,6 +86,18 @@ def test_sensing_is_reschedule_unless_configured_and_refuses_an_unknown_mode():
     assert sensing(config, env={"GOVLAKE_READY_SENSING": "deferrable"}) == "deferrable"
     with pytest.raises(ValueError, match="GOVLAKE_READY_SENSING"):
         sensing(config, env={"GOVLAKE_READY_SENSING": "poke"})
+
+
+def test_poke_interval_is_orchestration_yaml_s_unless_the_environment_sets_one():
+    config = load_config()
+    assert poke_interval(config, env={}) == config["ready_sensor"]["poke_interval_seconds"]
+    assert poke_interval(config, env={"GOVLAKE_READY_POKE_SECONDS": "2.5"}) == 2.5
+
+
+@pytest.mark.parametrize("bad", ["soon", "0", "-5", "nan"])
+def test_a_poke_interval_that_is_not_positive_seconds_is_refused_naming_the_setting(bad):
+    with pytest.raises(ValueError, match="GOVLAKE_READY_POKE_SECONDS"):
+        poke_interval(load_config(), env={"GOVLAKE_READY_POKE_SECONDS": bad})
 
 
 PROBE = """

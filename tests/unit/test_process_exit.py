@@ -13,6 +13,7 @@ pytestmark = pytest.mark.slow  # imports Great Expectations (~10 s) in two child
 
 PROGRAM = textwrap.dedent("""
     import atexit, sys
+    import quality  # keeps pyspark's Spark Connect check from ending this `python -c` (quality/gx_import.py)
     import great_expectations, duckdb_engine
     atexit.register(lambda: print("exit handler ran", flush=True))
     if sys.argv[1] == "exit_process":

@@ -62,6 +62,7 @@ def test_gx_imported_before_is_not_frozen_again():
     *_, frozen = _run(
         """
         import gc
+        import quality  # first: what keeps pyspark's Spark Connect check from ending a `python -c`
         import great_expectations
         from quality.gx_import import import_gx
         import_gx()

@@ -69,7 +69,7 @@
                 {{ govlake.order_key(order) }} as _order,
                 {%- for a in attributes %}
                 {{ a }},
-                {{ a }} is not null and {{ a }} is distinct from lag({{ a }} ignore nulls) over per_key as {{ a }}__starts{{ ',' if not loop.last }}
+                {{ a }} is not null and {{ a }} is distinct from {{ govlake.lag_ignore_nulls(a, 'per_key') }} as {{ a }}__starts{{ ',' if not loop.last }}
                 {%- endfor %}
             from {{ relation }}
             where {{ key }} is not null

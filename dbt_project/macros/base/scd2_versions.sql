@@ -59,11 +59,12 @@
     scd2_compared as (
         select
             *,
-            {{ govlake.row_hash(tracked) }} as _hash,
-            lag({{ govlake.row_hash(tracked) }}) over (partition by {{ key }} order by {{ order | join(', ') }}) as _previous_hash,
             {%- for c in tracked %}
             lag({{ c }}) over (partition by {{ key }} order by {{ order | join(', ') }}) as _previous_{{ c }},
             {%- endfor %}
+            {{ govlake.row_hash(tracked) }} as _hash,
+            {#- last: Spark allows no comma before FROM -#}
+            lag({{ govlake.row_hash(tracked) }}) over (partition by {{ key }} order by {{ order | join(', ') }}) as _previous_hash
         from scd2_per_batch
     ),
 
@@ -98,6 +99,6 @@
 {% macro row_hash(columns, alias=none) -%}
     md5(concat_ws(chr(31)
     {%- for c in columns %},
-        coalesce(cast({{ alias ~ '.' if alias }}{{ c }} as varchar), chr(0))
+        coalesce(cast({{ alias ~ '.' if alias }}{{ c }} as string), chr(0))
     {%- endfor %}))
 {%- endmacro %}

@@ -2,5 +2,5 @@
    registry names a record (e.g. '372301195503295420|120'). #}
 {% macro staged_record_key(alias, columns) -%}
     concat_ws('|'
-    {%- for c in columns %}, cast({{ alias }}.{{ c }} as varchar){% endfor %})
+    {%- for c in columns %}, cast({{ alias }}.{{ c }} as string){% endfor %})
 {%- endmacro %}

@@ -19,7 +19,7 @@
 {% macro watermark() -%}
     {%- set newest = none -%}
     {%- if execute and is_incremental() -%}
-        {%- set newest = run_query("select cast(max(_staged_at) as varchar) from " ~ this).columns[0].values()[0] -%}
+        {%- set newest = run_query("select cast(max(_staged_at) as string) from " ~ this).columns[0].values()[0] -%}
     {%- endif -%}
     cast('{{ newest or "1900-01-01" }}' as timestamp)
 {%- endmacro %}

@@ -38,6 +38,17 @@
     {{ govlake.mod_37_36_fold('[' ~ values | join(', ') ~ ']') }}
 {%- endmacro %}
 
+{# Spark's parser gives up on the portable form's 49 nesting levels (FAILED_TO_PARSE_TOO_COMPLEX):
+   the same fold with its higher-order aggregate. #}
+{% macro spark__mod_37_36_check_char(expr, positions) -%}
+    {%- set values = [] -%}
+    {%- for pos in positions -%}
+        {%- do values.append(govlake.char_value(expr, pos, '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ')) -%}
+    {%- endfor -%}
+    {{ govlake.mod_37_36_char(
+        'aggregate(array(' ~ values | join(', ') ~ '), 18, (c, v) -> (((c + 35) % 36 + 1) * 2 % 37 + v) % 36)') }}
+{%- endmacro %}
+
 {# DuckDB: check character of `values`, a SQL list of character values (0-35), folded with
    list_reduce (the quality layer passes a list of any length). #}
 {% macro mod_37_36_fold(values) -%}

@@ -16,7 +16,8 @@
         {%- do conditions.append('_staged_at = ' ~ govlake.run_timestamp()) -%}
     {%- endif -%}
     {%- if conditions -%}
-        {%- do return('(select * from ' ~ relation ~ ' where ' ~ conditions | join(' and ') ~ ') dbt_subquery') -%}
+        {#- the alias: Spark reads `where (` right after a table name as an alias with column names -#}
+        {%- do return('(select * from ' ~ relation ~ ' as dbt_tested where ' ~ conditions | join(' and ') ~ ') dbt_subquery') -%}
     {%- else -%}
         {%- do return(relation) -%}
     {%- endif -%}

@@ -48,12 +48,12 @@
 {% macro empty_raw_relation(facts) -%}
     (select
         {%- for c in facts.columns %}
-        cast(null as varchar) as {{ c }},
+        cast(null as string) as {{ c }},
         {%- endfor %}
-        cast(null as varchar) as _batch,
-        cast(null as varchar) as _file,
+        cast(null as string) as _batch,
+        cast(null as string) as _file,
         cast(null as bigint) as _row_no,
-        cast(null as timestamp with time zone) as _ingested_at
+        cast(null as {{ govlake.type_timestamp_tz() }}) as _ingested_at
      where 1 = 0)
 {%- endmacro %}
 

@@ -83,19 +83,35 @@
 
 {# pre-hook: a full refresh starts the ledger again #}
 {% macro rejected_ledger_reset() -%}
-    {%- if not is_incremental() -%}
+    {%- if not is_incremental() and govlake.builds_incrementally() -%}
     drop table if exists {{ govlake.rejected_ledger() }}
     {%- endif -%}
+{%- endmacro %}
+
+{# Whether builds on this engine are incremental. Spark's always rebuild in full
+   (docs/spark.md): stg_rejected then needs neither marks nor a ledger. #}
+{% macro builds_incrementally() -%}
+    {{ return(adapter.dispatch('builds_incrementally', 'govlake')()) }}
+{%- endmacro %}
+
+{% macro default__builds_incrementally() -%}
+    {{ return(true) }}
+{%- endmacro %}
+
+{% macro spark__builds_incrementally() -%}
+    {{ return(false) }}
 {%- endmacro %}
 
 {# post-hook: the marks of this build replace their batches' ledger rows, then leave the
    model (statements run as one hook, in the model's transaction) #}
 {% macro rejected_ledger_update() -%}
+    {%- if govlake.builds_incrementally() -%}
     {%- set ledger = govlake.rejected_ledger() -%}
-    create table if not exists {{ ledger }} (source_id varchar, _batch varchar, _ingested_at timestamp with time zone);
+    create table if not exists {{ ledger }} (source_id string, _batch string, _ingested_at {{ govlake.type_timestamp_tz() }});
     delete from {{ ledger }} as l
     where exists (select 1 from {{ this }} as m
                   where m.reason is null and m.source_id = l.source_id and m._batch = l._batch);
     insert into {{ ledger }} select distinct source_id, _batch, _ingested_at from {{ this }} where reason is null;
     delete from {{ this }} where reason is null
+    {%- endif -%}
 {%- endmacro %}

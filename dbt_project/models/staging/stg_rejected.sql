@@ -48,28 +48,30 @@ from (
     ) as cleaned
 ) as checked
 where reason is not null
+{%- if govlake.builds_incrementally() %}
 union all
 -- the mark of each batch read (see above)
 select distinct
     '{{ source_id }}' as source_id,
     _batch,
-    cast(null as varchar) as _file,
+    cast(null as string) as _file,
     cast(null as bigint) as _row_no,
-    cast(null as varchar) as record_key,
-    cast(null as varchar) as reason,
+    cast(null as string) as record_key,
+    cast(null as string) as reason,
     _ingested_at
 from {{ raw_rows }} as raw
+{%- endif %}
 {% if not loop.last %}
 union all
 {% endif %}
 {%- else %}
 select
-    cast(null as varchar) as source_id,
-    cast(null as varchar) as _batch,
-    cast(null as varchar) as _file,
+    cast(null as string) as source_id,
+    cast(null as string) as _batch,
+    cast(null as string) as _file,
     cast(null as bigint) as _row_no,
-    cast(null as varchar) as record_key,
-    cast(null as varchar) as reason,
-    cast(null as timestamp with time zone) as _ingested_at
+    cast(null as string) as record_key,
+    cast(null as string) as reason,
+    cast(null as {{ govlake.type_timestamp_tz() }}) as _ingested_at
 where false
 {%- endfor %}

@@ -110,10 +110,10 @@ id_card_facts as (
         'birth_date' as attribute,
         'birth_date_vs_id' as rule,
         'gaj.household_register:id_no' as authoritative_source,
-        cast({{ govlake.id_card_birth_date('id_no') }} as varchar) as authoritative_value,
+        cast({{ govlake.id_card_birth_date('id_no') }} as string) as authoritative_value,
         'gaj.household_register' as other_source,
         'birth_date' as other_column,
-        cast(birth_date as varchar) as other_value,
+        cast(birth_date as string) as other_value,
         record_key, _batch, _file, _row_no
     from household_register
     where birth_date <> {{ govlake.id_card_birth_date('id_no') }}
@@ -146,7 +146,7 @@ active_after_death as (
         'death_date' as attribute,
         'dead_person_paid' as rule,
         'wjw.death_record' as authoritative_source,
-        cast(p.death_date as varchar) as authoritative_value,
+        cast(p.death_date as string) as authoritative_value,
         '{{ copy.source }}' as other_source,
         '{{ copy.column }}' as other_column,
         c.{{ copy.column }} as other_value,

@@ -29,14 +29,13 @@ with
 -- degree from the CGCS2000 ellipsoid's prime-vertical radius times cos(latitude), north-south
 -- from its meridian radius, and the shoelace formula gives the area. At parcel size the
 -- error of the flat projection is far below a millionth of the area. Holes are ignored.
--- Written in DuckDB's list lambdas, as polygon_centroid is; its portable home is a
--- dispatched macro next to that one in macros/cross_db.
+-- The list arithmetic per engine: macros/cross_db/polygon_ring.sql.
 rings as (
 
     select
         *,
         case when geometry is not null and geometry_flag is null
-            then try_cast(json_extract(geometry, '$.coordinates[0]') as double[][])
+            then {{ govlake.ring_coordinates('geometry') }}
         end as _ring
     from latest
 
@@ -46,8 +45,8 @@ ring_centres as (
 
     select
         *,
-        list_avg(list_transform(_ring, lambda v: v[1])) as _lon0,
-        list_avg(list_transform(_ring, lambda v: v[2])) as _lat0
+        {{ govlake.ring_mean('_ring', 'lon') }} as _lon0,
+        {{ govlake.ring_mean('_ring', 'lat') }} as _lat0
     from rings
 
 ),
@@ -57,9 +56,7 @@ ring_areas as (
     select
         *,
         -- shoelace in degrees², relative to the centre (the next vertex wraps around)
-        abs(list_sum(list_transform(range(1, len(_ring) + 1), lambda i:
-            (_ring[i][1] - _lon0) * (_ring[i % len(_ring) + 1][2] - _lat0)
-            - (_ring[i % len(_ring) + 1][1] - _lon0) * (_ring[i][2] - _lat0)))) / 2 as _area_deg2,
+        abs({{ govlake.ring_shoelace('_ring', '_lon0', '_lat0') }}) / 2 as _area_deg2,
         sqrt(1 - 0.00669438002290 * pow(sin(radians(_lat0)), 2)) as _w
     from ring_centres
 

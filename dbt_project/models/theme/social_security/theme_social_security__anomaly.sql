@@ -60,7 +60,7 @@ insurance as (
 
 allowance as (
 
-    select *, id_no || '|' || cast(start_date as varchar) as record_key
+    select *, id_no || '|' || cast(start_date as string) as record_key
     from {{ ref('stg_mzj__subsistence_allowance') }}
     {%- if scoped %}
     where id_no in (select entity_id from touched_persons)
@@ -81,7 +81,7 @@ dead_person_paid as (
         '一致性' as dimension,
         i.id_no as person_id,
         i.employer_uscc,
-        'status=' || i.status || ' death_date=' || cast(p.death_date as varchar) as detail,
+        'status=' || i.status || ' death_date=' || cast(p.death_date as string) as detail,
         i._file,
         i._row_no
     from insurance as i
@@ -98,8 +98,8 @@ dead_person_paid as (
         'consistency.dead_person_paid.mzj.subsistence_allowance.status',
         '一致性',
         a.id_no,
-        cast(null as varchar),
-        'status=' || a.status || ' death_date=' || cast(p.death_date as varchar),
+        cast(null as string),
+        'status=' || a.status || ' death_date=' || cast(p.death_date as string),
         a._file,
         a._row_no
     from allowance as a
@@ -120,7 +120,7 @@ allowance_person_not_in_population as (
         'consistency.person_in_population.mzj.subsistence_allowance.id_no' as rule_id,
         '一致性' as dimension,
         a.id_no as person_id,
-        cast(null as varchar) as employer_uscc,
+        cast(null as string) as employer_uscc,
         case when p.person_id is null then 'no_person_record' else 'no_household_register_record' end as detail,
         a._file,
         a._row_no
