@@ -25,6 +25,7 @@ from collections import defaultdict
 import duckdb
 
 from catalog.manifest import Manifest, Model, read_manifest
+from govlake import duckdb_settings
 from govlake.lock import lake_lock
 from govlake.registry import Registry, load_registry
 from govlake.settings import Lake
@@ -118,7 +119,7 @@ def write_analysts_db(lake: Lake, registry: Registry | None = None) -> dict:
     partial.unlink(missing_ok=True)
     titles = _titles(lake)
     views, refs = 0, 0
-    con = duckdb.connect(str(partial))
+    con = duckdb_settings.connect(lake, partial)
     try:
         for m in sorted((m for m in manifest.models.values() if m.curated), key=lambda m: m.name):
             parquet = lake.curated / m.library / f"{m.name}.parquet"
@@ -153,7 +154,7 @@ def title_line(code: str, title: str, title_en: str, summary: str, sharing: str,
 def _titles(lake: Lake) -> dict[str, str]:
     """model -> its title line, from the directory in the warehouse (read under the lake lock)."""
     with lake_lock(lake):
-        con = duckdb.connect(str(lake.warehouse), read_only=True)
+        con = duckdb_settings.connect(lake, lake.warehouse, read_only=True)
         try:
             rows = con.execute(
                 "SELECT name, code, title, title_en, summary, sharing, opening FROM catalog.resources "

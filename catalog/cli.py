@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from govlake import duckdb_settings
 from govlake.cli_options import HomeOpt
 
 app = typer.Typer(
@@ -33,12 +34,11 @@ def _lake(home):
 
 def _connect(lake):
     """The directory, read-only; exits 1 with what to run when there is none."""
-    import duckdb
 
     if not lake.warehouse.exists():
         err.print(f"[red]no warehouse at {lake.warehouse}: run `govlake run` first[/]")
         raise typer.Exit(1)
-    con = duckdb.connect(str(lake.warehouse), read_only=True)
+    con = duckdb_settings.connect(lake, lake.warehouse, read_only=True)
     have = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'catalog' AND table_name = 'resources'"
     ).fetchall()[0][0]

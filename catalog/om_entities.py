@@ -21,9 +21,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-import duckdb
 import yaml
 
+from govlake import duckdb_settings
 from govlake.registry import Registry, load_registry
 from govlake.settings import Lake
 
@@ -90,7 +90,7 @@ class Directory:
 
 
 def read_directory(lake: Lake) -> Directory:
-    con = duckdb.connect(str(lake.warehouse), read_only=True)
+    con = duckdb_settings.connect(lake, lake.warehouse, read_only=True)
     try:
         if not _has(con, "catalog", "published"):
             raise LookupError(f"{lake.warehouse}: no published directory; run `govlake catalog build` first")

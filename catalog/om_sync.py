@@ -29,7 +29,7 @@ import duckdb
 
 from catalog.om_client import Client, OMSyncError, connect
 from catalog.om_entities import Entity, Pipeline, PlaceholderRefs, directory_entities, load_config
-from govlake import audit
+from govlake import audit, duckdb_settings
 from govlake.lock import lake_lock
 from govlake.settings import Lake
 
@@ -238,7 +238,7 @@ def _sync(lake, host, token, entities, attempts, wait_seconds, pipelines) -> Syn
     )
     result = SyncResult(host=host, entities=len(entities))
     with lake_lock(lake):
-        con = duckdb.connect(str(lake.warehouse))
+        con = duckdb_settings.connect(lake, lake.warehouse)
         try:
             state = _State(con, host)
             refs = _ServerRefs(client, state)

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 import duckdb
 
 from catalog.versions import NARROW, NEUTRAL, PENDING, PUBLISHED, REJECTED, SUPERSEDED, WIDEN, Change, apply, compare
-from govlake import audit
+from govlake import audit, duckdb_settings
 from govlake.lock import lake_lock
 from govlake.settings import Lake
 
@@ -135,7 +135,7 @@ def _deciding(lake: Lake, action: str, change_id: str, by: str):
         audit.recorded(lake, action, subject=change_id, actor=by, refused=(ReviewError,)) as entry,
         lake_lock(lake),
     ):
-        con = duckdb.connect(str(lake.warehouse))
+        con = duckdb_settings.connect(lake, lake.warehouse)
         try:
             row = _change(con, change_id)
             entry.details.update(resource=row["resource"], kind=row["kind"], field=row["field"])
@@ -184,7 +184,7 @@ def reject(lake: Lake, change_id: str, by: str, reason: str) -> None:
 
 def pending(lake: Lake) -> list[dict]:
     with lake_lock(lake):
-        con = duckdb.connect(str(lake.warehouse), read_only=True)
+        con = duckdb_settings.connect(lake, lake.warehouse, read_only=True)
         try:
             cur = con.execute(
                 f"SELECT {', '.join(CHANGE_COLUMNS)} FROM catalog.changes WHERE status = ? ORDER BY change_id",

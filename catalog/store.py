@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 
 from catalog.analysts import comment_warehouse, title_line
@@ -31,6 +30,7 @@ from catalog.manifest import read_manifest
 from catalog.model import Resource
 from catalog.review import record_build
 from catalog.versions import state
+from govlake import duckdb_settings
 from govlake.lock import lake_lock
 from govlake.registry import Registry, load_registry
 from govlake.settings import Lake
@@ -161,7 +161,7 @@ def build_directory(lake: Lake, registry: Registry | None = None, sources_path: 
     full = {s.id for s in registry.sources.values() if s.delivery.mode == "full"}
     now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     with lake_lock(lake):
-        con = duckdb.connect(str(lake.warehouse))
+        con = duckdb_settings.connect(lake, lake.warehouse)
         try:
             for stmt in _statements(_sql("schema.sql")):
                 con.execute(stmt)

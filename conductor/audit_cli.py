@@ -48,9 +48,7 @@ def _since(text: str | None) -> datetime | None:
 def query(lake, action: str | None = None, since: datetime | None = None, limit: int = 50) -> list[dict]:
     """The newest `limit` records matching, oldest first; `action` matches itself and its
     sub-actions (dispute → dispute.file, dispute.reject, …)."""
-    import duckdb
-
-    from govlake import audit
+    from govlake import audit, duckdb_settings
 
     if not audit.log_files(lake):
         return []
@@ -64,7 +62,7 @@ def query(lake, action: str | None = None, since: datetime | None = None, limit:
         params.append(since)
     sql += " ORDER BY seq DESC LIMIT ?"
     params.append(limit)
-    with duckdb.connect() as con:
+    with duckdb_settings.connect(lake) as con:
         cur = con.execute(sql, params)
         names = [d[0] for d in cur.description]
         rows = [dict(zip(names, r)) for r in cur.fetchall()]

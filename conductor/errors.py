@@ -12,6 +12,7 @@ import errno
 import duckdb
 
 from govlake.audit import AuditError
+from govlake.duckdb_settings import SettingError
 from govlake.pii import mask_text
 
 
@@ -27,6 +28,8 @@ def explain(exc: BaseException) -> str | None:
 
     if isinstance(exc, RawDamaged):
         return mask_text(text)
+    if isinstance(exc, SettingError):  # names the variable and what it takes
+        return f"{text} — correct it in the environment and run the command again"
     if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or "No space left on device" in text:
         where = f" writing {exc.filename}" if isinstance(exc, OSError) and exc.filename else ""
         return (

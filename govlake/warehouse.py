@@ -14,6 +14,7 @@ import time
 
 import duckdb
 
+from govlake import duckdb_settings
 from govlake.settings import Lake
 
 
@@ -23,7 +24,7 @@ def connect(lake: Lake, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         lake.warehouse.parent.mkdir(parents=True, exist_ok=True)
     elif not lake.warehouse.exists():
         raise FileNotFoundError(f"no warehouse yet at {lake.warehouse}")
-    return duckdb.connect(str(lake.warehouse), read_only=read_only)
+    return duckdb_settings.connect(lake, lake.warehouse, read_only=read_only)
 
 
 def connect_when_free(

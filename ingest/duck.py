@@ -12,15 +12,20 @@ import threading
 
 import duckdb
 
+from govlake import duckdb_settings
+from govlake.settings import Lake
+
 _local = threading.local()
 
 
-def connection() -> duckdb.DuckDBPyConnection:
+def connection(lake: Lake | None) -> duckdb.DuckDBPyConnection:
+    """The connection, with `lake`'s memory settings (govlake.duckdb_settings): one per lake."""
     con = getattr(_local, "con", None)
-    if con is None or getattr(_local, "pid", None) != os.getpid():
-        con = duckdb.connect()
+    if con is None or getattr(_local, "key", None) != (os.getpid(), lake):
+        reset()
+        con = duckdb_settings.connect(lake)
         con.execute("SET preserve_insertion_order = true")  # readers rely on file order
-        _local.con, _local.pid = con, os.getpid()
+        _local.con, _local.key = con, (os.getpid(), lake)
     return con
 
 
@@ -29,7 +34,7 @@ def reset() -> None:
     keeps such a result pending and fails the next query on that connection)."""
     con = getattr(_local, "con", None)
     _local.con = None
-    if con is not None:
+    if con is not None and getattr(_local, "key", (None,))[0] == os.getpid():
         try:
             con.close()
         except duckdb.Error:

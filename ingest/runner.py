@@ -194,7 +194,8 @@ def _ingest_locked(
         quarantine = QuarantineStage(q_stage, source=source.id, batch=batch)
         t = time.perf_counter()
         file_results = [
-            _ingest_file(source, p, i, raw_stage, quarantine, batch, started, sums) for i, p in enumerate(files.data)
+            _ingest_file(source, p, i, raw_stage, quarantine, batch, started, sums, lake)
+            for i, p in enumerate(files.data)
         ]
         key = delivery_key(source, sums)
         for p in files.unexpected:
@@ -216,7 +217,7 @@ def _ingest_locked(
         timings["read_write_s"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        _verify(raw_stage, q_stage, file_results)
+        _verify(raw_stage, q_stage, file_results, lake)
         timings["verify_s"] = time.perf_counter() - t
         fault_point("ingest.after_staging")
 
@@ -333,6 +334,7 @@ def _ingest_file(
     batch: str,
     ingested_at: datetime,
     sums: dict[str, tuple[str, int]],
+    lake: Lake,
 ) -> FileResult:
     """Read one data file into its staged part; fills sums[path.name] if not known yet."""
     t = time.perf_counter()
@@ -373,7 +375,7 @@ def _ingest_file(
 
     read = reader_for(source)  # outside the try: a format without a reader is the registry's fault
     try:
-        read(ReadContext(source, path, writer, fq, fr, hasher))
+        read(ReadContext(source, path, writer, fq, fr, hasher, lake))
     except FileUnreadable as e:
         reject(str(e), e.facts())
     except Exception as e:
@@ -414,7 +416,7 @@ def _size(path: Path) -> int:
     return path.stat().st_size
 
 
-def _verify(raw_stage: Path, q_stage: Path, file_results: list[FileResult]) -> None:
+def _verify(raw_stage: Path, q_stage: Path, file_results: list[FileResult], lake: Lake) -> None:
     """Nothing lost, nothing invented: checked before anything becomes visible."""
     loaded = [f for f in file_results if f.status == "loaded"]
     for f in loaded:
@@ -429,7 +431,7 @@ def _verify(raw_stage: Path, q_stage: Path, file_results: list[FileResult]) -> N
     # range; cheap: two columns, one dictionary-encoded.
     counted = {
         name: (n, lo, hi)
-        for name, n, lo, hi in connection()
+        for name, n, lo, hi in connection(lake)
         .execute(f"SELECT _file, count(*), min(_row_no), max(_row_no) FROM read_parquet('{glob}') GROUP BY _file")
         .fetchall()
     }

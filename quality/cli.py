@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from govlake import duckdb_settings
 from govlake.cli_options import HomeOpt
 from quality.feedback_cli import app as feedback_app
 
@@ -211,7 +212,6 @@ def scores(
     batch, every batch of an increment; a row a later increment re-delivered no
     longer counts as failing. The batch column names the source's latest batch.
     """
-    import duckdb
 
     from govlake.settings import Lake
     from quality.dimensions import DIMENSIONS
@@ -221,7 +221,7 @@ def scores(
     if not lake.warehouse.exists():
         err.print(f"[red]no warehouse at {lake.warehouse}: run `govlake run` first[/]")
         raise typer.Exit(1)
-    con = duckdb.connect(str(lake.warehouse), read_only=True)
+    con = duckdb_settings.connect(lake, lake.warehouse, read_only=True)
     try:
         have = con.execute(
             "SELECT count(*) FROM information_schema.tables "

@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from govlake import audit
+from govlake import audit, duckdb_settings
 from govlake.lock import lake_lock
 from govlake.registry import Registry, load_registry
 from govlake.settings import Lake
@@ -290,7 +290,7 @@ def _warehouse(lake: Lake, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
     if not lake.warehouse.exists():
         raise DisputeError(f"no warehouse at {lake.warehouse}: build it first (govlake run)")
     with lake_lock(lake):
-        con = duckdb.connect(str(lake.warehouse))
+        con = duckdb_settings.connect(lake, lake.warehouse)
         try:
             if write:
                 ensure_schema(con)

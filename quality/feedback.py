@@ -31,7 +31,7 @@ import pyarrow as pa
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from govlake import audit
+from govlake import audit, duckdb_settings
 from govlake.lock import lake_lock
 from govlake.pii import mask_text
 from govlake.settings import Lake
@@ -303,7 +303,7 @@ def import_feedback(
         if not lake.warehouse.exists():
             raise FeedbackError(f"{path}: no warehouse at {lake.warehouse}: not a work order of this lake")
         with lake_lock(lake):
-            con = duckdb.connect(str(lake.warehouse))
+            con = duckdb_settings.connect(lake, lake.warehouse)
             try:
                 _check(con, lake, wb, config)
                 con.begin()

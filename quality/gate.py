@@ -33,7 +33,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from govlake import audit
+from govlake import audit, duckdb_settings
 from govlake.faults import fault_point
 from govlake.lock import lake_lock
 from govlake.registry import load_registry
@@ -259,7 +259,7 @@ def run_gate(lake, config: GateConfig | None = None) -> GateResult:
         raise FileNotFoundError(f"no warehouse at {lake.warehouse}: run `govlake run` first")
     gate_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
     with lake_lock(lake):
-        con = duckdb.connect(str(lake.warehouse))
+        con = duckdb_settings.connect(lake, lake.warehouse)
         try:
             has_results = (
                 con.execute(
@@ -297,7 +297,7 @@ def last_result(lake) -> GateResult | None:
     """The latest recorded evaluation of the gate (quality.gate_decisions), None before the first."""
     if not lake.warehouse.exists():
         return None
-    with duckdb.connect(str(lake.warehouse), read_only=True) as con:
+    with duckdb_settings.connect(lake, lake.warehouse, read_only=True) as con:
         if not con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'quality' "
             "AND table_name = 'gate_decisions'"

@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
+from govlake import duckdb_settings
 from govlake.faults import fault_point
 from govlake.lock import lake_lock
 from govlake.registry import Registry, load_registry
@@ -98,7 +99,7 @@ def run_quality(
         by_source[r.source].append(r)
     with lake_lock(lake):
         # GX's engine shares this connection's database instance (same configuration)
-        con = duckdb.connect(str(lake.warehouse), config=gx_shim.connection_config())
+        con = duckdb_settings.connect(lake, lake.warehouse, config=gx_shim.connection_config())
         gx_session = None
         try:
             _require_staging(con, registry, by_source)

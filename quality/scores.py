@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 import duckdb
 import pyarrow as pa
 
+from govlake import duckdb_settings
 from govlake.faults import fault_point
 from govlake.lock import lake_lock
 from govlake.registry import Registry, load_registry
@@ -157,7 +158,7 @@ def record_scores(lake, run_id: str, registry: Registry | None = None) -> list[S
     of the same run, so scoring a run twice is harmless)."""
 
     with lake_lock(lake):
-        con = duckdb.connect(str(lake.warehouse))
+        con = duckdb_settings.connect(lake, lake.warehouse)
         try:
             ensure_schema(con)
             rows = scores_of_run(con, run_id, registry)

@@ -27,6 +27,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from govlake import duckdb_settings
 from govlake.pii import mask_shapes
 from govlake.registry import load_registry
 from govlake.settings import Lake
@@ -97,7 +98,7 @@ class Engine:
         return self.state().layer
 
     def _build(self, layer: Layer) -> _State:
-        con = duckdb.connect(config={"threads": 2})
+        con = duckdb_settings.connect(self.lake, config={"threads": 2})
         install_masks(con, self._counties)
         state = _State(layer, con, views={"analyst": set(), "steward": set()})
         for r in sorted(layer.resources.values(), key=lambda r: r.code):

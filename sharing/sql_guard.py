@@ -20,6 +20,8 @@ from collections.abc import Iterator
 
 import duckdb
 
+from govlake import duckdb_settings
+
 MAX_LENGTH = 100_000  # characters; a longer text is refused before it is parsed
 _PARSER: duckdb.DuckDBPyConnection | None = None
 _PARSER_LOCK = threading.Lock()
@@ -73,7 +75,7 @@ def _parser() -> duckdb.DuckDBPyConnection:
     global _PARSER
     with _PARSER_LOCK:
         if _PARSER is None:
-            con = duckdb.connect(config={"threads": 1})
+            con = duckdb_settings.connect(None, config={"threads": 1})  # parses only: nothing to spill
             con.execute("SET enable_external_access = false")
             con.execute("SET lock_configuration = true")
             _PARSER = con

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from govlake import audit
+from govlake import audit, duckdb_settings
 from govlake.lock import lake_lock
 from govlake.settings import Lake
 from sharing.access import AccessSnapshot, Grant, Token, write_snapshot
@@ -121,7 +121,7 @@ def writing(
     with audit.recorded(lake, action, subject=subject, actor=actor, refused=refused) as entry, lake_lock(lake):
         if not (actor or "").strip():
             raise ShareError("say who does this (--by): it is kept with the record and audited")
-        con = duckdb.connect(str(lake.warehouse))
+        con = duckdb_settings.connect(lake, lake.warehouse)
         try:
             ensure_schema(con)
             con.begin()
@@ -139,7 +139,7 @@ def writing(
 def refresh_snapshot(lake: Lake) -> Path:
     """Rewrite access.json from the warehouse (what every change does; also after a restore)."""
     with lake_lock(lake):
-        con = duckdb.connect(str(lake.warehouse))
+        con = duckdb_settings.connect(lake, lake.warehouse)
         try:
             ensure_schema(con)
             return write_snapshot(lake, warehouse_snapshot(con))
@@ -152,7 +152,7 @@ def read_rows(lake: Lake, query: str, params=None) -> list[dict]:
     if not lake.warehouse.exists():
         return []
     with lake_lock(lake):
-        con = duckdb.connect(str(lake.warehouse), read_only=True)
+        con = duckdb_settings.connect(lake, lake.warehouse, read_only=True)
         try:
             if not has_schema(con):
                 return []

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from govlake import audit
+from govlake import audit, duckdb_settings
 from govlake.faults import fault_point
 from govlake.lock import lake_lock
 from govlake.settings import Lake
@@ -49,7 +49,6 @@ def curated_models(manifest_path: Path) -> list[tuple[str, str, str]]:
 
 def publish_curated(lake: Lake, models: list[str] | None = None, progress=None) -> list[CuratedTable]:
     """Export the curated models (all, or the named ones) from the warehouse to Parquet."""
-    import duckdb
 
     from transform.dbt_runner import dbt_dir
 
@@ -64,7 +63,7 @@ def publish_curated(lake: Lake, models: list[str] | None = None, progress=None) 
         if models is not None:
             wanted = [m for m in wanted if m[0] in set(models)]
         published = []
-        con = duckdb.connect(str(lake.warehouse), read_only=True)
+        con = duckdb_settings.connect(lake, lake.warehouse, read_only=True)
         try:
             for model, library, relation in wanted:
                 published.append(_export(con, lake, model, library, relation))

@@ -6,7 +6,8 @@
 
 What a call does:
   - sets GOVLAKE_HOME to the lake for the duration of the call (profiles.yml puts the
-    warehouse at $GOVLAKE_HOME/warehouse.duckdb, _sources.yml reads $GOVLAKE_HOME/raw);
+    warehouse at $GOVLAKE_HOME/warehouse.duckdb, _sources.yml reads $GOVLAKE_HOME/raw), and
+    DuckDB's memory limit, threads and spill directory (govlake.duckdb_settings) for the profile;
   - writes dbt's target/ and logs/ under <lake>/dbt/, not in the checkout;
   - holds <lake>/dbt/.lock, so two runs on one lake queue instead of fighting over
     the DuckDB file (one writer at a time) and over target/;
@@ -33,6 +34,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from govlake import duckdb_settings
 from govlake.faults import fault_point
 from govlake.lock import lake_lock
 from govlake.settings import DBT_PROJECT, Lake
@@ -142,7 +144,17 @@ def run_dbt(
     out.mkdir(parents=True, exist_ok=True)
     lake.home.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    with _in_process, lake_lock(lake), _env(GOVLAKE_HOME=str(lake.home)):
+    duck = duckdb_settings.settings(lake)
+    with (
+        _in_process,
+        lake_lock(lake),
+        _env(
+            GOVLAKE_HOME=str(lake.home),
+            GOVLAKE_MEMORY_LIMIT=duck["memory_limit"],
+            GOVLAKE_THREADS=duck["threads"],
+            GOVLAKE_DUCKDB_TEMP_DIRECTORY=duck["temp_directory"],
+        ),
+    ):
         before = _mtimes(target)
         try:
             res = None

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
-
+from govlake import duckdb_settings
 from govlake.lock import lake_lock
 from govlake.pii import mask_record
 from govlake.registry import Registry, load_registry
@@ -53,7 +52,7 @@ def read_published(lake: Lake, registry: Registry | None = None) -> PublishedDir
     if not lake.warehouse.exists():
         raise ExportError(f"no warehouse at {lake.warehouse}: run `govlake run` first")
     with lake_lock(lake):  # a build in progress finishes first: the export shows one version
-        con = duckdb.connect(str(lake.warehouse), read_only=True)
+        con = duckdb_settings.connect(lake, lake.warehouse, read_only=True)
         try:
             if not _has_directory(con):
                 raise ExportError("no published directory in the warehouse: run `govlake catalog build`")

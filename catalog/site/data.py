@@ -20,6 +20,7 @@ import duckdb
 
 from catalog.consumers import consumers
 from catalog.site.masking import SampleMasker, stricter
+from govlake import duckdb_settings
 from govlake.lock import lake_lock
 from govlake.pii import mask_text
 from govlake.registry import Registry, load_registry
@@ -109,7 +110,7 @@ def collect(lake: Lake, registry: Registry | None = None) -> SiteData:
     registry = registry or load_registry()
     masker = SampleMasker(r.name for r in registry.city.regions if r.level == "county")
     with lake_lock(lake):
-        con = duckdb.connect(str(lake.warehouse), read_only=True)
+        con = duckdb_settings.connect(lake, lake.warehouse, read_only=True)
         try:
             if not _has_directory(con):
                 raise SiteError("no resource directory in the warehouse: run `govlake catalog build` or `govlake run`")

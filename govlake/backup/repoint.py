@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
+from govlake import duckdb_settings
 
 DATABASES = ("warehouse.duckdb", "analysts.duckdb")
 
@@ -29,7 +29,7 @@ def repoint_views(target: Path, original: str) -> list[str]:
     for name in DATABASES:
         if not (target / name).is_file():
             continue
-        with duckdb.connect(str(target / name)) as con:
+        with duckdb_settings.connect(None, target / name) as con:  # views only: nothing to spill
             views = con.execute(
                 "SELECT schema_name, view_name, sql FROM duckdb_views() WHERE NOT internal AND contains(sql, ?)",
                 [old],

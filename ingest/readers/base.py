@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from govlake.registry import Source
+from govlake.settings import Lake
 from ingest.parquet import PartWriter
 from ingest.quarantine import FileQuarantine
 from ingest.results import FileResult
@@ -128,6 +129,7 @@ class ReadContext:
     quarantine: FileQuarantine
     result: FileResult
     hasher: CountingHasher | None = None  # streaming readers feed it the raw bytes
+    lake: Lake | None = None  # whose DuckDB settings a reader's queries take (ingest/duck.py)
 
     @property
     def file_name(self) -> str:

@@ -104,7 +104,7 @@ def read_jsonl(ctx: ReadContext) -> None:
     tr = Transcoder(
         ctx.path, source.encoding, hasher=ctx.hasher, max_line=lim.max_line_bytes, keep=lim.quarantine_prefix_bytes
     )
-    con = duck.connection()
+    con = duck.connection(ctx.lake)
     view = f"lines_{uuid.uuid4().hex[:8]}"
     rejects: list[tuple[int | None, str]] = []
     numbers = RowNumberer()

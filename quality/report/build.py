@@ -18,10 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import yaml
 
-from govlake import audit
+from govlake import audit, duckdb_settings
 from govlake.faults import fault_point
 from govlake.lock import lake_lock
 from govlake.registry import Registry, load_registry
@@ -119,7 +118,7 @@ def _issue_and_stage(
     statuses = [s.zh for s in config.statuses]
     staged: dict[str, tuple[Path, Path]] = {}
     with lake_lock(lake):
-        con = duckdb.connect(str(lake.warehouse))
+        con = duckdb_settings.connect(lake, lake.warehouse)
         try:
             work_orders.ensure_schema(con)
             con.begin()

@@ -24,6 +24,7 @@ import duckdb
 import jinja2
 import pyarrow as pa
 
+from govlake import duckdb_settings
 from govlake.lock import lake_lock
 from govlake.registry import Registry, load_registry
 from govlake.settings import Lake
@@ -195,7 +196,7 @@ def collect(lake: Lake, config: dict, registry: Registry | None = None) -> Repor
     if not lake.warehouse.exists():
         raise ReportError(f"no warehouse at {lake.warehouse}: build it first (govlake run)")
     with lake_lock(lake):
-        con = duckdb.connect(str(lake.warehouse), read_only=True)
+        con = duckdb_settings.connect(lake, lake.warehouse, read_only=True)
         try:
             if not _has(con, "quality", "rule_results"):
                 raise ReportError("no quality results in the warehouse: run `govlake quality run` first")
