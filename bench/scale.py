@@ -37,7 +37,8 @@ from scaling import DISK_SAFETY, STAGES, disk_needed, evaluate, exponents, merge
 
 sys.path.insert(0, str(ROOT))
 
-MEMORY_ENV = "GOVLAKE_MEMORY_LIMIT"
+MEMORY_ENV = "GOVLAKE_MEMORY_LIMIT"  # govlake/duckdb_settings.py: every DuckDB connection's limit
+THREADS_ENV = "GOVLAKE_THREADS"
 ONE_BATCH_SOURCE = "scjg.enterprise_register"  # bench/build.py's one daily batch
 # Bytes per person when no smaller size was measured to extrapolate from: this script's
 # validation run at 20,000 persons (2026-12-06), the lake at its largest 94.4 MB (`du -sb`,
@@ -229,7 +230,12 @@ def main() -> None:
     if not args.persons:
         ap.error("give --persons at least once")
     results = json.loads(args.out.read_text(encoding="utf-8")) if args.out.exists() else {}
-    run = {"commit": git_commit(), "memory_limit": os.environ.get(MEMORY_ENV), "machine": machine()}
+    run = {
+        "commit": git_commit(),
+        "memory_limit": os.environ.get(MEMORY_ENV),
+        "threads": os.environ.get(THREADS_ENV),
+        "machine": machine(),
+    }
     for persons in sorted(set(args.persons)):
         measure_size(args, persons, results, run)
     save(args.out, results)

@@ -34,7 +34,8 @@ from soak_plan import evaluate, plan_days, soak_span
 
 sys.path.insert(0, str(ROOT))
 
-MEMORY_ENV = "GOVLAKE_MEMORY_LIMIT"
+MEMORY_ENV = "GOVLAKE_MEMORY_LIMIT"  # govlake/duckdb_settings.py, passed through to every run
+THREADS_ENV = "GOVLAKE_THREADS"
 DEFAULT_END = date(2026, 11, 2)  # 30 days after the default city's last batch (2026-10-03)
 GOVLAKE = Path(sys.executable).parent / "govlake"
 
@@ -237,6 +238,7 @@ def main() -> None:
             "machine": machine(),
             "commit": git_commit(),
             "memory_limit": os.environ.get(MEMORY_ENV),
+            "threads": os.environ.get(THREADS_ENV),
             "generation": generation,
             "method": "day 0 delivers the history and is left out of the targets; each day one `govlake run` "
             "in its own process, RSS and CPU of its process tree (psutil, every 50 ms)",
