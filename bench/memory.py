@@ -28,34 +28,18 @@ from harness import DATA, RESULTS, ROOT, city_dir, ensure_city, machine
 
 sys.path.insert(0, str(ROOT))
 
-RUN_AUDIT_COLUMNS = {"_staged_at"}  # the start of the run: differs between builds
+RUN_AUDIT_COLUMNS = frozenset({"_staged_at"})  # the start of the run: differs between builds
 
 
 def checksums(warehouse: Path) -> dict[str, list[int]]:
     """Rows and a sum of row hashes of every base and theme model."""
     import duckdb
 
-    sums = {}
+    from transform.engine_checksums import library_checksums
+
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        for schema, table in con.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_schema in ('base', 'theme') order by all"
-        ).fetchall():
-            columns = [
-                c
-                for (c,) in con.execute(
-                    "select column_name from information_schema.columns "
-                    "where table_schema = ? and table_name = ? order by ordinal_position",
-                    [schema, table],
-                ).fetchall()
-                if c not in RUN_AUDIT_COLUMNS
-            ]
-            row = ", ".join(f'"{c}"' for c in columns)
-            n, s = con.execute(
-                f'select count(*), coalesce(sum(hash(row({row}))::hugeint), 0) from "{schema}"."{table}"'
-            ).fetchall()[0]
-            sums[f"{schema}.{table}"] = [n, int(s)]
-    return sums
+        sums = library_checksums(con, skip=RUN_AUDIT_COLUMNS)
+    return {relation: [c.rows, c.checksum] for relation, c in sums.items()}
 
 
 def timed_build(lake_home: Path, limit: str) -> dict:

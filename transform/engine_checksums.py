@@ -50,6 +50,16 @@ def table_checksum(con, relation: str, skip: frozenset[str] = frozenset()) -> Ta
     return TableChecksum(rows, int(checksum), tuple(name for name, _ in columns))
 
 
+def library_checksums(con, skip: frozenset[str] = frozenset()) -> dict[str, TableChecksum]:
+    """table_checksum of every base and theme table of the warehouse `con` is open on, by
+    `schema.table`: what two builds of the same data must agree on."""
+    tables = con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_schema in ('base', 'theme') order by all"
+    ).fetchall()
+    return {f"{schema}.{table}": table_checksum(con, f'"{schema}"."{table}"', skip) for schema, table in tables}
+
+
 def _canonical(column: str, kind: str) -> str:
     """The column as text both engines' values agree on. DuckDB keeps a naive timestamp
     where Spark's is an instant, and the two type a decimal's result with different

@@ -3,8 +3,6 @@ landing_without, used by bench/build.py and bench/scale.py): ingestion takes it.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,17 +10,12 @@ import pytest
 from govlake.settings import Lake
 from ingest import ingest_landing
 from synth import generate_city
-
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "build.py"
+from tests.bench_modules import load_bench
 
 
 @pytest.fixture(scope="module")
 def build():
-    spec = importlib.util.spec_from_file_location("bench_build", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("build")
 
 
 @pytest.fixture(scope="module")

@@ -20,11 +20,12 @@ import pytest
 
 from govlake.settings import Lake
 from transform.dbt_runner import run_dbt
+from transform.engine_checksums import library_checksums
 
 pytestmark = pytest.mark.slow
 
 LIMITED = {"GOVLAKE_MEMORY_LIMIT": "500MB", "GOVLAKE_THREADS": "1"}
-RUN_AUDIT_COLUMNS = {"_staged_at"}  # when the run that staged a row started: differs between builds
+RUN_AUDIT_COLUMNS = frozenset({"_staged_at"})  # when the run that staged a row started: differs between builds
 SETTINGS_SQL = (
     "select current_setting('memory_limit') as memory_limit, current_setting('threads') as threads, "
     "current_setting('temp_directory') as temp_directory"
@@ -64,27 +65,9 @@ def builds(tmp_path_factory) -> dict[str, Lake]:
 
 def _checksums(lake: Lake) -> dict[str, tuple[int, int]]:
     """Rows and an order-independent checksum (a sum of row hashes) of every base and theme model."""
-    sums = {}
     with duckdb.connect(str(lake.warehouse), read_only=True) as con:
-        tables = con.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_schema in ('base', 'theme') order by all"
-        ).fetchall()
-        for schema, table in tables:
-            columns = [
-                c
-                for (c,) in con.execute(
-                    "select column_name from information_schema.columns "
-                    "where table_schema = ? and table_name = ? order by ordinal_position",
-                    [schema, table],
-                ).fetchall()
-                if c not in RUN_AUDIT_COLUMNS
-            ]
-            row = ", ".join(f'"{c}"' for c in columns)
-            sums[f"{schema}.{table}"] = con.execute(
-                f'select count(*), coalesce(sum(hash(row({row}))::hugeint), 0) from "{schema}"."{table}"'
-            ).fetchall()[0]
-    return sums
+        sums = library_checksums(con, skip=RUN_AUDIT_COLUMNS)
+    return {relation: (c.rows, c.checksum) for relation, c in sums.items()}
 
 
 def _shown(output: str) -> list[dict]:

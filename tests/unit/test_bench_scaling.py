@@ -4,24 +4,17 @@ themselves: bench/scale.py, bench/README.md)."""
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import random
-import sys
-from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "scaling.py"
+from tests.bench_modules import load_bench
 
 
 @pytest.fixture(scope="module")
 def scaling():
-    spec = importlib.util.spec_from_file_location("bench_scaling", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("scaling")
 
 
 RUN = {"commit": "abc", "memory_limit": "8GB"}

@@ -4,9 +4,7 @@ tests/integration/test_bench_soak.py)."""
 
 from __future__ import annotations
 
-import importlib.util
 import random
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -14,18 +12,14 @@ import pytest
 
 from govlake.registry import load_registry
 from synth import generate_city
+from tests.bench_modules import load_bench
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "soak_plan.py"
 END = date(2026, 11, 2)
 
 
 @pytest.fixture(scope="module")
 def plan():
-    spec = importlib.util.spec_from_file_location("bench_soak_plan", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("soak_plan")
 
 
 @pytest.fixture(scope="module")
