@@ -17,6 +17,7 @@ pytestmark = pytest.mark.slow  # imports great_expectations (~5 s)
 # a GX validation on a DuckDB file: 7 of 10 rows are unexpected
 PROGRAM = textwrap.dedent("""
     import sys
+    import quality  # first: keeps pyspark's Spark Connect check from ending this `python -c` (quality/gx_import.py)
     import great_expectations as gx
     if sys.argv[2] == "shim":
         from quality import gx_shim
