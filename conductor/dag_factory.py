@@ -10,6 +10,8 @@ that parses the DAGs — the task processes too — masks what it logs
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -105,6 +107,20 @@ def curated_asset():
 TRANSFORM_DAG_ID = "transform__dbt_build"
 
 
+@contextmanager
+def transform_step(*, opens: bool = False, closes: bool = False) -> Iterator:
+    """The lake, for one task of a transform DAG run: its part of the run, held against backups
+    (govlake/backup/boundary.py: the first task opens the run, the last closes it)."""
+    from airflow.sdk import get_current_context
+
+    from govlake.backup.boundary import dag_run_step
+    from govlake.settings import Lake
+
+    lake = Lake.from_env()
+    with dag_run_step(lake, get_current_context()["run_id"], opens=opens, closes=closes):
+        yield lake
+
+
 def build_transform_dag():
     """dbt_build → quality_run → quality_gate → publish_curated, scheduled whenever any
     raw-layer Asset is updated; publish_curated runs only when the gate passed, the steward
@@ -152,20 +168,15 @@ def build_transform_dag():
         **DAG_CALLBACKS,
     ) as dag:
         # Every task changes the lake: the run is open to backups from dbt_build to
-        # quality_report, which runs last whatever became of the others (boundary.dag_run_step)
+        # quality_report, which runs last whatever became of the others (transform_step)
         @task(task_id="dbt_build", pool=writers)
         def dbt_build() -> dict:
-            from airflow.sdk import get_current_context
-
             from conductor.pipeline import transform, transform_summary
-            from govlake.backup.boundary import dag_run_step
-            from govlake.settings import Lake
             from transform.failures import build_failure
 
-            lake = Lake.from_env()
             # dbt's node-by-node output goes to its log file; the task log gets one line, and
             # on failure an exception naming the failing models and tests (so does the notice)
-            with dag_run_step(lake, get_current_context()["run_id"], opens=True):
+            with transform_step(opens=True) as lake:
                 result = transform(lake, publish=False, quiet=True, engine=engine)
             print(transform_summary(result, lake), flush=True)
             failure = build_failure(result)
@@ -175,18 +186,14 @@ def build_transform_dag():
 
         @task(task_id="quality_run", pool=writers)
         def quality_run(_build: dict) -> dict:
-            from airflow.sdk import get_current_context
             from airflow.sdk.exceptions import AirflowSkipException
 
             from conductor.pipeline import quality_run
-            from govlake.backup.boundary import dag_run_step
-            from govlake.settings import Lake
 
             if engine != "duckdb":  # the rules read the warehouse, which this build left as it was
                 raise AirflowSkipException(f"dbt built on {engine}: the warehouse was not rebuilt (docs/spark.md)")
 
-            lake = Lake.from_env()
-            with dag_run_step(lake, get_current_context()["run_id"]):
+            with transform_step() as lake:
                 return quality_run(lake)
 
         # a held batch stays held until it is re-delivered: retrying the gate changes nothing
@@ -196,11 +203,8 @@ def build_transform_dag():
 
             from conductor.notifications import notifiers, notify_hold
             from conductor.pipeline import quality_gate
-            from govlake.backup.boundary import dag_run_step
-            from govlake.settings import Lake
 
-            lake = Lake.from_env()
-            with dag_run_step(lake, get_current_context()["run_id"]):
+            with transform_step() as lake:
                 result = quality_gate(lake)
             print(result["reason"] or f"quality gate passed: all {result['batches']} batches", flush=True)
             if not result["passed"]:
@@ -217,13 +221,10 @@ def build_transform_dag():
 
             from conductor.asset_events import curated_event_extra
             from conductor.pipeline import publish_curated
-            from govlake.backup.boundary import dag_run_step
-            from govlake.settings import Lake
 
             if not gate["passed"]:
                 raise AirflowSkipException(gate["reason"])
-            lake = Lake.from_env()
-            with dag_run_step(lake, get_current_context()["run_id"]):
+            with transform_step() as lake:
                 published = publish_curated(lake)
             get_current_context()["outlet_events"][curated_asset()].extra = curated_event_extra(published, gate)
             return published
@@ -233,14 +234,9 @@ def build_transform_dag():
         # closes the run for backups
         @task(task_id="quality_report", trigger_rule="all_done", pool=writers)
         def quality_report() -> dict:
-            from airflow.sdk import get_current_context
-
             from conductor.pipeline import quality_report
-            from govlake.backup.boundary import dag_run_step
-            from govlake.settings import Lake
 
-            lake = Lake.from_env()
-            with dag_run_step(lake, get_current_context()["run_id"], closes=True):
+            with transform_step(closes=True) as lake:
                 return quality_report(lake)
 
         gate = quality_gate(quality_run(dbt_build()))
