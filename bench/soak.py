@@ -8,7 +8,9 @@ The city is generated once (synth.generate_city with a daily span of days + 5, e
 --end: bench/soak_plan.py says why not a generation per day) under WORK/, stamped. Day 0
 delivers every batch dated on or before the soak's start (the lake's history) and runs; it is
 recorded but left out of the targets. Day k delivers the batch directories dated start + k
-into <lake>/landing (files hard-linked) and runs `govlake run --home LAKE` in a process of its
+into <lake>/landing (files hard-linked), with the corrections of the files rejected whole the
+day before (the departments' answers: soak_plan.correction_days; generated beside the city by
+synth.corrections), and runs `govlake run --home LAKE` in a process of its
 own: exit 0, or 1 when the audit log says the gate held (the synthetic city's defects may
 hold a batch; the run is complete either way). Per day: wall and CPU seconds and peak RSS of
 the run's process tree, the warehouse's and the lake's size (`du -sb`), raw and curated rows
@@ -30,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import DATA, RESULTS, ROOT, du_bytes, git_commit, machine, sampled_run
-from soak_plan import evaluate, plan_days, soak_span
+from soak_plan import correction_days, evaluate, plan_days, soak_span
 
 sys.path.insert(0, str(ROOT))
 
@@ -45,7 +47,7 @@ def ensure_soak_city(city: Path, params: dict) -> dict:
     stamp = city / "_truth" / "soak_generation.json"
     if stamp.exists():
         info = json.loads(stamp.read_text())
-        if info["params"] == params:
+        if info["params"] == params and "corrections" in info:
             return info
     print(f"generating {params['persons']:,} persons, {params['daily_days']} daily batches into {city} …", flush=True)
     cmd = [sys.executable, __file__, "--generate", str(city), "--params", json.dumps(params)]
@@ -56,16 +58,24 @@ def ensure_soak_city(city: Path, params: dict) -> dict:
 
 
 def generate(city: Path, params: dict) -> dict:
+    """The city, and beside it (corrected_dir) the departments' corrections of its files
+    rejected whole (synth.corrections), which the soak re-delivers (soak_plan.correction_days)."""
     from synth import generate_city
+    from synth.corrections import write_corrections
 
-    summary = generate_city(
-        city,
-        persons=params["persons"],
-        seed=params["seed"],
-        end_date=date.fromisoformat(params["end"]),
-        daily_days=params["daily_days"],
-    )
-    return {"rows": summary.rows, "files": summary.files}
+    world = {
+        "persons": params["persons"],
+        "seed": params["seed"],
+        "end_date": date.fromisoformat(params["end"]),
+        "daily_days": params["daily_days"],
+    }
+    summary = generate_city(city, **world)
+    fixed = write_corrections(city, corrected_dir(city), **world)
+    return {"rows": summary.rows, "files": summary.files, "corrections": [str(rel) for rel in fixed]}
+
+
+def corrected_dir(city: Path) -> Path:
+    return city.with_name(city.name + "-corrected")
 
 
 def deliver(batches: list[Path], landing: Path) -> list[str]:
@@ -80,6 +90,17 @@ def deliver(batches: list[Path], landing: Path) -> list[str]:
                 except OSError:  # another file system
                     shutil.copy2(f, target / f.name)
     return sorted(f"{b.parent.name}/{b.name}" for b in batches)
+
+
+def redeliver(corrections: list[Path], city: Path, landing: Path) -> list[str]:
+    """Corrected files over the landing zone's broken ones, under the same batch dates. The
+    broken file is unlinked first: it is a hard link to the city's own file, which writing
+    through it would change."""
+    for rel in corrections:
+        target = landing / rel
+        target.unlink(missing_ok=True)
+        shutil.copyfile(corrected_dir(city) / rel, target)  # a new file, a new mtime
+    return [str(rel) for rel in corrections]
 
 
 def last_run_outcome(lake_home: Path, since: datetime) -> str | None:
@@ -142,15 +163,17 @@ def sizes(lake_home: Path) -> dict:
     }
 
 
-def run_day(k: int, day: date, batches: list[Path], lake_home: Path) -> dict:
+def run_day(k: int, day: date, batches: list[Path], corrections: list[Path], city: Path, lake_home: Path) -> dict:
     delivered = deliver(batches, lake_home / "landing")
-    print(f"day {k} ({day}): {len(delivered)} batches …", flush=True)
+    redelivered = redeliver(corrections, city, lake_home / "landing")
+    print(f"day {k} ({day}): {len(delivered)} batches, {len(redelivered)} corrected files …", flush=True)
     since = datetime.now(UTC)
     code, _, measure = sampled_run([str(GOVLAKE), "run", "--home", str(lake_home)], f"day {k}", ok_codes=(0, 1))
     outcome = last_run_outcome(lake_home, since)
     if code and outcome != "held":
         raise SystemExit(f"day {k}: govlake run exited {code}, its audit record says {outcome!r}")
-    record = {"day": k, "date": day.isoformat(), "delivered": delivered, "outcome": outcome, **measure}
+    record = {"day": k, "date": day.isoformat(), "delivered": delivered, "redelivered": redelivered}
+    record.update(outcome=outcome, **measure)
     record.update(sizes(lake_home), measured_at=datetime.now(UTC).isoformat(timespec="seconds"))
     print(
         f"  {record['seconds']} s, CPU {record['cpu_s']} s, peak RSS {record['peak_rss_mb']} MB, "
@@ -228,6 +251,7 @@ def main() -> None:
     city, lake_home = args.work / f"soak-city-{tag}", args.work / f"soak-lake-{tag}"
     generation = ensure_soak_city(city, {k: v for k, v in params.items() if k != "days"})
     plan = plan_days(city, start, args.days)
+    answers = correction_days([Path(rel) for rel in generation["corrections"]], start, args.days)
     results = json.loads(args.out.read_text(encoding="utf-8")) if args.resume and args.out.exists() else None
     if results is None or results["params"] != params or not lake_home.exists():
         if lake_home.exists():
@@ -240,12 +264,13 @@ def main() -> None:
             "memory_limit": os.environ.get(MEMORY_ENV),
             "threads": os.environ.get(THREADS_ENV),
             "generation": generation,
-            "method": "day 0 delivers the history and is left out of the targets; each day one `govlake run` "
-            "in its own process, RSS and CPU of its process tree (psutil, every 50 ms)",
+            "method": "day 0 delivers the history (its files rejected whole already corrected) and is left out "
+            "of the targets; a file rejected whole on day k comes back corrected on day k + 1; each day one "
+            "`govlake run` in its own process, RSS and CPU of its process tree (psutil, every 50 ms)",
             "days": [],
         }
     for k in range(len(results["days"]), args.days + 1):
-        results["days"].append(run_day(k, start + timedelta(days=k), plan[k], lake_home))
+        results["days"].append(run_day(k, start + timedelta(days=k), plan[k], answers[k], city, lake_home))
         save(args.out, results)
     save(args.out, results)
     print_summary(results)

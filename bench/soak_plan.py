@@ -48,6 +48,22 @@ def plan_days(landing: Path, start: date, days: int) -> dict[int, list[Path]]:
     return plan
 
 
+def correction_days(broken: list[Path], start: date, days: int) -> dict[int, list[Path]]:
+    """The day each file rejected whole (source/batch/file, relative to the landing zone) comes
+    back corrected, 一数一源's loop played by the synthetic departments: a file delivered on day
+    k ≥ 1 is answered the next day, k + 1 (its batch held for a day, as it would be); the
+    history's files are delivered already corrected on day 0 (the lake's past, whose loop has
+    closed: a file broken before the soak would otherwise hold the gate on every day and no
+    publication would be measured); a file of the last day is not answered within the soak."""
+    plan: dict[int, list[Path]] = {k: [] for k in range(days + 1)}
+    for rel in broken:
+        k = max(0, (date.fromisoformat(rel.parts[1]) - start).days)
+        answered = 0 if k == 0 else k + 1
+        if answered <= days:
+            plan[answered].append(rel)
+    return plan
+
+
 def soak_span(end: date, days: int) -> tuple[date, int]:
     """The start date of a soak of `days` days ending at `end`, and the daily span its city
     needs: the five days a city always has before its first day, plus the soak's days."""

@@ -30,12 +30,19 @@ def rejected_whole(landing: Path) -> list[Path]:
 
 
 def write_corrections(
-    landing: Path, out: Path, *, persons: int, seed: int, end_date: date = date(2026, 10, 3)
+    landing: Path,
+    out: Path,
+    *,
+    persons: int,
+    seed: int,
+    end_date: date = date(2026, 10, 3),
+    daily_days: int = 5,
 ) -> list[Path]:
     """Render the city without defects into `out` and return the relative paths of the files
-    that correct `landing`'s files rejected whole (each present in both)."""
+    that correct `landing`'s files rejected whole (each present in both). `end_date` and
+    `daily_days` must be those `landing` was generated with."""
     broken = rejected_whole(landing)
     if not broken:
         return []
-    generate_city(Path(out), persons=persons, seed=seed, defect_rate=0.0, end_date=end_date)
+    generate_city(Path(out), persons=persons, seed=seed, defect_rate=0.0, end_date=end_date, daily_days=daily_days)
     return [rel for rel in broken if (Path(out) / rel).is_file() and (Path(landing) / rel).is_file()]

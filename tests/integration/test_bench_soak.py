@@ -77,3 +77,12 @@ def test_a_held_day_names_the_batches_the_gate_held(soak):
     results, _ = soak
     for d in results["days"]:
         assert (d["outcome"] == "held") == bool(d["held_batches"]), d["day"]
+
+
+def test_a_file_rejected_whole_comes_back_corrected_the_next_day_and_its_batch_is_then_let_through(soak):
+    days = soak[0]["days"]
+    assert any(d["redelivered"] for d in days[1:]), "the tiny city should break a file inside the soak"
+    for before, d in zip(days, days[1:], strict=False):
+        for rel in d["redelivered"]:
+            batch = "/".join(Path(rel).parts[:2])
+            assert batch in before["held_batches"] and batch not in d["held_batches"], (d["day"], rel)

@@ -126,3 +126,24 @@ def test_the_lake_per_raw_row_is_reported_but_not_a_target(plan):
 def test_a_one_day_soak_has_no_windows_to_compare(plan):
     ev = plan.evaluate([day(60, 900, 10**6, 10**6, 1000)])
     assert ev["window_days"] == 0 and all(m["ratio"] is None for m in ev["measures"].values())
+
+
+def test_a_file_rejected_on_a_day_of_the_soak_comes_back_corrected_the_next_day(plan):
+    start = date(2026, 10, 3)
+    broken = [Path("gaj.household_register/2026-10-05/hh.csv"), Path("swj.taxpayer/2026-10-04/tax.csv")]
+    answers = plan.correction_days(broken, start, 5)
+    assert answers[2] == [broken[1]] and answers[3] == [broken[0]]
+    assert sum(len(v) for v in answers.values()) == 2
+
+
+def test_the_historys_files_rejected_whole_arrive_corrected_with_the_history(plan):
+    start = date(2026, 10, 3)
+    broken = [Path("tjj.macro_indicator/2026-09-01/m.csv"), Path("scjg.patent/2026-10-03/p.json")]
+    answers = plan.correction_days(broken, start, 5)
+    assert answers[0] == broken and not any(answers[k] for k in range(1, 6))
+
+
+def test_a_file_rejected_on_the_last_day_is_not_answered_within_the_soak(plan):
+    start = date(2026, 10, 3)
+    answers = plan.correction_days([Path("scjg.patent/2026-10-08/p.json")], start, 5)
+    assert not any(answers.values())
