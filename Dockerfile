@@ -1,6 +1,10 @@
 # The govlake image: Airflow 3 with the project and its locked dependencies.
 FROM python:3.11-slim-bookworm
 ENV UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT=/opt/govlake/.venv PATH=/opt/govlake/.venv/bin:$PATH
+# A Java runtime for the second engine (docs/spark.md: dbt-spark in session mode starts a JVM;
+# pyspark 4 needs Java 17 or later), chosen by orchestration.yaml's dbt.engine.
+RUN apt-get update && apt-get install -y --no-install-recommends openjdk-17-jre-headless \
+    && rm -rf /var/lib/apt/lists/*
 RUN pip install --no-cache-dir uv==0.13.9
 WORKDIR /opt/govlake
 COPY pyproject.toml uv.lock README.md ./

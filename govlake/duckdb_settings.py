@@ -56,6 +56,18 @@ def memory_limit() -> str:
     return value
 
 
+def memory_limit_bytes() -> int:
+    """GOVLAKE_MEMORY_LIMIT in bytes: a share taken of the machine's physical memory, as DuckDB
+    takes it. For engines that want an absolute size (the Spark driver's JVM heap)."""
+    value = memory_limit()
+    number = float(re.match(r"[\d.]+", value).group())
+    if value.endswith("%"):
+        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") * number / 100)
+    unit = re.search(r"[KMGT]i?B", value, re.IGNORECASE).group().upper()
+    base = 1024 if "I" in unit else 1000
+    return int(number * base ** ("KMGT".index(unit[0]) + 1))
+
+
 def threads() -> int:
     """GOVLAKE_THREADS, else the CPUs this process may run on."""
     value = os.environ.get(THREADS_ENV, "").strip()

@@ -153,6 +153,7 @@ def run_dbt(
             GOVLAKE_MEMORY_LIMIT=duck["memory_limit"],
             GOVLAKE_THREADS=duck["threads"],
             GOVLAKE_DUCKDB_TEMP_DIRECTORY=duck["temp_directory"],
+            GOVLAKE_SPARK_DRIVER_MEMORY=f"{duckdb_settings.memory_limit_bytes() // 2**20}m",
         ),
     ):
         before = _mtimes(target)

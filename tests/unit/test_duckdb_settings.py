@@ -179,3 +179,19 @@ def test_a_bad_memory_limit_stops_a_command_with_one_line_naming_the_setting(lak
     assert done.returncode == 1
     assert "Traceback" not in done.stderr and "│" not in done.stderr, done.stderr
     assert "GOVLAKE_MEMORY_LIMIT='lots'" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("8GB", 8 * 10**9), ("500MiB", 500 * 2**20), ("1.5TB", 15 * 10**11), ("750kb", 750_000)],
+)
+def test_a_memory_limit_in_bytes_reads_the_units_as_duckdb_does(monkeypatch, value, expected):
+    monkeypatch.setenv("GOVLAKE_MEMORY_LIMIT", value)
+    assert duckdb_settings.memory_limit_bytes() == expected
+
+
+def test_a_memory_share_in_bytes_is_that_share_of_the_machines_memory(monkeypatch):
+    import psutil
+
+    monkeypatch.setenv("GOVLAKE_MEMORY_LIMIT", "25%")
+    assert duckdb_settings.memory_limit_bytes() == pytest.approx(psutil.virtual_memory().total / 4, rel=1e-3)
