@@ -63,6 +63,7 @@ class DepartmentCard:
     new_findings: int = 0  # of the open findings, new since the batch before
     resolved_findings: int = 0  # open after the batch before, not any more
     history: int = 0  # every batch's findings (quality.violations)
+    history_batches: int = 0  # the sources' batches with findings (rows of the 历史 sheet)
 
 
 @dataclass
@@ -74,7 +75,7 @@ class DepartmentRows:
     conflicts: list[dict]
     disputes: list[dict]
     resolved: list[dict] = field(default_factory=list)  # resolved since the batch before
-    history: list[dict] = field(default_factory=list)  # every batch's findings
+    history: list[dict] = field(default_factory=list)  # per source and batch: its findings
     rules_by_share: list[dict] = field(default_factory=list)  # its rules by share of rows affected
 
 
@@ -264,6 +265,7 @@ def _collect(con: duckdb.DuckDBPyConnection, lake: Lake, config: dict, registry:
                 new_findings=c.get("new_findings", 0),
                 resolved_findings=c.get("resolved_findings", 0),
                 history=c.get("history", 0),
+                history_batches=c.get("history_batches", 0),
             )
         )
 

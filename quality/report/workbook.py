@@ -5,8 +5,9 @@
 Sheets: 说明 (the department, the run, its scores and failing rules), 违规明细 (its open
 findings, quality/findings.py: new or still open; with the work order's owner, due date and
 the 整改状态 and 反馈意见 columns the department fills in), 已解决 (resolved since the batch before),
-冲突 (open 一数一源 conflicts routed to it), 数据异议 (tickets routed to it), 历史 (every
-batch's findings, newest first). Each list sheet
+冲突 (open 一数一源 conflicts routed to it), 数据异议 (tickets routed to it), 历史 (per source
+and batch, newest first: findings, blocking findings, rules failed and the overall score; the
+rows themselves stay in quality.violations). Each list sheet
 starts with a line saying how many rows it holds (and, when the cap of report.yaml cut it,
 of how many), then its header, frozen, with an autofilter. Values are as collect() read
 them: masked in SQL. Strings stay strings (a value starting with '=' is not a formula).
@@ -76,7 +77,14 @@ ORDER_ID, ORDER_DEPARTMENT, ORDER_CHECKSUM, ORDER_FINDINGS = (
     "校验和 checksum (sha256 of the sorted finding ids)",
     "问题数 findings listed",
 )
-HISTORY = tuple(c for c in VIOLATIONS if c[1] not in ("finding_id", "status_zh", "first_seen_batch"))
+HISTORY = (
+    ("数据源\nsource", "source_id"),
+    ("批次\nbatch", "batch"),
+    ("问题数\nfindings", "findings"),
+    ("阻断\nblocking", "blocking"),
+    ("失败规则数\nrules failed", "rules"),
+    ("总分\noverall score", "score"),
+)
 CONFLICTS = (
     ("冲突编号\nconflict id", "conflict_id"),
     ("状态\nstatus", "status_zh"),
@@ -311,7 +319,7 @@ def stage_workbook(data, card, directory: Path, order=None, statuses: list[str] 
     _list_sheet(wb, "已解决", VIOLATIONS, _localised(rows.resolved), card.resolved_findings, "已解决 resolved", cap)
     _list_sheet(wb, "冲突", CONFLICTS, _localised(rows.conflicts), card.conflicts, "一数一源冲突 open conflicts", cap)
     _list_sheet(wb, "数据异议", DISPUTES, rows.disputes, card.disputes, "数据异议 disputes", cap)
-    _list_sheet(wb, "历史", HISTORY, _localised(rows.history), card.history, "历史 findings of every batch", cap)
+    _list_sheet(wb, "历史", HISTORY, rows.history, card.history_batches, "历史 findings per source and batch", cap)
     if order is not None:
         _order_sheet(wb, order, len(rows.violations))
     directory.mkdir(parents=True, exist_ok=True)

@@ -289,3 +289,17 @@ def test_the_cap_must_fit_an_excel_sheet():
     for bad in (0, EXCEL_MAX_ROWS):
         with pytest.raises(ValueError, match="1,048,576"):
             check_cap(bad)
+
+
+def test_the_history_sheet_sums_each_source_and_batch_and_does_not_list_every_row(report):
+    (row,) = _rows(report["books"]["gaj"]["历史"])
+    assert (row["source"], row["batch"], row["findings"], row["blocking"], row["rules failed"]) == (
+        HOUSEHOLD,
+        BATCH,
+        3,
+        1,
+        2,
+    )
+    assert 0 <= row["overall score"] <= 100
+    (parcels,) = _rows(report["books"]["zrzy"]["历史"])
+    assert (parcels["findings"], parcels["blocking"], parcels["rules failed"]) == (6, 6, 1)

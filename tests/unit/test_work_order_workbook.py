@@ -35,7 +35,18 @@ def test_a_finding_id_shaped_like_a_mobile_number_round_trips_unmasked(tmp_path)
     findings = [_finding(MOBILE_SHAPED_ID, 1), _finding("0f1e2d3c4b5a6978", 2)]
     card = SimpleNamespace(
         **dict.fromkeys(("violations", "blocking"), 2),
-        **dict.fromkeys(("new_findings", "resolved_findings", "history", "conflicts", "disputes", "open_disputes"), 0),
+        **dict.fromkeys(
+            (
+                "new_findings",
+                "resolved_findings",
+                "history",
+                "history_batches",
+                "conflicts",
+                "disputes",
+                "open_disputes",
+            ),
+            0,
+        ),
         code="gaj",
         name="滨州市公安局",
         sources=["gaj.household_register"],

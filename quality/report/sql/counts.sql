@@ -15,7 +15,7 @@ WITH f AS (
     FROM ({{ current }}) AS c JOIN {{ sources }} AS s USING (source_id)
     GROUP BY s.department
 ), h AS (
-    SELECT s.department, count(*) AS history
+    SELECT s.department, count(*) AS history, count(DISTINCT (v.source_id, v.batch)) AS history_batches
     FROM quality.violations AS v JOIN {{ sources }} AS s USING (source_id)
     GROUP BY s.department
 ){% if has_conflicts %}, c AS (
@@ -29,7 +29,7 @@ WITH f AS (
 SELECT d.department,
        coalesce(f.violations, 0) AS violations, coalesce(f.blocking, 0) AS blocking,
        coalesce(f.new_findings, 0) AS new_findings, coalesce(f.resolved_findings, 0) AS resolved_findings,
-       coalesce(h.history, 0) AS history,
+       coalesce(h.history, 0) AS history, coalesce(h.history_batches, 0) AS history_batches,
        coalesce(b.batches, 0) AS batches, b.latest_batch,
        {{ 'coalesce(c.conflicts, 0)' if has_conflicts else '0' }} AS conflicts,
        {{ 'coalesce(t.disputes, 0)' if has_disputes else '0' }} AS disputes,

@@ -26,7 +26,7 @@
 -- sqlfluff's duckdb dialect cannot parse IS DISTINCT FROM (how latest_values finds where a
 -- value changes); the CTEs the unparsed part reads then look unused
 -- noqa: disable=PRS,ST03
-with enterprise_register as (
+with enterprise_register as {{ govlake.not_materialized() }} (
 
     select
         uscc as enterprise_id,
@@ -52,7 +52,7 @@ with enterprise_register as (
 
 ),
 
-taxpayer as (
+taxpayer as {{ govlake.not_materialized() }} (
 
     select
         uscc as enterprise_id,

@@ -8,7 +8,7 @@
     meta={'tests_on_rows_written_this_run': true},
 ) }}
 
-with observations as (
+with observations as {{ govlake.not_materialized() }} (
 
     select
         uscc,

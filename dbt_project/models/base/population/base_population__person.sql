@@ -29,7 +29,7 @@
 -- sqlfluff's duckdb dialect cannot parse IS DISTINCT FROM (how latest_values finds where a
 -- value changes); the CTEs the unparsed part reads then look unused
 -- noqa: disable=PRS,ST03
-with household_register as (
+with household_register as {{ govlake.not_materialized() }} (
 
     select
         id_no as person_id,
@@ -53,7 +53,7 @@ with household_register as (
 
 ),
 
-death_record as (
+death_record as {{ govlake.not_materialized() }} (
 
     select
         id_no as person_id,
@@ -67,14 +67,14 @@ death_record as (
 ),
 
 -- each registration concerns two persons; the latest by registration date decides
-registrations as (
+registrations as {{ govlake.not_materialized() }} (
 
     select * from {{ ref('stg_mzj__marriage_register') }}
     where reg_date is not null
 
 ),
 
-marriage_register as (
+marriage_register as {{ govlake.not_materialized() }} (
 
     {%- for party in ['man', 'woman'] %}
     select
