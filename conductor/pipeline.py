@@ -159,8 +159,9 @@ def _plural(n: int, word: str) -> str:
 
 
 def quality_run(lake: Lake, progress=None) -> dict:
-    """Every quality rule on every batch of the warehouse (quality.runner), then the run's
-    GB/T 36344 scores appended to quality.scores (quality.scores)."""
+    """Every quality rule on the warehouse's batches that can have changed (quality.runner:
+    every batch of an increment; a full snapshot's latest, and any older one staged since its
+    check), then the run's GB/T 36344 scores appended to quality.scores (quality.scores)."""
     from quality.runner import run_quality
     from quality.scores import record_scores
 

@@ -1,4 +1,5 @@
-"""A quality run: every rule of the selected sources on the selected batches, through GX.
+"""A quality run: every rule of the selected sources on the selected batches, through GX (by
+default every batch but the full snapshots' superseded ones already checked: _snapshots_to_check).
 
     from quality.runner import run_quality
     summary = run_quality(Lake.from_env(), sources=None, batches=None)
@@ -226,7 +227,39 @@ def _batches(
     }
     known |= set(qfiles.batch_dates(lake, source))
     every = sorted(b for b in known if b)
-    return [b for b in every if not wanted or b in wanted], every
+    if wanted:
+        return [b for b in every if b in wanted], every
+    if source.delivery.mode == "full" and every:
+        return _snapshots_to_check(con, source, every), every
+    return every, every
+
+
+def _snapshots_to_check(con: duckdb.DuckDBPyConnection, source, every: list[str]) -> list[str]:
+    """Of a full snapshot's batches: the latest, and every older one not checked since its rows
+    were staged. An older snapshot is superseded - not current data (quality/sql/
+    current_results.sql) - and its results, kept as history, cannot change until it is
+    delivered again; checking all of them on every run made a daily snapshot's run grow with
+    each day delivered (bench/README.md, "Soak")."""
+    checked = dict(
+        con.execute(
+            "SELECT batch, max(evaluated_at) FROM quality.rule_results WHERE source_id = ? GROUP BY batch",
+            [source.id],
+        ).fetchall()
+    )
+    # when each batch's rows were last staged (rejected rows carry their ingestion time)
+    staged = dict(
+        con.execute(
+            f"SELECT batch, max(staged) FROM (SELECT _batch AS batch, _staged_at AS staged FROM {stg.relation(source)} "
+            f"UNION ALL SELECT _batch, timezone('UTC', _ingested_at) FROM {stg.REJECTED} WHERE source_id = ?) "
+            "GROUP BY batch",
+            [source.id],
+        ).fetchall()
+    )
+    return [
+        b
+        for b in every
+        if b == every[-1] or b not in checked or (staged.get(b) is not None and staged[b] >= checked[b])
+    ]
 
 
 def _failed_rows(con: duckdb.DuckDBPyConnection, run_id: str, source_id: str) -> dict[tuple[str, str], int]:

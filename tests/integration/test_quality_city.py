@@ -314,3 +314,43 @@ def test_on_a_clean_city_every_rule_that_checked_something_passed_but_the_calend
     assert {r.split(".")[1] for r in failing} == {"late_batch", "batch_missing"}
     checked = clean.q("SELECT count(DISTINCT rule_id) FROM quality.rule_results WHERE checked > 0")[0][0]
     assert checked > 350
+
+
+# --- runs after the first (last in this module: they re-run the clean city's quality) ----------
+def _runs_by_batch(city: City, source_id: str) -> dict[str, list[str]]:
+    return dict(
+        city.q(
+            "SELECT batch, list(DISTINCT run_id ORDER BY run_id) FROM quality.rule_results "
+            "WHERE source_id = ? GROUP BY batch",
+            [source_id],
+        )
+    )
+
+
+def test_a_later_run_checks_a_full_snapshots_latest_batch_and_keeps_the_superseded_ones_results(clean):
+    first = clean.summary.run_id
+    summary = run_quality(clean.lake)
+    runs = _runs_by_batch(clean, "gaj.household_register")
+    latest = max(runs)
+    assert len(runs) > 1 and runs[latest] == [summary.run_id]
+    assert all(r == [first] for batch, r in runs.items() if batch != latest)
+    # every batch of an increment is current data: all checked again
+    increments = _runs_by_batch(clean, "scjg.enterprise_register")
+    assert len(increments) > 1 and all(r == [summary.run_id] for r in increments.values())
+
+
+def test_a_superseded_snapshot_staged_again_is_checked_again(clean):
+    oldest = min(_runs_by_batch(clean, "gaj.household_register"))
+    con = duckdb.connect(str(clean.lake.warehouse))
+    try:  # what a re-delivery of that batch and the build after it leave in staging
+        con.execute(
+            "UPDATE staging.stg_gaj__household_register SET _staged_at = timezone('UTC', now()) + INTERVAL 1 SECOND "
+            "WHERE _batch = ?",
+            [oldest],
+        )
+    finally:
+        con.close()
+    summary = run_quality(clean.lake)
+    runs = _runs_by_batch(clean, "gaj.household_register")
+    assert runs[oldest] == [summary.run_id] and runs[max(runs)] == [summary.run_id]
+    assert all(summary.run_id not in r for batch, r in runs.items() if batch not in (oldest, max(runs)))
