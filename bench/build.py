@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import DATA, RESULTS, ROOT, TreeSampler, city_dir, ensure_city, fastest, machine
+from harness import RESULTS, ROOT, TreeSampler, city_and_fresh_work, fastest, machine
 
 sys.path.insert(0, str(ROOT))
 
@@ -164,11 +164,7 @@ def main() -> None:
         one_build(args.one_build, args.kind)
         return
 
-    landing = city_dir(args.persons, args.seed)
-    generation = ensure_city(landing, args.persons, args.seed)
-    work = DATA / f"build-{args.persons}-{args.seed}"
-    if work.exists():
-        shutil.rmtree(work)
+    landing, generation, work = city_and_fresh_work("build", args.persons, args.seed)
     lake_home = work / "lake"
     held = newest_daily_batches(landing)
     print(f"holding back {len(held)} batches of {held[0].name}: {', '.join(sorted(p.parent.name for p in held))}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -198,6 +199,17 @@ def ensure_city(landing: Path, persons: int, seed: int) -> dict:
     info = json.loads(out.stdout.strip().splitlines()[-1])
     stamp.write_text(json.dumps(info))
     return info
+
+
+def city_and_fresh_work(kind: str, persons: int, seed: int) -> tuple[Path, dict, Path]:
+    """The generated city (ensure_city), its generation figures, and an empty work directory
+    DATA/<kind>-<persons>-<seed>/ (what a previous run left there is removed)."""
+    landing = city_dir(persons, seed)
+    generation = ensure_city(landing, persons, seed)
+    work = DATA / f"{kind}-{persons}-{seed}"
+    if work.exists():
+        shutil.rmtree(work)
+    return landing, generation, work
 
 
 def _generate(landing: Path, persons: int, seed: int) -> dict:

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import DATA, RESULTS, ROOT, city_dir, ensure_city, machine
+from harness import RESULTS, ROOT, city_and_fresh_work, machine
 
 sys.path.insert(0, str(ROOT))
 
@@ -100,11 +100,7 @@ def main() -> None:
     from govlake.settings import Lake
     from ingest import ingest_landing
 
-    landing = city_dir(args.persons, args.seed)
-    generation = ensure_city(landing, args.persons, args.seed)
-    work = DATA / f"memory-{args.persons}-{args.seed}"
-    if work.exists():
-        shutil.rmtree(work)
+    landing, generation, work = city_and_fresh_work("memory", args.persons, args.seed)
     print("ingesting …", flush=True)
     ingested = work / "ingested"
     failed = [r.summary() for r in ingest_landing(landing, Lake(ingested)) if r.status == "failed"]

@@ -36,7 +36,7 @@ MEMORY_ENV = "GOVLAKE_MEMORY_LIMIT"
 THREADS_ENV = "GOVLAKE_THREADS"
 DEFAULT_MEMORY = "50%"
 # DuckDB's memory units (KB = 1000 B, KiB = 1024 B); a bare number is refused, as DuckDB does.
-_MEMORY = re.compile(r"\d+(?:\.\d+)?\s*(?:[KMGT]i?B|%)", re.IGNORECASE)
+_MEMORY = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT]i?B|%)", re.IGNORECASE)
 
 
 class SettingError(ValueError):
@@ -46,24 +46,29 @@ class SettingError(ValueError):
 def memory_limit() -> str:
     """GOVLAKE_MEMORY_LIMIT, checked: a size ("8GB", "500MB") or a share of memory ("50%")."""
     value = os.environ.get(MEMORY_ENV, "").strip() or DEFAULT_MEMORY
-    if not _MEMORY.fullmatch(value):
+    _memory_parts(value)
+    return value
+
+
+def _memory_parts(value: str) -> tuple[float, str]:
+    """(number, unit upper-cased: "GB", "MIB", "%") of a memory setting, checked."""
+    match = _MEMORY.fullmatch(value)
+    if not match:
         raise SettingError(
             f'{MEMORY_ENV}={value!r}: expected a size such as "8GB" or "500MB", or a share such as "50%"'
         )
-    number = float(re.match(r"[\d.]+", value).group())
-    if number <= 0 or (value.endswith("%") and number > 100):
+    number, unit = float(match.group(1)), match.group(2).upper()
+    if number <= 0 or (unit == "%" and number > 100):
         raise SettingError(f"{MEMORY_ENV}={value!r}: a size above 0, a share between 0 and 100%")
-    return value
+    return number, unit
 
 
 def memory_limit_bytes() -> int:
     """GOVLAKE_MEMORY_LIMIT in bytes: a share taken of the machine's physical memory, as DuckDB
     takes it. For engines that want an absolute size (the Spark driver's JVM heap)."""
-    value = memory_limit()
-    number = float(re.match(r"[\d.]+", value).group())
-    if value.endswith("%"):
+    number, unit = _memory_parts(memory_limit())
+    if unit == "%":
         return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") * number / 100)
-    unit = re.search(r"[KMGT]i?B", value, re.IGNORECASE).group().upper()
     base = 1024 if "I" in unit else 1000
     return int(number * base ** ("KMGT".index(unit[0]) + 1))
 

@@ -218,40 +218,32 @@ def _batches(
     con: duckdb.DuckDBPyConnection, lake: Lake, source, wanted: list[str] | None
 ) -> tuple[list[str], list[str]]:
     """(batches this run checks, every batch the lake knows of the source, for cadence)."""
-    known = {b for (b,) in con.execute(f"SELECT DISTINCT _batch FROM {stg.relation(source)}").fetchall()}
-    known |= {
-        b
-        for (b,) in con.execute(
-            f"SELECT DISTINCT _batch FROM {stg.REJECTED} WHERE source_id = ?", [source.id]
-        ).fetchall()
-    }
-    known |= set(qfiles.batch_dates(lake, source))
-    every = sorted(b for b in known if b)
-    if wanted:
-        return [b for b in every if b in wanted], every
-    if source.delivery.mode == "full" and every:
-        return _snapshots_to_check(con, source, every), every
-    return every, every
-
-
-def _snapshots_to_check(con: duckdb.DuckDBPyConnection, source, every: list[str]) -> list[str]:
-    """Of a full snapshot's batches: the latest, and every older one not checked since its rows
-    were staged. An older snapshot is superseded - not current data (quality/sql/
-    current_results.sql) - and its results, kept as history, cannot change until it is
-    delivered again; checking all of them on every run made a daily snapshot's run grow with
-    each day delivered (bench/README.md, "Soak")."""
-    checked = dict(
-        con.execute(
-            "SELECT batch, max(evaluated_at) FROM quality.rule_results WHERE source_id = ? GROUP BY batch",
-            [source.id],
-        ).fetchall()
-    )
     # when each batch's rows were last staged (rejected rows carry their ingestion time)
     staged = dict(
         con.execute(
             f"SELECT batch, max(staged) FROM (SELECT _batch AS batch, _staged_at AS staged FROM {stg.relation(source)} "
             f"UNION ALL SELECT _batch, timezone('UTC', _ingested_at) FROM {stg.REJECTED} WHERE source_id = ?) "
             "GROUP BY batch",
+            [source.id],
+        ).fetchall()
+    )
+    every = sorted(b for b in set(staged) | set(qfiles.batch_dates(lake, source)) if b)
+    if wanted:
+        return [b for b in every if b in wanted], every
+    if source.delivery.mode == "full" and every:
+        return _snapshots_to_check(con, source, every, staged), every
+    return every, every
+
+
+def _snapshots_to_check(con: duckdb.DuckDBPyConnection, source, every: list[str], staged: dict) -> list[str]:
+    """Of a full snapshot's batches: the latest, and every older one not checked since its rows
+    were staged (`staged`: batch -> when). An older snapshot is superseded - not current data
+    (quality/sql/current_results.sql) - and its results, kept as history, cannot change until
+    it is delivered again; checking all of them on every run made a daily snapshot's run grow
+    with each day delivered (bench/README.md, "Soak")."""
+    checked = dict(
+        con.execute(
+            "SELECT batch, max(evaluated_at) FROM quality.rule_results WHERE source_id = ? GROUP BY batch",
             [source.id],
         ).fetchall()
     )
